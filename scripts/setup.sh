@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Turns a fresh machine into one that builds and tests everything: the wasm32 target,
+# trunk, wasm-bindgen-cli at the lockfile's version, wasm-opt, Chromium with its driver,
+# Firefox with geckodriver. Idempotent: it installs only what is missing or at the wrong
+# version, and says what it does. Everything comes from crates.io or Debian's packages:
+# nothing here downloads a prebuilt binary from anywhere else (these machines can't).
+#
+# Usage: scripts/setup.sh          (called by scripts/test.sh and scripts/demo.sh)
+set -euo pipefail
+
+readonly TRUNK_VERSION=0.21.14
+cd "$(dirname "$0")/.."
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+
+say() { printf 'setup: %s\n' "$*"; }
+
+# apt-get as root, or through sudo when there is one.
+apt_get() {
+  if [ "$(id -u)" -eq 0 ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get "$@"
+  elif command -v sudo >/dev/null 2>&1; then
+    sudo DEBIAN_FRONTEND=noninteractive apt-get "$@"
+  else
+    say "need root (or sudo) to run: apt-get $*" >&2
+    return 1
+  fi
+}
+
+# The version the lockfile resolved for a crate (first match), or nothing.
+locked_version() {
+  awk -v name="$1" '
+    $0 == "name = \"" name "\"" { found = 1; next }
+    found && /^version = / { gsub(/"/, "", $3); print $3; exit }
+  ' Cargo.lock
+}
+
+# Installs a crate's binary unless `$bin --version` already reports `$want`.
+cargo_install() {
+  local bin=$1 crate=$2 want=$3
+  shift 3
+  local have=""
+  if command -v "$bin" >/dev/null 2>&1; then
+    have=$("$bin" --version 2>/dev/null | head -n 1 | awk '{print $2}' || true)
+  fi
+  if [ "$have" = "$want" ]; then
+    say "$bin $want present"
+    return
+  fi
+  say "installing $crate $want from crates.io (have: ${have:-none}; takes minutes)"
+  cargo install "$crate" --version "=$want" "$@"
+}
+
+# 1. Rust: the wasm target and the lint/format components.
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+else
+  say "wasm32-unknown-unknown target present"
+fi
+for component in rustfmt clippy; do
+  if ! rustup component list --installed | grep -q "^$component"; then
+    say "adding rustup component $component"
+    rustup component add "$component"
+  fi
+done
+
+# 2. Debian packages: browsers, the Chromium driver, wasm-opt (binaryen).
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
+command -v firefox-esr >/dev/null 2>&1 || missing+=(firefox-esr)
+command -v wasm-opt >/dev/null 2>&1 || missing+=(binaryen)
+# Chromium and its driver must be the same version: a lone upgrade of one breaks tests.
+if [ ${#missing[@]} -eq 0 ]; then
+  chromium_v=$(chromium --version 2>/dev/null | awk '{print $2}')
+  driver_v=$(chromedriver --version 2>/dev/null | awk '{print $2}')
+  if [ "$chromium_v" != "$driver_v" ]; then
+    say "chromium $chromium_v and chromedriver $driver_v differ: reinstalling both"
+    missing+=(chromium chromium-driver)
+  fi
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing Debian packages: ${missing[*]}"
+  apt_get update -q
+  apt_get install -y -q "${missing[@]}"
+else
+  say "chromium, chromedriver, firefox-esr, wasm-opt present"
+fi
+
+# 3. Cargo.lock must exist to know which wasm-bindgen CLI to install.
+if [ ! -f Cargo.lock ]; then
+  say "resolving Cargo.lock"
+  cargo generate-lockfile
+fi
+wasm_bindgen_version=$(locked_version wasm-bindgen)
+if [ -z "$wasm_bindgen_version" ]; then
+  say "Cargo.lock names no wasm-bindgen version" >&2
+  exit 1
+fi
+
+# 4. Tools from crates.io. wasm-bindgen-cli is installed WITHOUT --locked: its own
+#    lockfile wants a crate version this registry mirror lacks.
+cargo_install trunk trunk "$TRUNK_VERSION" --locked
+cargo_install wasm-bindgen wasm-bindgen-cli "$wasm_bindgen_version"
+if command -v geckodriver >/dev/null 2>&1; then
+  say "geckodriver present ($(geckodriver --version | head -n 1))"
+else
+  say "installing geckodriver from crates.io (takes minutes)"
+  cargo install geckodriver --locked
+fi
+
+# 5. trunk builds offline (Trunk.toml), so every crate must be in the local cache first.
+say "fetching crates (cargo fetch)"
+cargo fetch --quiet
+
+say "ready"

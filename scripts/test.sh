@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# Runs every check the project has, in the order a failure is cheapest to find:
+# format, lints (native and wasm32), native tests, the browser tests in headless Chromium
+# and Firefox, the release build and its size budget. Every step runs even when an
+# earlier one failed, so one run shows everything that is wrong; the exit code is
+# non-zero when any step failed. Output ends with a summary table and a closing line
+# `total: N passed, N failed`.
+#
+# Usage: scripts/test.sh
+# Env:   CARGO_TARGET_DIR  build cache (default: ~/.cache/freebusy/target, outside the
+#                          clone so that fresh clones on one machine share it)
+#        FREEBUSY_BUNDLE_BUDGET  bundle budget in bytes of gzip -9 (default 150000)
+set -uo pipefail
+
+cd "$(dirname "$0")/.."
+scripts/setup.sh || {
+  echo "test: setup failed; nothing was tested" >&2
+  exit 1
+}
+
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/freebusy/target}"
+export CARGO_TERM_COLOR=never
+# The runner's timeout covers a whole test binary, not one test.
+export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-180}"
+readonly BUDGET="${FREEBUSY_BUNDLE_BUDGET:-150000}"
+readonly LOGS="$CARGO_TARGET_DIR/test-logs"
+mkdir -p "$LOGS"
+
+summary=()
+tests_passed=0
+tests_failed=0
+steps_failed=0
+
+# Sums the `test result:` lines of cargo's and wasm-bindgen-test-runner's output.
+count_tests() {
+  awk '
+    /test result:/ {
+      for (i = 1; i <= NF; i++) {
+        if ($(i + 1) ~ /^passed/) p += $i
+        if ($(i + 1) ~ /^failed/) f += $i
+      }
+    }
+    END { printf "%d %d\n", p, f }
+  ' "$1"
+}
+
+# step NAME KIND COMMAND...: runs COMMAND with its output in a log, shown on failure.
+# KIND is "tests" (count tests; zero executed is a failure), or "plain".
+step() {
+  local name=$1 kind=$2
+  shift 2
+  local log="$LOGS/${name//[^a-zA-Z0-9]/-}.log"
+  local start=$SECONDS status=ok detail=""
+  printf '==> %s\n' "$name"
+  if ! "$@" >"$log" 2>&1; then
+    status=FAILED
+  fi
+  if [ "$kind" = tests ]; then
+    local passed failed
+    read -r passed failed < <(count_tests "$log")
+    tests_passed=$((tests_passed + passed))
+    tests_failed=$((tests_failed + failed))
+    detail="$passed passed, $failed failed"
+    if [ "$passed" -eq 0 ] && [ "$status" = ok ]; then
+      status=FAILED
+      detail="no test executed"
+    fi
+  fi
+  if [ "$status" != ok ]; then
+    steps_failed=$((steps_failed + 1))
+    printf -- '--- %s failed; the last lines of %s:\n' "$name" "$log"
+    tail -n 60 "$log"
+    printf -- '---\n'
+  fi
+  summary+=("$(printf '%-20s %-7s %5ss  %s' "$name" "$status" $((SECONDS - start)) "$detail")")
+}
+
+# Builds the release bundle size line; fails above the budget. gzip -9 of exactly the
+# files a page loads for the widget: the wasm, the JS glue and the CSS.
+bundle_size() {
+  local total=0 parts=() kind bytes
+  for kind in wasm js css; do
+    bytes=0
+    for file in dist/*."$kind"; do
+      [ -f "$file" ] || continue
+      bytes=$((bytes + $(gzip -9 -c "$file" | wc -c)))
+    done
+    if [ "$bytes" -eq 0 ]; then
+      echo "dist/ has no .$kind file: did the release build run?"
+      return 1
+    fi
+    parts+=("$kind $(kb "$bytes")")
+    total=$((total + bytes))
+  done
+  bundle_line="${parts[0]} + ${parts[1]} + ${parts[2]} = $(kb "$total") of $(kb "$BUDGET") budget (gzip -9)"
+  echo "$bundle_line"
+  [ "$total" -le "$BUDGET" ]
+}
+kb() { awk -v b="$1" 'BEGIN { printf "%.1f KB", b / 1000 }'; }
+
+# Which browser the runner drives is chosen by the one driver variable that is set.
+in_chromium() { env -u GECKODRIVER -u SAFARIDRIVER CHROMEDRIVER="$(command -v chromedriver)" "$@"; }
+in_firefox() { env -u CHROMEDRIVER -u SAFARIDRIVER GECKODRIVER="$(command -v geckodriver)" "$@"; }
+
+step "fmt" plain cargo fmt --all --check
+step "clippy native" plain cargo clippy --workspace --all-targets -- -D warnings
+step "clippy wasm32" plain cargo clippy -p freebusy -p freebusy-core \
+  --target wasm32-unknown-unknown --all-targets -- -D warnings
+step "native tests" tests cargo test --workspace
+step "browser chromium" tests in_chromium cargo test -p freebusy --target wasm32-unknown-unknown --tests
+step "browser firefox" tests in_firefox cargo test -p freebusy --target wasm32-unknown-unknown --tests
+step "release build" plain trunk build --release
+bundle_line="(not measured)"
+step "bundle size" plain bundle_size
+summary[${#summary[@]} - 1]+="$bundle_line"
+
+echo
+echo "================================ summary ================================"
+printf '%-20s %-7s %6s  %s\n' step result time detail
+printf '%s\n' "${summary[@]}"
+echo "========================================================================="
+if [ "$steps_failed" -gt 0 ]; then
+  echo "$steps_failed step(s) failed; logs in $LOGS"
+fi
+# A failed step without failed tests (fmt, clippy, build, budget) counts as one failure.
+failures=$tests_failed
+if [ "$steps_failed" -gt 0 ] && [ "$tests_failed" -eq 0 ]; then
+  failures=$steps_failed
+fi
+echo "total: $tests_passed passed, $failures failed"
+[ "$steps_failed" -eq 0 ]

@@ -1,0 +1,1 @@
+//! The freebusy backend (not yet: see issue 4).
