@@ -7,7 +7,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/freebusy/target}"
+source scripts/env.sh
 echo "demo: building the widget (release) and serving it on http://127.0.0.1:8080 — Ctrl-C stops"
-exec trunk serve --release
+exec trunk serve --release --no-autoreload

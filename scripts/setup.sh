@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
 # Turns a fresh machine into one that builds and tests everything: the wasm32 target,
-# trunk, wasm-bindgen-cli at the lockfile's version, wasm-opt, Chromium with its driver,
-# Firefox with geckodriver. Idempotent: it installs only what is missing or at the wrong
-# version, and says what it does. Everything comes from crates.io or Debian's packages:
-# nothing here downloads a prebuilt binary from anywhere else (these machines can't).
+# trunk, wasm-bindgen-cli at the lockfile's version, wasm-opt (binaryen), Chromium with
+# its driver, Firefox with geckodriver. Idempotent: it installs only what is missing or at the wrong
+# version, and says what it does. Everything comes from crates.io, npm or Debian's
+# packages: nothing here downloads a prebuilt binary from anywhere else (these machines
+# can't).
 #
 # Usage: scripts/setup.sh          (called by scripts/test.sh and scripts/demo.sh)
 set -euo pipefail
 
 readonly TRUNK_VERSION=0.21.14
+# binaryen from npm, not Debian: Debian's wasm-opt 108 exports wasm-bindgen's externref
+# table as the function table, and the optimised bundle throws at start-up.
+readonly BINARYEN_VERSION=132.0.0
 cd "$(dirname "$0")/.."
-export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+source scripts/env.sh
 
 say() { printf 'setup: %s\n' "$*"; }
 
@@ -64,12 +68,12 @@ for component in rustfmt clippy; do
   fi
 done
 
-# 2. Debian packages: browsers, the Chromium driver, wasm-opt (binaryen).
+# 2. Debian packages: browsers, the Chromium driver, Node.js for binaryen.
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
 command -v firefox-esr >/dev/null 2>&1 || missing+=(firefox-esr)
-command -v wasm-opt >/dev/null 2>&1 || missing+=(binaryen)
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 # Chromium and its driver must be the same version: a lone upgrade of one breaks tests.
 if [ ${#missing[@]} -eq 0 ]; then
   chromium_v=$(chromium --version 2>/dev/null | awk '{print $2}')
@@ -84,10 +88,21 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt_get update -q
   apt_get install -y -q "${missing[@]}"
 else
-  say "chromium, chromedriver, firefox-esr, wasm-opt present"
+  say "chromium, chromedriver, firefox-esr, node present"
 fi
 
-# 3. Cargo.lock must exist to know which wasm-bindgen CLI to install.
+# 3. wasm-opt: binaryen's own build on npm (wasm-opt as a Node program).
+have_binaryen=$(wasm-opt --version 2>/dev/null | awk '{print $3}' || true)
+if [ "$have_binaryen" = "${BINARYEN_VERSION%%.*}" ] &&
+  [ "$(command -v wasm-opt)" = "$FREEBUSY_TOOLS/node_modules/.bin/wasm-opt" ]; then
+  say "wasm-opt $have_binaryen present"
+else
+  say "installing binaryen $BINARYEN_VERSION (wasm-opt) from npm into $FREEBUSY_TOOLS"
+  mkdir -p "$FREEBUSY_TOOLS"
+  npm install --prefix "$FREEBUSY_TOOLS" --no-audit --no-fund --silent "binaryen@$BINARYEN_VERSION"
+fi
+
+# 4. Cargo.lock must exist to know which wasm-bindgen CLI to install.
 if [ ! -f Cargo.lock ]; then
   say "resolving Cargo.lock"
   cargo generate-lockfile
@@ -98,7 +113,7 @@ if [ -z "$wasm_bindgen_version" ]; then
   exit 1
 fi
 
-# 4. Tools from crates.io. wasm-bindgen-cli is installed WITHOUT --locked: its own
+# 5. Tools from crates.io. wasm-bindgen-cli is installed WITHOUT --locked: its own
 #    lockfile wants a crate version this registry mirror lacks.
 cargo_install trunk trunk "$TRUNK_VERSION" --locked
 cargo_install wasm-bindgen wasm-bindgen-cli "$wasm_bindgen_version"
@@ -109,7 +124,7 @@ else
   cargo install geckodriver --locked
 fi
 
-# 5. trunk builds offline (Trunk.toml), so every crate must be in the local cache first.
+# 6. trunk builds offline (Trunk.toml), so every crate must be in the local cache first.
 say "fetching crates (cargo fetch)"
 cargo fetch --quiet
 

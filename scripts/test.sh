@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every check the project has, in the order a failure is cheapest to find:
 # format, lints (native and wasm32), native tests, the browser tests in headless Chromium
-# and Firefox, the release build and its size budget. Every step runs even when an
+# and Firefox, the release build, its size budget, and the release page loaded in
+# Chromium. Every step runs even when an
 # earlier one failed, so one run shows everything that is wrong; the exit code is
 # non-zero when any step failed. Output ends with a summary table and a closing line
 # `total: N passed, N failed`.
@@ -9,6 +10,7 @@
 # Usage: scripts/test.sh
 # Env:   CARGO_TARGET_DIR  build cache (default: ~/.cache/freebusy/target, outside the
 #                          clone so that fresh clones on one machine share it)
+#        FREEBUSY_TOOLS    npm-installed tools (default: ~/.cache/freebusy/tools)
 #        FREEBUSY_BUNDLE_BUDGET  bundle budget in bytes of gzip -9 (default 150000)
 set -uo pipefail
 
@@ -18,8 +20,7 @@ scripts/setup.sh || {
   exit 1
 }
 
-export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/freebusy/target}"
+source scripts/env.sh
 export CARGO_TERM_COLOR=never
 # The runner's timeout covers a whole test binary, not one test.
 export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-180}"
@@ -110,10 +111,13 @@ step "clippy wasm32" plain cargo clippy -p freebusy -p freebusy-core \
 step "native tests" tests cargo test --workspace
 step "browser chromium" tests in_chromium cargo test -p freebusy --target wasm32-unknown-unknown --tests
 step "browser firefox" tests in_firefox cargo test -p freebusy --target wasm32-unknown-unknown --tests
-step "release build" plain trunk build --release
+# A clean dist/: it must hold exactly what ships (no leftovers of `trunk serve`).
+release_build() { rm -rf dist && trunk build --release; }
+step "release build" plain release_build
 bundle_line="(not measured)"
 step "bundle size" plain bundle_size
 summary[${#summary[@]} - 1]+="$bundle_line"
+step "release smoke" tests tests/release/smoke.sh dist
 
 echo
 echo "================================ summary ================================"
