@@ -4,6 +4,7 @@
 # run unoptimised wasm; this catches what only the release pipeline (wasm-opt) breaks.
 #
 # Usage: tests/release/smoke.sh [DIST_DIR]   (run after `trunk build --release`)
+# Env:   SMOKE_SCREENSHOT=FILE.png  also saves a screenshot of the mounted page
 set -euo pipefail
 dist=${1:-dist}
 
@@ -62,5 +63,9 @@ fi
 if [ "$mounted" != true ]; then
   echo "smoke: the widget did not mount within 10 s"
   exit 1
+fi
+if [ -n "${SMOKE_SCREENSHOT:-}" ]; then
+  curl -s "$driver/session/$session/screenshot" |
+    python3 -c 'import base64, json, sys; sys.stdout.buffer.write(base64.b64decode(json.load(sys.stdin)["value"]))' >"$SMOKE_SCREENSHOT"
 fi
 echo "test result: ok. 1 passed; 0 failed (release page mounted the widget, no console errors)"
