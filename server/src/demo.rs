@@ -1,0 +1,205 @@
+//! The demo week: a realistic [`Seed`] for the week containing a given day.
+//!
+//! Four people with busy and tentative mixes, overlaps across the calendars of one
+//! person, a free block, a deleted event, a managed event and all-day events, so the
+//! widget shows every case without hand-written data. Times are UTC. Event uids carry
+//! the week's Monday, so loading the demo twice in one week changes nothing, and a
+//! server started next week adds that week's events beside the old ones.
+
+use chrono::{Datelike, Days, NaiveDate, NaiveTime};
+
+use crate::seed::{Seed, SeedAccount, SeedCalendar, SeedEvent};
+
+/// When a demo event happens, relative to the week's Monday.
+enum When {
+    /// `day` days after Monday, from `start` to `end` o'clock UTC (`"HH:MM"`).
+    At(u64, &'static str, &'static str),
+    /// All day, `days` days starting `day` days after Monday.
+    AllDay(u64, u64),
+}
+
+/// One row of the demo week: whose calendar, a short tag for the uid, when, status.
+struct Entry {
+    calendar: &'static str,
+    tag: &'static str,
+    when: When,
+    status: &'static str,
+    deleted: bool,
+    event_id: Option<&'static str>,
+}
+
+const fn entry(
+    calendar: &'static str,
+    tag: &'static str,
+    when: When,
+    status: &'static str,
+) -> Entry {
+    Entry {
+        calendar,
+        tag,
+        when,
+        status,
+        deleted: false,
+        event_id: None,
+    }
+}
+
+/// The people of the demo and their calendars (id suffix, name).
+const PEOPLE: [(&str, &[(&str, &str)]); 4] = [
+    (
+        "alice@example.com",
+        &[("alice_work", "Work"), ("alice_home", "Personal")],
+    ),
+    ("bob@example.com", &[("bob_work", "Work")]),
+    (
+        "carol@example.com",
+        &[("carol_work", "Work"), ("carol_travel", "Travel")],
+    ),
+    ("dave@example.com", &[("dave_work", "Work")]),
+];
+
+fn week_entries() -> Vec<Entry> {
+    use When::{AllDay, At};
+    let mut entries = Vec::new();
+    // A daily stand-up that alice, bob and carol share.
+    for day in 0..5 {
+        for calendar in ["alice_work", "bob_work", "carol_work"] {
+            entries.push(entry(
+                calendar,
+                STANDUP_TAGS[day as usize],
+                At(day, "09:00", "09:15"),
+                "busy",
+            ));
+        }
+    }
+    entries.extend([
+        // alice: work and personal calendars overlap on Tuesday (busy over tentative)
+        // and on Wednesday (busy over busy).
+        entry("alice_work", "one-on-one", At(1, "10:00", "11:00"), "busy"),
+        entry(
+            "alice_home",
+            "dentist",
+            At(1, "10:30", "12:00"),
+            "tentative",
+        ),
+        entry(
+            "alice_work",
+            "design-review",
+            At(2, "13:00", "15:00"),
+            "busy",
+        ),
+        entry("alice_home", "school-run", At(2, "14:30", "15:30"), "busy"),
+        entry("alice_work", "focus", At(3, "14:00", "16:00"), "free"),
+        Entry {
+            deleted: true,
+            ..entry(
+                "alice_work",
+                "cancelled-lunch",
+                At(4, "12:00", "13:00"),
+                "busy",
+            )
+        },
+        // bob: an afternoon block, pending invitations, and an overlap in one calendar.
+        entry("bob_work", "workshop", At(0, "13:00", "17:00"), "busy"),
+        entry(
+            "bob_work",
+            "vendor-call",
+            At(1, "11:00", "12:00"),
+            "tentative",
+        ),
+        entry("bob_work", "planning", At(3, "10:00", "11:30"), "tentative"),
+        entry("bob_work", "customer", At(3, "11:00", "12:00"), "busy"),
+        // carol: away all Wednesday, and a meeting booked through this service.
+        entry("carol_travel", "offsite", AllDay(2, 1), "busy"),
+        entry(
+            "carol_work",
+            "interviews",
+            At(0, "10:00", "12:00"),
+            "tentative",
+        ),
+        entry("carol_work", "budget", At(3, "14:00", "15:00"), "busy"),
+        Entry {
+            event_id: Some("demo-booking-1"),
+            ..entry(
+                "carol_work",
+                "booked-intro",
+                At(4, "10:00", "10:30"),
+                "busy",
+            )
+        },
+        // dave: a conference marked free all Thursday and Friday, and a busy Monday.
+        entry("dave_work", "conference", AllDay(3, 2), "free"),
+        entry("dave_work", "release", At(0, "09:00", "12:00"), "busy"),
+        entry("dave_work", "retro", At(0, "15:00", "16:00"), "tentative"),
+        entry("dave_work", "hiring", At(1, "16:00", "17:00"), "busy"),
+    ]);
+    entries
+}
+
+const STANDUP_TAGS: [&str; 5] = [
+    "standup-mon",
+    "standup-tue",
+    "standup-wed",
+    "standup-thu",
+    "standup-fri",
+];
+
+/// The Monday of the week containing `day` (weeks start on Monday, as in ISO 8601).
+pub fn monday_of(day: NaiveDate) -> NaiveDate {
+    day - Days::new(u64::from(day.weekday().num_days_from_monday()))
+}
+
+/// The demo seed for the week (Monday to Sunday) containing `today`.
+pub fn week_seed(today: NaiveDate) -> Seed {
+    let monday = monday_of(today);
+    let entries = week_entries();
+    let accounts = PEOPLE
+        .iter()
+        .map(|(email, calendars)| SeedAccount {
+            email: (*email).to_owned(),
+            calendars: calendars
+                .iter()
+                .map(|(suffix, name)| SeedCalendar {
+                    id: format!("cal_demo_{suffix}"),
+                    name: (*name).to_owned(),
+                    events: entries
+                        .iter()
+                        .filter(|entry| entry.calendar == *suffix)
+                        .map(|entry| demo_event(monday, entry))
+                        .collect(),
+                })
+                .collect(),
+        })
+        .collect();
+    Seed { accounts }
+}
+
+fn demo_event(monday: NaiveDate, entry: &Entry) -> SeedEvent {
+    let (start, end) = match entry.when {
+        When::At(day, start, end) => {
+            let date = monday + Days::new(day);
+            (utc_time(date, start), utc_time(date, end))
+        }
+        When::AllDay(day, days) => {
+            let first = monday + Days::new(day);
+            (first.to_string(), (first + Days::new(days)).to_string())
+        }
+    };
+    SeedEvent {
+        uid: format!("evt_demo_{monday}_{}_{}", entry.calendar, entry.tag),
+        start,
+        end,
+        status: entry.status.to_owned(),
+        deleted: entry.deleted,
+        event_id: entry.event_id.map(str::to_owned),
+        last_modified: None,
+    }
+}
+
+fn utc_time(date: NaiveDate, hh_mm: &str) -> String {
+    // The table above is static, so a malformed time is a bug caught by the tests.
+    let time = NaiveTime::parse_from_str(hh_mm, "%H:%M").expect("demo times are HH:MM");
+    date.and_time(time)
+        .and_utc()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}

@@ -1,0 +1,130 @@
+//! The cross-cutting concerns, as tower layers around every route: tracing, CORS, rate
+//! limiting, the request timeout and the body limit.
+//!
+//! From the outside in, a request meets: the trace span (so every request, even a
+//! refused one, is logged once), CORS (so browsers can read even a 429 and its
+//! `Retry-After`; preflights are answered here and never count against the rate), the
+//! rate limiter (cheap refusals before any work), the timeout, and the body limit.
+
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::error_handling::HandleErrorLayer;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue, Method, Request, Response, header};
+use axum::response::IntoResponse;
+use governor::middleware::NoOpMiddleware;
+use tower::{BoxError, ServiceBuilder};
+use tower_governor::GovernorLayer;
+use tower_governor::governor::GovernorConfigBuilder;
+use tower_governor::key_extractor::PeerIpKeyExtractor;
+use tower_governor::{GovernorError, governor::GovernorConfig};
+use tower_http::LatencyUnit;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+use crate::config::Config;
+use crate::error::ApiError;
+
+/// The header carrying a client's idempotency key on bookings.
+pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
+
+/// Wraps `routes` in every layer, configured from `config`.
+pub fn around(routes: Router, config: &Config) -> Router {
+    let trace = TraceLayer::new_for_http()
+        .make_span_with(|request: &Request<Body>| {
+            // The path only: query strings may carry emails and tokens.
+            tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
+        })
+        .on_request(())
+        // One line per request, when the response is ready; 5xx are in it too, so the
+        // separate failure line would only repeat it.
+        .on_response(
+            DefaultOnResponse::new()
+                .level(Level::INFO)
+                .latency_unit(LatencyUnit::Millis),
+        )
+        .on_failure(());
+    routes
+        .layer(DefaultBodyLimit::max(config.max_body_bytes))
+        .layer(
+            ServiceBuilder::new()
+                .layer(trace)
+                .layer(cors(&config.allow_origins))
+                .layer(rate_limit(config))
+                .layer(HandleErrorLayer::new(timeout_error))
+                .timeout(config.request_timeout()),
+        )
+}
+
+/// CORS grants for exactly `origins`; any other origin gets no CORS headers.
+pub fn cors(origins: &[HeaderValue]) -> CorsLayer {
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins.iter().cloned()))
+        .allow_methods([Method::GET, Method::POST, Method::DELETE, Method::OPTIONS])
+        .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION, IDEMPOTENCY_KEY])
+        .expose_headers([header::RETRY_AFTER])
+        .max_age(Duration::from_secs(600))
+}
+
+/// A per-client-IP token bucket: `--rate-per-second` on average, `--rate-burst` at once.
+pub fn rate_limit(config: &Config) -> GovernorLayer<PeerIpKeyExtractor, NoOpMiddleware, Body> {
+    let period = Duration::from_nanos(1_000_000_000 / u64::from(config.rate_per_second));
+    let governor = GovernorConfigBuilder::default()
+        .period(period.max(Duration::from_nanos(1)))
+        .burst_size(config.rate_burst)
+        .finish()
+        .expect("rate and burst are at least 1, as the flags enforce");
+    let governor = Arc::new(governor);
+    forget_idle_clients(Arc::downgrade(&governor));
+    GovernorLayer::new(governor).error_handler(rate_limit_error)
+}
+
+/// The limiter remembers every client IP; drop the ones whose bucket is full again, so
+/// memory follows the active clients. Stops when the router is dropped.
+fn forget_idle_clients(governor: Weak<GovernorConfig<PeerIpKeyExtractor, NoOpMiddleware>>) {
+    // Outside a runtime (e.g. a router built in a sync test) there is nothing to sweep.
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        return;
+    };
+    runtime.spawn(async move {
+        let mut ticks = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            ticks.tick().await;
+            let Some(governor) = governor.upgrade() else {
+                return;
+            };
+            governor.limiter().retain_recent();
+        }
+    });
+}
+
+fn rate_limit_error(error: GovernorError) -> Response<Body> {
+    match error {
+        // The governor rounds the wait down to whole seconds; round up instead, so a
+        // client that waits exactly `Retry-After` is let in.
+        GovernorError::TooManyRequests { wait_time, .. } => ApiError::TooManyRequests {
+            retry_after_secs: wait_time + 1,
+        }
+        .into_response(),
+        GovernorError::UnableToExtractKey => ApiError::Internal(
+            "rate limiter found no peer address: serve with connect info (app::serve)".into(),
+        )
+        .into_response(),
+        GovernorError::Other { code, msg, .. } => {
+            ApiError::Internal(format!("rate limiter: {code} {}", msg.unwrap_or_default()))
+                .into_response()
+        }
+    }
+}
+
+async fn timeout_error(error: BoxError) -> ApiError {
+    if error.is::<tower::timeout::error::Elapsed>() {
+        ApiError::Timeout("the request took too long".into())
+    } else {
+        ApiError::Internal(format!("unhandled layer error: {error}"))
+    }
+}

@@ -1,0 +1,17 @@
+//! The HTTP handlers, one module per concern; [`crate::app::router`] lists the routes.
+
+pub mod health;
+
+use axum::http::{Method, Uri};
+
+use crate::error::ApiError;
+
+/// Any path no route matches: 404 in the API's JSON error shape.
+pub async fn not_found(method: Method, uri: Uri) -> ApiError {
+    ApiError::NotFound(format!("no route for {method} {}", uri.path()))
+}
+
+/// A known path with a method it does not take: 405 in the JSON error shape.
+pub async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
+}

@@ -1,0 +1,296 @@
+//! The JSON seed format: accounts, their calendars and events, loaded at start-up.
+//!
+//! `server/SEED.md` documents the format with a complete example (the tests load that
+//! very example). A [`Seed`] is parsed leniently as plain strings and then checked
+//! entry by entry by [`Seed::validate`], so that an error can name the offending entry
+//! (`accounts[0] "alice@example.com" / calendars[1] "cal_alice_home" / events[2] "evt_3"`)
+//! instead of pointing at a line and column.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::email;
+use crate::store::{
+    AccountImport, CalendarImport, EventImport, EventSpan, ImportReport, Status, Store, StoreError,
+};
+
+/// A whole seed file: the accounts to create or update.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Seed {
+    /// The accounts, each with its calendars.
+    pub accounts: Vec<SeedAccount>,
+}
+
+/// One account of a seed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedAccount {
+    /// The account's address; unique in the seed, ignoring case.
+    pub email: String,
+    /// The account's calendars.
+    #[serde(default)]
+    pub calendars: Vec<SeedCalendar>,
+}
+
+/// One calendar of a seed account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedCalendar {
+    /// The calendar id: printable ASCII without spaces, unique in the seed.
+    pub id: String,
+    /// A human name, e.g. "Work".
+    pub name: String,
+    /// The calendar's events.
+    #[serde(default)]
+    pub events: Vec<SeedEvent>,
+}
+
+/// One event of a seed calendar.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedEvent {
+    /// The event uid: printable ASCII without spaces, unique in its calendar.
+    pub uid: String,
+    /// An RFC 3339 time with offset, or an all-day date `YYYY-MM-DD`.
+    pub start: String,
+    /// Same kind as `start`; exclusive (an all-day event on one day ends the next day).
+    pub end: String,
+    /// `busy`, `tentative`, `free` or `unknown`.
+    pub status: String,
+    /// Whether the event is deleted (kept so incremental sync can report it).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deleted: bool,
+    /// Present for events managed through this service: the caller's `event_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_id: Option<String>,
+    /// When the event last changed (RFC 3339); defaults to the load time if it changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_modified: Option<String>,
+}
+
+/// Why a seed could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum SeedError {
+    /// The file could not be read.
+    #[error("cannot read seed {path}: {source}")]
+    Read {
+        /// The file named by `--seed`.
+        path: PathBuf,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// The text is not JSON of the seed's shape (serde names the line and column).
+    #[error("seed is not valid seed JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    /// One entry breaks a rule.
+    #[error("seed entry {entry}: {problem}")]
+    Invalid {
+        /// Where, e.g. `accounts[0] "alice@example.com" / calendars[1] "cal_home"`.
+        entry: String,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// The store refused the data or failed.
+    #[error("seed could not be stored: {0}")]
+    Store(#[from] StoreError),
+}
+
+impl Seed {
+    /// Parses seed JSON; unknown fields are errors, so typos do not vanish silently.
+    ///
+    /// # Errors
+    ///
+    /// [`SeedError::Json`] for malformed JSON or a wrong shape.
+    pub fn from_json(text: &str) -> Result<Seed, SeedError> {
+        Ok(serde_json::from_str(text)?)
+    }
+
+    /// Reads and parses a seed file.
+    ///
+    /// # Errors
+    ///
+    /// [`SeedError::Read`] if the file cannot be read, else as [`Seed::from_json`].
+    pub fn read(path: &Path) -> Result<Seed, SeedError> {
+        let text = std::fs::read_to_string(path).map_err(|source| SeedError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Seed::from_json(&text)
+    }
+
+    /// Checks every entry and converts the seed into what the store imports.
+    ///
+    /// # Errors
+    ///
+    /// [`SeedError::Invalid`] for the first entry that breaks a rule: a malformed email,
+    /// an empty or non-ASCII id, a duplicate account, calendar id, event uid or event
+    /// id, an unknown status, a start and end of different kinds (a date and a time),
+    /// an unparsable time, or an end not after its start.
+    pub fn validate(&self) -> Result<Vec<AccountImport>, SeedError> {
+        let mut emails = HashSet::new();
+        let mut calendar_ids = HashSet::new();
+        let mut accounts = Vec::with_capacity(self.accounts.len());
+        for (a, account) in self.accounts.iter().enumerate() {
+            let at = format!("accounts[{a}] {:?}", account.email);
+            email::check(&account.email)
+                .map_err(|why| invalid(&at, format!("email {:?} {why}", account.email)))?;
+            if !emails.insert(account.email.to_ascii_lowercase()) {
+                return Err(invalid(&at, "duplicate account email".into()));
+            }
+            let mut calendars = Vec::with_capacity(account.calendars.len());
+            for (c, calendar) in account.calendars.iter().enumerate() {
+                let at = format!("{at} / calendars[{c}] {:?}", calendar.id);
+                check_id("calendar id", &calendar.id).map_err(|why| invalid(&at, why))?;
+                if !calendar_ids.insert(calendar.id.as_str()) {
+                    return Err(invalid(&at, "duplicate calendar id".into()));
+                }
+                if calendar.name.trim().is_empty() {
+                    return Err(invalid(&at, "calendar name is empty".into()));
+                }
+                calendars.push(validate_calendar(&at, calendar)?);
+            }
+            accounts.push(AccountImport {
+                email: account.email.clone(),
+                calendars,
+            });
+        }
+        Ok(accounts)
+    }
+
+    /// Validates the seed and upserts it into `store` in one transaction.
+    ///
+    /// # Errors
+    ///
+    /// As [`Seed::validate`], or [`SeedError::Store`]; nothing is written on error.
+    pub fn load_into(
+        &self,
+        store: &mut Store,
+        now: DateTime<Utc>,
+    ) -> Result<ImportReport, SeedError> {
+        let accounts = self.validate()?;
+        Ok(store.import(&accounts, now)?)
+    }
+}
+
+fn validate_calendar(at: &str, calendar: &SeedCalendar) -> Result<CalendarImport, SeedError> {
+    let mut uids = HashSet::new();
+    let mut event_ids = HashSet::new();
+    let mut events = Vec::with_capacity(calendar.events.len());
+    for (e, event) in calendar.events.iter().enumerate() {
+        let at = format!("{at} / events[{e}] {:?}", event.uid);
+        check_id("event uid", &event.uid).map_err(|why| invalid(&at, why))?;
+        if !uids.insert(event.uid.as_str()) {
+            return Err(invalid(&at, "duplicate event uid in this calendar".into()));
+        }
+        if let Some(event_id) = &event.event_id {
+            check_id("event_id", event_id).map_err(|why| invalid(&at, why))?;
+            if !event_ids.insert(event_id.as_str()) {
+                return Err(invalid(
+                    &at,
+                    format!("duplicate event_id {event_id:?} in this calendar"),
+                ));
+            }
+        }
+        let status: Status = event
+            .status
+            .parse()
+            .map_err(|e: crate::store::UnknownStatus| invalid(&at, e.to_string()))?;
+        let span = parse_span(&event.start, &event.end).map_err(|why| invalid(&at, why))?;
+        let last_modified = event
+            .last_modified
+            .as_deref()
+            .map(|text| {
+                DateTime::parse_from_rfc3339(text)
+                    .map(|time| time.with_timezone(&Utc))
+                    .map_err(|e| {
+                        invalid(
+                            &at,
+                            format!("last_modified {text:?} is not an RFC 3339 time: {e}"),
+                        )
+                    })
+            })
+            .transpose()?;
+        events.push(EventImport {
+            uid: event.uid.clone(),
+            event_id: event.event_id.clone(),
+            span,
+            status,
+            deleted: event.deleted,
+            last_modified,
+        });
+    }
+    Ok(CalendarImport {
+        id: calendar.id.clone(),
+        name: calendar.name.clone(),
+        events,
+    })
+}
+
+/// One end of an event as written in a seed.
+enum Moment {
+    Date(NaiveDate),
+    Time(DateTime<Utc>),
+}
+
+fn parse_moment(field: &str, text: &str) -> Result<Moment, String> {
+    // Exactly `YYYY-MM-DD`: chrono's `%Y` alone would also take `+2026-4-1`.
+    if text.len() == 10
+        && let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d")
+    {
+        return Ok(Moment::Date(date));
+    }
+    DateTime::parse_from_rfc3339(text)
+        .map(|time| Moment::Time(time.with_timezone(&Utc)))
+        .map_err(|e| {
+            format!(
+                "{field} {text:?} is neither a date YYYY-MM-DD nor an RFC 3339 time with offset ({e})"
+            )
+        })
+}
+
+fn parse_span(start: &str, end: &str) -> Result<EventSpan, String> {
+    let span = match (parse_moment("start", start)?, parse_moment("end", end)?) {
+        (Moment::Date(start), Moment::Date(end)) => EventSpan::AllDay { start, end },
+        // The store keeps whole seconds; fractions are dropped before the end check.
+        (Moment::Time(start), Moment::Time(end)) => EventSpan::Timed {
+            start: whole_seconds(start),
+            end: whole_seconds(end),
+        },
+        _ => {
+            return Err(format!(
+                "start {start:?} and end {end:?} mix a date and a time: an all-day event has \
+                 two dates, a timed event two times"
+            ));
+        }
+    };
+    let (start_at, end_at) = span.unix_bounds();
+    if end_at <= start_at {
+        return Err(format!("end {end:?} is not after start {start:?}"));
+    }
+    Ok(span)
+}
+
+fn whole_seconds(time: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp(time.timestamp(), 0).unwrap_or(time)
+}
+
+/// Ids travel in URLs and query strings, and Cronofy documents them as ASCII-only.
+fn check_id(what: &str, id: &str) -> Result<(), String> {
+    if id.is_empty() || id.len() > 255 || !id.chars().all(|c| c.is_ascii_graphic()) {
+        return Err(format!(
+            "{what} {id:?} must be 1 to 255 printable ASCII characters without spaces"
+        ));
+    }
+    Ok(())
+}
+
+fn invalid(entry: &str, problem: String) -> SeedError {
+    SeedError::Invalid {
+        entry: entry.to_owned(),
+        problem,
+    }
+}

@@ -1,0 +1,272 @@
+//! Bookings: check-and-insert in one transaction, lookups, and cancellation.
+//!
+//! The booking routes are not written yet; these are the storage operations they
+//! will stand on, with the one property only storage can give: two requests for the same
+//! slot cannot both succeed, even from two processes on one file.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, Row, TransactionBehavior, params, params_from_iter};
+
+use super::{Store, StoreError, placeholders, time_column};
+
+/// A booking to make: who hosts it, when, who books it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewBooking {
+    /// Account ids of the hosts; every one must be free for the booking to land.
+    pub hosts: Vec<i64>,
+    /// The first instant of the booking.
+    pub start: DateTime<Utc>,
+    /// The first instant after it; must be after `start`.
+    pub end: DateTime<Utc>,
+    /// The booker's name.
+    pub booker_name: String,
+    /// The booker's address.
+    pub booker_email: String,
+    /// A free-text note from the booker.
+    pub note: Option<String>,
+    /// The client's `Idempotency-Key`, if it sent one.
+    pub idempotency_key: Option<String>,
+    /// A hash of the cancel token handed to the booker (the token itself is not kept).
+    pub cancel_token_hash: String,
+}
+
+/// A stored booking.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Booking {
+    /// The booking id: 32 random hex digits.
+    pub id: String,
+    /// Account ids of the hosts, ascending.
+    pub hosts: Vec<i64>,
+    /// The first instant of the booking.
+    pub start: DateTime<Utc>,
+    /// The first instant after it.
+    pub end: DateTime<Utc>,
+    /// The booker's name.
+    pub booker_name: String,
+    /// The booker's address.
+    pub booker_email: String,
+    /// The booker's note.
+    pub note: Option<String>,
+    /// The `Idempotency-Key` it was made with.
+    pub idempotency_key: Option<String>,
+    /// The hash of its cancel token.
+    pub cancel_token_hash: String,
+    /// When it was made.
+    pub created_at: DateTime<Utc>,
+    /// When it was cancelled, if it was.
+    pub cancelled_at: Option<DateTime<Utc>>,
+}
+
+/// Which event statuses keep a host from being booked.
+///
+/// `busy` and `unknown` always do (an unknown status is not known to be free); `free`
+/// never does; `tentative` does unless `--allow-booking-over-tentative`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Blocking {
+    /// Whether tentative events block a booking.
+    pub tentative: bool,
+}
+
+/// What [`Store::insert_booking_if_free`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BookingOutcome {
+    /// The booking was stored.
+    Created(Booking),
+    /// A booking with this idempotency key exists already; nothing was written. The
+    /// caller compares it with the request to tell a retry from a reused key.
+    Replayed(Booking),
+    /// Some hosts are not free then (their account ids, ascending); nothing was written.
+    Taken(Vec<i64>),
+}
+
+const BOOKING_COLUMNS: &str = "id, start_at, end_at, booker_name, booker_email, note, \
+     idempotency_key, cancel_token_hash, created_at, cancelled_at";
+
+impl Store {
+    /// Stores `booking` if every host is free for all of `[start, end)`, atomically.
+    ///
+    /// A host is not free when a non-deleted event in any of their calendars that
+    /// `blocking` counts overlaps the booking, or when another booking they host that is
+    /// not cancelled overlaps it (half-open, so back-to-back bookings are fine). All-day
+    /// events are matched at UTC midnight, as in [`Store::events_overlapping`].
+    ///
+    /// The check and the insert run in one `IMMEDIATE` transaction, which takes SQLite's
+    /// write lock before reading: a second writer (thread or process) waits, then sees
+    /// the first one's booking.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Invalid`] for no hosts or `end <= start`; [`StoreError::Sqlite`] for
+    /// an unknown host (a foreign key) or I/O.
+    pub fn insert_booking_if_free(
+        &mut self,
+        booking: &NewBooking,
+        blocking: Blocking,
+        now: DateTime<Utc>,
+    ) -> Result<BookingOutcome, StoreError> {
+        let mut hosts = booking.hosts.clone();
+        hosts.sort_unstable();
+        hosts.dedup();
+        if hosts.is_empty() {
+            return Err(StoreError::Invalid(
+                "a booking needs at least one host".into(),
+            ));
+        }
+        if booking.end <= booking.start {
+            return Err(StoreError::Invalid(
+                "a booking must end after it starts".into(),
+            ));
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if let Some(key) = &booking.idempotency_key {
+            let existing: Option<String> = tx
+                .query_row(
+                    "SELECT id FROM bookings WHERE idempotency_key = ?1",
+                    params![key],
+                    |row| row.get(0),
+                )
+                .optional()?;
+            if let Some(id) = existing {
+                let existing = read_booking(&tx, &id)?.ok_or_else(|| vanished(&id))?;
+                return Ok(BookingOutcome::Replayed(existing));
+            }
+        }
+
+        let blocking_statuses = if blocking.tentative {
+            "'busy', 'unknown', 'tentative'"
+        } else {
+            "'busy', 'unknown'"
+        };
+        let host_list = placeholders(hosts.len());
+        let sql = format!(
+            "SELECT c.account_id FROM events e JOIN calendars c ON c.id = e.calendar_id
+             WHERE c.account_id IN ({host_list}) AND e.deleted = 0
+               AND e.status IN ({blocking_statuses})
+               AND e.start_at < ? AND e.end_at > ?
+             UNION
+             SELECT h.account_id FROM bookings b JOIN booking_hosts h ON h.booking_id = b.id
+             WHERE h.account_id IN ({host_list}) AND b.cancelled_at IS NULL
+               AND b.start_at < ? AND b.end_at > ?
+             ORDER BY 1"
+        );
+        let (start, end) = (booking.start.timestamp(), booking.end.timestamp());
+        let values = hosts
+            .iter()
+            .copied()
+            .chain([end, start])
+            .chain(hosts.iter().copied())
+            .chain([end, start]);
+        let busy: Vec<i64> = tx
+            .prepare(&sql)?
+            .query_map(params_from_iter(values), |row| row.get(0))?
+            .collect::<Result<_, _>>()?;
+        if !busy.is_empty() {
+            return Ok(BookingOutcome::Taken(busy));
+        }
+
+        let id: String = tx.query_row(
+            "INSERT INTO bookings (id, start_at, end_at, booker_name, booker_email, note,
+                                   idempotency_key, cancel_token_hash, created_at)
+             VALUES (lower(hex(randomblob(16))), ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+             RETURNING id",
+            params![
+                start,
+                end,
+                booking.booker_name,
+                booking.booker_email,
+                booking.note,
+                booking.idempotency_key,
+                booking.cancel_token_hash,
+                now.timestamp(),
+            ],
+            |row| row.get(0),
+        )?;
+        for host in &hosts {
+            tx.execute(
+                "INSERT INTO booking_hosts (booking_id, account_id) VALUES (?1, ?2)",
+                params![id, host],
+            )?;
+        }
+        let created = read_booking(&tx, &id)?.ok_or_else(|| vanished(&id))?;
+        tx.commit()?;
+        Ok(BookingOutcome::Created(created))
+    }
+
+    /// The booking with this id, cancelled or not.
+    pub fn booking(&self, id: &str) -> Result<Option<Booking>, StoreError> {
+        read_booking(&self.conn, id)
+    }
+
+    /// Marks a booking cancelled if `cancel_token_hash` matches; returns the booking as
+    /// it now stands, or `None` if no booking has this id and hash.
+    ///
+    /// Cancelling twice is harmless: the first cancellation time is kept.
+    pub fn cancel_booking(
+        &mut self,
+        id: &str,
+        cancel_token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Booking>, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let matched = tx.execute(
+            "UPDATE bookings SET cancelled_at = coalesce(cancelled_at, ?3)
+             WHERE id = ?1 AND cancel_token_hash = ?2",
+            params![id, cancel_token_hash, now.timestamp()],
+        )?;
+        let booking = if matched == 1 {
+            read_booking(&tx, id)?
+        } else {
+            None
+        };
+        tx.commit()?;
+        Ok(booking)
+    }
+}
+
+fn read_booking(conn: &rusqlite::Connection, id: &str) -> Result<Option<Booking>, StoreError> {
+    let Some(mut booking) = conn
+        .query_row(
+            &format!("SELECT {BOOKING_COLUMNS} FROM bookings WHERE id = ?1"),
+            params![id],
+            booking_from_row,
+        )
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    booking.hosts = conn
+        .prepare_cached(
+            "SELECT account_id FROM booking_hosts WHERE booking_id = ?1 ORDER BY account_id",
+        )?
+        .query_map(params![id], |row| row.get(0))?
+        .collect::<Result<_, _>>()?;
+    Ok(Some(booking))
+}
+
+fn booking_from_row(row: &Row<'_>) -> rusqlite::Result<Booking> {
+    let cancelled_at: Option<i64> = row.get(9)?;
+    Ok(Booking {
+        id: row.get(0)?,
+        hosts: Vec::new(),
+        start: time_column(row, 1)?,
+        end: time_column(row, 2)?,
+        booker_name: row.get(3)?,
+        booker_email: row.get(4)?,
+        note: row.get(5)?,
+        idempotency_key: row.get(6)?,
+        cancel_token_hash: row.get(7)?,
+        created_at: time_column(row, 8)?,
+        cancelled_at: match cancelled_at {
+            Some(_) => Some(time_column(row, 9)?),
+            None => None,
+        },
+    })
+}
+
+fn vanished(id: &str) -> StoreError {
+    StoreError::Corrupt(format!("booking {id} vanished inside its own transaction"))
+}

@@ -1,0 +1,62 @@
+//! The binary itself: flags in, a listening URL out, a clean stop on SIGTERM.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_freebusy-server");
+
+// Pins start-up end to end: demo data, the printed URL, a live /healthz, and a graceful
+// exit with status 0 on SIGTERM.
+#[cfg(unix)]
+#[tokio::test]
+async fn the_binary_serves_the_demo_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(BINARY)
+        .args(["--listen", "127.0.0.1:0", "--demo", "--db"])
+        .arg(dir.path().join("demo.sqlite3"))
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("freebusy-server listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_owned();
+    let health = reqwest::get(format!("{url}/healthz")).await.unwrap();
+    assert_eq!(health.status(), reqwest::StatusCode::OK);
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "exit status {status}");
+}
+
+// Pins that a bad seed stops start-up with a message naming the entry.
+#[test]
+fn a_bad_seed_stops_start_up_with_a_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let seed = dir.path().join("seed.json");
+    std::fs::write(&seed, r#"{"accounts": [{"email": "not-an-address"}]}"#).unwrap();
+    let output = Command::new(BINARY)
+        .args(["--listen", "127.0.0.1:0", "--seed"])
+        .arg(&seed)
+        .arg("--db")
+        .arg(dir.path().join("seed.sqlite3"))
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(r#"accounts[0] "not-an-address""#),
+        "{stderr}"
+    );
+}

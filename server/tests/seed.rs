@@ -1,0 +1,328 @@
+//! The seed format: the documented example, upserts, rejections, and the demo week.
+
+use std::path::Path;
+
+use chrono::{DateTime, Datelike, Days, Utc};
+use freebusy_server::demo;
+use freebusy_server::seed::{Seed, SeedError};
+use freebusy_server::store::{EventSpan, Status, Store, Window};
+
+/// The first ```json block of SEED.md: the documented example, loaded as it stands.
+fn documented_example() -> Seed {
+    let doc =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("SEED.md")).unwrap();
+    let start = doc.find("```json\n").expect("SEED.md has a json block") + "```json\n".len();
+    let end = start + doc[start..].find("```").expect("the block is closed");
+    Seed::from_json(&doc[start..end]).expect("the documented example parses")
+}
+
+fn now() -> DateTime<Utc> {
+    "2026-04-25T00:00:00Z".parse().unwrap()
+}
+
+fn fresh_store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("seed.sqlite3")).unwrap();
+    (dir, store)
+}
+
+/// The error message of validating `seed_json`, which must be invalid.
+fn rejection(seed_json: &str) -> String {
+    match Seed::from_json(seed_json).and_then(|seed| seed.validate().map(|_| ())) {
+        Ok(()) => panic!("seed was accepted: {seed_json}"),
+        Err(error) => error.to_string(),
+    }
+}
+
+/// A one-event seed for alice with this event JSON.
+fn with_event(event: &str) -> String {
+    format!(
+        r#"{{"accounts": [{{"email": "alice@example.com", "calendars": [
+            {{"id": "cal_a", "name": "Work", "events": [{event}]}}]}}]}}"#
+    )
+}
+
+// Pins that SEED.md's example is valid and loads every account, calendar and event.
+#[test]
+fn the_documented_example_loads() {
+    let (_dir, mut store) = fresh_store();
+    let report = documented_example().load_into(&mut store, now()).unwrap();
+    assert_eq!(
+        (report.accounts, report.calendars, report.events),
+        (3, 3, 8)
+    );
+    let counts = store.counts().unwrap();
+    assert_eq!(
+        (counts.accounts, counts.calendars, counts.events),
+        (3, 3, 8)
+    );
+}
+
+// Pins the upsert: loading the same seed twice leaves the same rows and changes none.
+#[test]
+fn loading_the_example_twice_changes_nothing() {
+    let (_dir, mut store) = fresh_store();
+    let seed = documented_example();
+    seed.load_into(&mut store, now()).unwrap();
+    let before = store.counts().unwrap();
+    let later: DateTime<Utc> = "2026-05-01T00:00:00Z".parse().unwrap();
+    let report = seed.load_into(&mut store, later).unwrap();
+    assert_eq!(
+        (report.accounts, report.calendars, report.events),
+        (0, 0, 0)
+    );
+    assert_eq!(store.counts().unwrap(), before);
+    let calendars = vec!["cal_alice_work".to_owned()];
+    assert!(
+        store
+            .events_modified_since(&calendars, later)
+            .unwrap()
+            .is_empty()
+    );
+}
+
+// Pins that a changed event is updated in place and its last_modified moves.
+#[test]
+fn reloading_a_changed_event_updates_it_and_its_last_modified() {
+    let (_dir, mut store) = fresh_store();
+    let mut seed = documented_example();
+    seed.load_into(&mut store, now()).unwrap();
+    seed.accounts[0].calendars[0].events[0].status = "tentative".into();
+    let later: DateTime<Utc> = "2026-05-01T00:00:00Z".parse().unwrap();
+    let report = seed.load_into(&mut store, later).unwrap();
+    assert_eq!(report.events, 1);
+    let changed = store
+        .events_modified_since(&["cal_alice_work".to_owned()], later)
+        .unwrap();
+    assert_eq!(changed.len(), 1);
+    assert_eq!(changed[0].uid, "evt_alice_standup");
+    assert_eq!(changed[0].status, Status::Tentative);
+    assert_eq!(changed[0].last_modified, later);
+    assert_eq!(store.counts().unwrap().events, 8);
+}
+
+// Pins that every field of the example survives the trip through the store.
+#[test]
+fn the_example_keeps_dates_flags_and_managed_ids() {
+    let (_dir, mut store) = fresh_store();
+    documented_example().load_into(&mut store, now()).unwrap();
+    let alice = store
+        .account_by_email("ALICE@example.com")
+        .unwrap()
+        .expect("case-insensitive");
+    let ids: Vec<String> = store
+        .calendars_of(alice.id)
+        .unwrap()
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(ids, ["cal_alice_home", "cal_alice_work"]);
+    let week = Window::new(
+        "2026-04-20T00:00:00Z".parse().unwrap(),
+        "2026-04-27T00:00:00Z".parse().unwrap(),
+    )
+    .unwrap();
+    let events = store.events_overlapping(&ids, week).unwrap();
+    let find = |uid: &str| {
+        events
+            .iter()
+            .find(|e| e.uid == uid)
+            .unwrap_or_else(|| panic!("{uid}"))
+    };
+    let holiday = find("evt_alice_holiday");
+    assert_eq!(
+        holiday.span,
+        EventSpan::AllDay {
+            start: "2026-04-24".parse().unwrap(),
+            end: "2026-04-25".parse().unwrap()
+        }
+    );
+    assert_eq!(holiday.status, Status::Free);
+    assert!(find("evt_alice_cancelled_lunch").deleted);
+    assert_eq!(
+        find("evt_alice_intro_call").event_id.as_deref(),
+        Some("booking-42")
+    );
+    assert!(!find("evt_alice_standup").is_managed());
+    let review = find("evt_alice_review");
+    assert_eq!(
+        review.span,
+        EventSpan::Timed {
+            start: "2026-04-20T11:00:00Z".parse().unwrap(),
+            end: "2026-04-20T12:30:00Z".parse().unwrap()
+        }
+    );
+    assert_eq!(
+        review.last_modified,
+        "2026-04-01T08:00:00Z".parse::<DateTime<Utc>>().unwrap()
+    );
+}
+
+// Pins that a malformed email is refused, naming the account.
+#[test]
+fn a_bad_email_is_rejected_naming_the_account() {
+    let message = rejection(r#"{"accounts": [{"email": "alice.example.com"}]}"#);
+    assert!(
+        message.contains(r#"accounts[0] "alice.example.com""#),
+        "{message}"
+    );
+    assert!(message.contains("has no @"), "{message}");
+}
+
+// Pins that an end not after its start is refused, naming the event.
+#[test]
+fn an_end_not_after_start_is_rejected_naming_the_event() {
+    let message = rejection(&with_event(
+        r#"{"uid": "evt_x", "start": "2026-04-20T10:00:00Z", "end": "2026-04-20T10:00:00Z", "status": "busy"}"#,
+    ));
+    assert!(
+        message.contains(r#"calendars[0] "cal_a" / events[0] "evt_x""#),
+        "{message}"
+    );
+    assert!(message.contains("is not after start"), "{message}");
+}
+
+// Pins that a status outside busy|tentative|free|unknown is refused.
+#[test]
+fn an_unknown_status_is_rejected() {
+    let message = rejection(&with_event(
+        r#"{"uid": "evt_x", "start": "2026-04-20", "end": "2026-04-21", "status": "bussy"}"#,
+    ));
+    assert!(message.contains(r#"unknown status "bussy""#), "{message}");
+}
+
+// Pins that one event cannot be half all-day and half timed.
+#[test]
+fn mixing_a_date_and_a_time_is_rejected() {
+    let message = rejection(&with_event(
+        r#"{"uid": "evt_x", "start": "2026-04-20", "end": "2026-04-20T12:00:00Z", "status": "busy"}"#,
+    ));
+    assert!(message.contains("mix a date and a time"), "{message}");
+}
+
+// Pins that a time without offset is refused rather than guessed as UTC.
+#[test]
+fn a_time_without_offset_is_rejected() {
+    let message = rejection(&with_event(
+        r#"{"uid": "evt_x", "start": "2026-04-20T10:00:00", "end": "2026-04-20T11:00:00", "status": "busy"}"#,
+    ));
+    assert!(message.contains("RFC 3339 time with offset"), "{message}");
+}
+
+// Pins the duplicate-id rules: accounts, calendars across the seed, uids per calendar.
+#[test]
+fn duplicate_ids_are_rejected() {
+    let message = rejection(
+        r#"{"accounts": [{"email": "alice@example.com"}, {"email": "Alice@Example.com"}]}"#,
+    );
+    assert!(message.contains("duplicate account email"), "{message}");
+    let message = rejection(
+        r#"{"accounts": [
+            {"email": "alice@example.com", "calendars": [{"id": "cal_a", "name": "A"}]},
+            {"email": "bob@example.com", "calendars": [{"id": "cal_a", "name": "B"}]}]}"#,
+    );
+    assert!(
+        message.contains(
+            r#"accounts[1] "bob@example.com" / calendars[0] "cal_a": duplicate calendar id"#
+        ),
+        "{message}"
+    );
+    let event = r#"{"uid": "evt_x", "start": "2026-04-20", "end": "2026-04-21", "status": "busy"}"#;
+    let message = rejection(&with_event(&format!("{event}, {event}")));
+    assert!(
+        message.contains(r#"events[1] "evt_x": duplicate event uid"#),
+        "{message}"
+    );
+}
+
+// Pins that typos in field names are errors, not silently ignored.
+#[test]
+fn an_unknown_field_is_rejected() {
+    let message = rejection(&with_event(
+        r#"{"uid": "evt_x", "start": "2026-04-20", "end": "2026-04-21", "staus": "busy"}"#,
+    ));
+    assert!(message.contains("staus"), "{message}");
+}
+
+// Pins that a refused seed writes nothing, even when its first entries were fine.
+#[test]
+fn a_refused_seed_writes_nothing() {
+    let (_dir, mut store) = fresh_store();
+    let seed =
+        Seed::from_json(r#"{"accounts": [{"email": "alice@example.com"}, {"email": "nope"}]}"#)
+            .unwrap();
+    assert!(matches!(
+        seed.load_into(&mut store, now()),
+        Err(SeedError::Invalid { .. })
+    ));
+    assert_eq!(store.counts().unwrap().accounts, 0);
+}
+
+// Pins what the demo promises: >= 3 people, busy and tentative this week, an all-day
+// event, overlapping calendars of one person, and idempotent reloads.
+#[test]
+fn the_demo_week_is_realistic_and_reloads_without_change() {
+    let (_dir, mut store) = fresh_store();
+    let now = Utc::now();
+    let seed = demo::week_seed(now.date_naive());
+    seed.load_into(&mut store, now).unwrap();
+    assert_eq!(seed.load_into(&mut store, now).unwrap().events, 0);
+    assert!(store.counts().unwrap().accounts >= 3);
+
+    let monday = demo::monday_of(now.date_naive());
+    assert_eq!(monday.weekday(), chrono::Weekday::Mon);
+    let week = Window::new(
+        monday.and_hms_opt(0, 0, 0).unwrap().and_utc(),
+        (monday + Days::new(7))
+            .and_hms_opt(0, 0, 0)
+            .unwrap()
+            .and_utc(),
+    )
+    .unwrap();
+    let mut all_day = 0;
+    for email in ["alice@example.com", "bob@example.com", "carol@example.com"] {
+        let account = store.account_by_email(email).unwrap().expect(email);
+        let ids: Vec<String> = store
+            .calendars_of(account.id)
+            .unwrap()
+            .into_iter()
+            .map(|c| c.id)
+            .collect();
+        let events = store.events_overlapping(&ids, week).unwrap();
+        assert!(
+            events.iter().any(|e| e.status == Status::Busy),
+            "{email} has busy time"
+        );
+        assert!(
+            events.iter().any(|e| e.status == Status::Tentative),
+            "{email} has tentative time"
+        );
+        all_day += events
+            .iter()
+            .filter(|e| matches!(e.span, EventSpan::AllDay { .. }))
+            .count();
+    }
+    assert!(all_day >= 1, "an all-day event this week");
+
+    // alice's two calendars overlap: some pair of her events from different calendars
+    // intersects.
+    let alice = store
+        .account_by_email("alice@example.com")
+        .unwrap()
+        .unwrap();
+    let ids: Vec<String> = store
+        .calendars_of(alice.id)
+        .unwrap()
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(ids.len(), 2);
+    let events = store.events_overlapping(&ids, week).unwrap();
+    let overlap = events.iter().any(|a| {
+        events.iter().any(|b| {
+            let ((a0, a1), (b0, b1)) = (a.span.unix_bounds(), b.span.unix_bounds());
+            a.calendar_id != b.calendar_id && !a.deleted && !b.deleted && a0 < b1 && b0 < a1
+        })
+    });
+    assert!(overlap, "alice's calendars overlap");
+}
