@@ -106,8 +106,9 @@ in_firefox() { env -u CHROMEDRIVER -u SAFARIDRIVER GECKODRIVER="$(command -v gec
 
 step "fmt" plain cargo fmt --all --check
 step "clippy native" plain cargo clippy --workspace --all-targets -- -D warnings
+# Not benches: criterion is native-only; the wasm merge benchmark runs in a page.
 step "clippy wasm32" plain cargo clippy -p freebusy -p freebusy-core \
-  --target wasm32-unknown-unknown --all-targets -- -D warnings
+  --target wasm32-unknown-unknown --lib --bins --tests --examples -- -D warnings
 step "native tests" tests cargo test --workspace
 step "browser chromium" tests in_chromium cargo test -p freebusy --target wasm32-unknown-unknown --tests
 step "browser firefox" tests in_firefox cargo test -p freebusy --target wasm32-unknown-unknown --tests
