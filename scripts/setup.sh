@@ -68,12 +68,15 @@ for component in rustfmt clippy; do
   fi
 done
 
-# 2. Debian packages: browsers, the Chromium driver, Node.js for binaryen.
+# 2. Debian packages: browsers, the Chromium driver, Node.js for binaryen, python3 and curl.
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
 command -v firefox-esr >/dev/null 2>&1 || missing+=(firefox-esr)
 command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
+# The release smoke test and the demo serve pages with Python and probe them with curl.
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
 # Chromium and its driver must be the same version: a lone upgrade of one breaks tests.
 if [ ${#missing[@]} -eq 0 ]; then
   chromium_v=$(chromium --version 2>/dev/null | awk '{print $2}')
@@ -88,7 +91,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt_get update -q
   apt_get install -y -q "${missing[@]}"
 else
-  say "chromium, chromedriver, firefox-esr, node present"
+  say "chromium, chromedriver, firefox-esr, node, python3, curl present"
 fi
 
 # 3. wasm-opt: binaryen's own build on npm (wasm-opt as a Node program).
