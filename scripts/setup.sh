@@ -13,6 +13,7 @@ readonly TRUNK_VERSION=0.21.14
 # binaryen from npm, not Debian: Debian's wasm-opt 108 exports wasm-bindgen's externref
 # table as the function table, and the optimised bundle throws at start-up.
 readonly BINARYEN_VERSION=132.0.0
+readonly PLAYWRIGHT_VERSION=1.65.1
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 
@@ -103,6 +104,17 @@ else
   say "installing binaryen $BINARYEN_VERSION (wasm-opt) from npm into $FREEBUSY_TOOLS"
   mkdir -p "$FREEBUSY_TOOLS"
   npm install --prefix "$FREEBUSY_TOOLS" --no-audit --no-fund --silent "binaryen@$BINARYEN_VERSION"
+fi
+
+# 3b. Playwright's library (not its browser download) drives Debian's Chromium in the
+#     end-to-end tests.
+have_playwright=$(node -p "require('$FREEBUSY_TOOLS/node_modules/playwright-core/package.json').version" 2>/dev/null || true)
+if [ "$have_playwright" = "$PLAYWRIGHT_VERSION" ]; then
+  say "playwright-core $have_playwright present"
+else
+  say "installing playwright-core $PLAYWRIGHT_VERSION from npm into $FREEBUSY_TOOLS"
+  mkdir -p "$FREEBUSY_TOOLS"
+  npm install --prefix "$FREEBUSY_TOOLS" --no-audit --no-fund --silent "playwright-core@$PLAYWRIGHT_VERSION"
 fi
 
 # 4. Cargo.lock must exist to know which wasm-bindgen CLI to install.
