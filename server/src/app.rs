@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{delete, get, post};
 use chrono::{DateTime, Utc};
 use tokio::net::TcpListener;
 
@@ -124,10 +124,32 @@ pub fn open_store(config: &Config, now: DateTime<Utc>) -> Result<Store, SeedErro
     Ok(store)
 }
 
+/// Every route as `(method, path)`, in the router's path syntax: the list the OpenAPI
+/// document is checked against (a test keeps the two and [`router`] in step).
+pub const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/healthz"),
+    ("GET", "/openapi.json"),
+    ("GET", "/{email}"),
+    ("GET", "/v1/free_busy"),
+    ("GET", "/v1/free_busy/pages/{page}"),
+    ("POST", "/v1/bookings"),
+    ("DELETE", "/v1/bookings/{id}"),
+];
+
 /// The whole HTTP application: every route, and the layers around them.
 pub fn router(state: AppState, config: &Config) -> Router {
     let routes = Router::new()
         .route("/healthz", get(routes::health::healthz))
+        .route("/openapi.json", get(routes::openapi::document))
+        // Static paths win over this capture, so `/healthz` stays the health check.
+        .route("/{email}", get(routes::zonio::availability))
+        .route("/v1/free_busy", get(routes::free_busy::first_page))
+        .route(
+            "/v1/free_busy/pages/{page}",
+            get(routes::free_busy::later_page),
+        )
+        .route("/v1/bookings", post(routes::bookings::create))
+        .route("/v1/bookings/{id}", delete(routes::bookings::cancel))
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)
         .with_state(state);

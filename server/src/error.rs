@@ -48,6 +48,15 @@ pub enum ApiError {
     /// 409 `conflict`: e.g. the slot was taken meanwhile.
     #[error("{0}")]
     Conflict(String),
+    /// 409 `conflict` for a booking: some hosts are not free, each with the strongest
+    /// status in the way (`busy`, `unknown` or `tentative`).
+    #[error("{message}")]
+    SlotTaken {
+        /// For people.
+        message: String,
+        /// `(host address, status)` for each host who is not free.
+        blockers: Vec<(String, &'static str)>,
+    },
     /// 413 `payload_too_large`: the body exceeds `--max-body-bytes`.
     #[error("request body is too large")]
     PayloadTooLarge,
@@ -106,7 +115,7 @@ impl ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Conflict(_) | ApiError::SlotTaken { .. } => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -126,7 +135,7 @@ impl ApiError {
             ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound(_) => "not_found",
             ApiError::MethodNotAllowed => "method_not_allowed",
-            ApiError::Conflict(_) => "conflict",
+            ApiError::Conflict(_) | ApiError::SlotTaken { .. } => "conflict",
             ApiError::PayloadTooLarge => "payload_too_large",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
             ApiError::Unprocessable(_) => "unprocessable",
@@ -143,6 +152,13 @@ impl IntoResponse for ApiError {
         let status = self.status();
         let body = match &self {
             ApiError::Unprocessable(errors) => json!({ "errors": errors }),
+            ApiError::SlotTaken { message, blockers } => {
+                let blockers: Vec<_> = blockers
+                    .iter()
+                    .map(|(host, status)| json!({ "host": host, "status": status }))
+                    .collect();
+                json!({ "error": { "code": self.code(), "message": message, "blockers": blockers } })
+            }
             ApiError::Internal(detail) => {
                 // The client learns only that it failed; the operator gets the cause.
                 tracing::error!(%detail, "internal error");

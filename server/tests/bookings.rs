@@ -1,12 +1,12 @@
 //! Bookings in the store: check-and-insert is atomic, idempotent and policy-aware.
-//! (The booking routes come later; these pin the storage they will stand on.)
+//! (The HTTP routes over them are pinned in `booking_routes.rs`.)
 
 use std::sync::{Arc, Barrier};
 
 use chrono::{DateTime, Utc};
 use freebusy_server::store::{
-    AccountImport, Blocking, BookingOutcome, CalendarImport, EventImport, EventSpan, NewBooking,
-    Status, Store,
+    AccountImport, Blocker, Blocking, BookingOutcome, CalendarImport, EventImport, EventSpan,
+    NewBooking, Status, Store,
 };
 
 fn at(text: &str) -> DateTime<Utc> {
@@ -122,7 +122,13 @@ fn the_second_of_two_overlapping_bookings_is_refused() {
             at(NOW),
         )
         .unwrap();
-    assert_eq!(second, BookingOutcome::Taken(vec![alice]));
+    assert_eq!(
+        second,
+        BookingOutcome::Taken(vec![Blocker {
+            account_id: alice,
+            status: Status::Busy
+        }])
+    );
     assert_eq!(store.counts().unwrap().bookings, 1);
 }
 

@@ -136,7 +136,7 @@ fn the_file_is_in_wal_mode_with_full_sync_and_foreign_keys() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("store.sqlite3");
     let store = Store::open(&path).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 1);
+    assert_eq!(store.schema_version().unwrap(), 2);
     let settings = store.settings().unwrap();
     assert_eq!(settings.journal_mode, "wal");
     assert!(settings.synchronous_full);
@@ -161,7 +161,7 @@ fn a_newer_schema_is_refused() {
     match Store::open(&path) {
         Err(StoreError::NewerSchema {
             found: 99,
-            known: 1,
+            known: 2,
         }) => {}
         other => panic!("expected NewerSchema, got {other:?}"),
     }

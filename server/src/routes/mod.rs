@@ -1,6 +1,11 @@
 //! The HTTP handlers, one module per concern; [`crate::app::router`] lists the routes.
 
+pub mod bookings;
+pub mod free_busy;
 pub mod health;
+pub mod openapi;
+pub mod query;
+pub mod zonio;
 
 use axum::http::{Method, Uri};
 

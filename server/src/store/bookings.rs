@@ -1,13 +1,18 @@
 //! Bookings: check-and-insert in one transaction, lookups, and cancellation.
 //!
-//! The booking routes are not written yet; these are the storage operations they
-//! will stand on, with the one property only storage can give: two requests for the same
-//! slot cannot both succeed, even from two processes on one file.
+//! The one property only storage can give lives here: two requests for the same slot
+//! cannot both succeed, even from two processes on one file.
+//!
+//! A booking is also a busy *managed* event (`event_id` = the booking id, uid
+//! `booking_{id}`) in each host's "Bookings" calendar (id `bookings_{account id}`,
+//! created with the host's first booking), written in the booking's transaction. So
+//! both free/busy APIs see bookings with no special case, and cancelling marks those
+//! events deleted, which incremental sync reports.
 
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Row, TransactionBehavior, params, params_from_iter};
 
-use super::{Store, StoreError, placeholders, time_column};
+use super::{Status, Store, StoreError, placeholders, time_column};
 
 /// A booking to make: who hosts it, when, who books it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,8 +80,22 @@ pub enum BookingOutcome {
     /// A booking with this idempotency key exists already; nothing was written. The
     /// caller compares it with the request to tell a retry from a reused key.
     Replayed(Booking),
-    /// Some hosts are not free then (their account ids, ascending); nothing was written.
-    Taken(Vec<i64>),
+    /// Some hosts are not free then; nothing was written.
+    Taken(Vec<Blocker>),
+}
+
+/// A host who is not free for a requested booking, and the strongest status in the way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Blocker {
+    /// The host's account id.
+    pub account_id: i64,
+    /// `busy` (an event or another booking), `unknown` or `tentative`.
+    pub status: Status,
+}
+
+/// The id of the calendar that holds an account's bookings.
+pub fn bookings_calendar_id(account_id: i64) -> String {
+    format!("bookings_{account_id}")
 }
 
 const BOOKING_COLUMNS: &str = "id, start_at, end_at, booker_name, booker_email, note, \
@@ -141,12 +160,12 @@ impl Store {
         };
         let host_list = placeholders(hosts.len());
         let sql = format!(
-            "SELECT c.account_id FROM events e JOIN calendars c ON c.id = e.calendar_id
+            "SELECT c.account_id, e.status FROM events e JOIN calendars c ON c.id = e.calendar_id
              WHERE c.account_id IN ({host_list}) AND e.deleted = 0
                AND e.status IN ({blocking_statuses})
                AND e.start_at < ? AND e.end_at > ?
              UNION
-             SELECT h.account_id FROM bookings b JOIN booking_hosts h ON h.booking_id = b.id
+             SELECT h.account_id, 'busy' FROM bookings b JOIN booking_hosts h ON h.booking_id = b.id
              WHERE h.account_id IN ({host_list}) AND b.cancelled_at IS NULL
                AND b.start_at < ? AND b.end_at > ?
              ORDER BY 1"
@@ -158,12 +177,14 @@ impl Store {
             .chain([end, start])
             .chain(hosts.iter().copied())
             .chain([end, start]);
-        let busy: Vec<i64> = tx
+        let found: Vec<(i64, String)> = tx
             .prepare(&sql)?
-            .query_map(params_from_iter(values), |row| row.get(0))?
+            .query_map(params_from_iter(values), |row| {
+                Ok((row.get(0)?, row.get(1)?))
+            })?
             .collect::<Result<_, _>>()?;
-        if !busy.is_empty() {
-            return Ok(BookingOutcome::Taken(busy));
+        if !found.is_empty() {
+            return Ok(BookingOutcome::Taken(strongest_per_host(&found)));
         }
 
         let id: String = tx.query_row(
@@ -188,6 +209,25 @@ impl Store {
                 "INSERT INTO booking_hosts (booking_id, account_id) VALUES (?1, ?2)",
                 params![id, host],
             )?;
+            let calendar = bookings_calendar_id(*host);
+            tx.execute(
+                "INSERT INTO calendars (id, account_id, name) VALUES (?1, ?2, 'Bookings')
+                 ON CONFLICT (id) DO NOTHING",
+                params![calendar, host],
+            )?;
+            tx.execute(
+                "INSERT INTO events (calendar_id, uid, managed, event_id, status, all_day,
+                                     start_at, end_at, deleted, last_modified)
+                 VALUES (?1, ?2, 1, ?3, 'busy', 0, ?4, ?5, 0, ?6)",
+                params![
+                    calendar,
+                    format!("booking_{id}"),
+                    id,
+                    start,
+                    end,
+                    now.timestamp()
+                ],
+            )?;
         }
         let created = read_booking(&tx, &id)?.ok_or_else(|| vanished(&id))?;
         tx.commit()?;
@@ -199,8 +239,9 @@ impl Store {
         read_booking(&self.conn, id)
     }
 
-    /// Marks a booking cancelled if `cancel_token_hash` matches; returns the booking as
-    /// it now stands, or `None` if no booking has this id and hash.
+    /// Marks a booking cancelled if `cancel_token_hash` matches its first token or one
+    /// added by [`Store::add_cancel_token`]; returns the booking as it now stands, or
+    /// `None` if no booking has this id and hash. Its managed events become deleted.
     ///
     /// Cancelling twice is harmless: the first cancellation time is kept.
     pub fn cancel_booking(
@@ -214,10 +255,18 @@ impl Store {
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let matched = tx.execute(
             "UPDATE bookings SET cancelled_at = coalesce(cancelled_at, ?3)
-             WHERE id = ?1 AND cancel_token_hash = ?2",
+             WHERE id = ?1 AND (cancel_token_hash = ?2 OR EXISTS (
+                 SELECT 1 FROM booking_cancel_tokens t
+                 WHERE t.booking_id = ?1 AND t.token_hash = ?2))",
             params![id, cancel_token_hash, now.timestamp()],
         )?;
         let booking = if matched == 1 {
+            tx.execute(
+                "UPDATE events SET deleted = 1, last_modified = ?2
+                 WHERE managed = 1 AND event_id = ?1 AND uid = 'booking_' || ?1
+                   AND deleted = 0",
+                params![id, now.timestamp()],
+            )?;
             read_booking(&tx, id)?
         } else {
             None
@@ -225,6 +274,50 @@ impl Store {
         tx.commit()?;
         Ok(booking)
     }
+}
+
+impl Store {
+    /// Adds another valid cancel token (its hash) to a booking; see
+    /// [`Store::cancel_booking`].
+    pub fn add_cancel_token(
+        &mut self,
+        id: &str,
+        cancel_token_hash: &str,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO booking_cancel_tokens (booking_id, token_hash) VALUES (?1, ?2)
+             ON CONFLICT DO NOTHING",
+            params![id, cancel_token_hash],
+        )?;
+        Ok(())
+    }
+}
+
+/// One blocker per host (ascending), with the strongest status found for it.
+fn strongest_per_host(found: &[(i64, String)]) -> Vec<Blocker> {
+    let rank = |status: Status| match status {
+        Status::Free => 0,
+        Status::Tentative => 1,
+        Status::Unknown => 2,
+        Status::Busy => 3,
+    };
+    let mut blockers: Vec<Blocker> = Vec::new();
+    for (account_id, status) in found {
+        // The query only yields known names; an odd one is treated as busy.
+        let status = status.parse().unwrap_or(Status::Busy);
+        match blockers.last_mut() {
+            Some(last) if last.account_id == *account_id => {
+                if rank(status) > rank(last.status) {
+                    last.status = status;
+                }
+            }
+            _ => blockers.push(Blocker {
+                account_id: *account_id,
+                status,
+            }),
+        }
+    }
+    blockers
 }
 
 fn read_booking(conn: &rusqlite::Connection, id: &str) -> Result<Option<Booking>, StoreError> {

@@ -11,7 +11,7 @@
 mod bookings;
 mod schema;
 
-pub use bookings::{Blocking, Booking, BookingOutcome, NewBooking};
+pub use bookings::{Blocker, Blocking, Booking, BookingOutcome, NewBooking, bookings_calendar_id};
 
 use std::fmt;
 use std::path::Path;
@@ -492,6 +492,21 @@ impl Store {
             placeholders(calendar_ids.len())
         );
         self.events_where(&sql, calendar_ids, &[since.timestamp()])
+    }
+
+    /// Every managed event of these calendars, deleted ones included, ordered by start:
+    /// Cronofy's managed events are not bound by the default window.
+    pub fn managed_events(&self, calendar_ids: &[String]) -> Result<Vec<Event>, StoreError> {
+        if calendar_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM events
+             WHERE calendar_id IN ({}) AND managed = 1
+             ORDER BY start_at, end_at, calendar_id, uid",
+            placeholders(calendar_ids.len())
+        );
+        self.events_where(&sql, calendar_ids, &[])
     }
 
     fn events_where(
