@@ -23,6 +23,19 @@ pub struct TestServer {
 impl TestServer {
     /// Starts the server with these flags (beside `--db`, which points into a tempdir).
     pub async fn start(flags: &[&str]) -> TestServer {
+        let (_, router, dir) = TestServer::build(None, flags);
+        TestServer::serve(router, dir).await
+    }
+
+    /// Starts the server with `seed_json` loaded through `--seed`, and these flags.
+    pub async fn start_with_seed(seed_json: &str, flags: &[&str]) -> TestServer {
+        let (_, router, dir) = TestServer::build(Some(seed_json), flags);
+        TestServer::serve(router, dir).await
+    }
+
+    /// The state and router a server would run, over a fresh tempdir database, for tests
+    /// that need to reach behind the HTTP surface.
+    pub fn build(seed_json: Option<&str>, flags: &[&str]) -> (AppState, axum::Router, TempDir) {
         let dir = tempfile::tempdir().expect("tempdir");
         let db: PathBuf = dir.path().join("freebusy.sqlite3");
         let mut argv = vec![
@@ -30,12 +43,18 @@ impl TestServer {
             "--db".into(),
             db.display().to_string(),
         ];
+        if let Some(seed_json) = seed_json {
+            let seed = dir.path().join("seed.json");
+            std::fs::write(&seed, seed_json).expect("write seed");
+            argv.extend(["--seed".to_owned(), seed.display().to_string()]);
+        }
         argv.extend(flags.iter().map(|flag| (*flag).to_owned()));
         let config = Config::parse_from(argv);
         config.check().expect("test config is consistent");
         let store = app::open_store(&config, chrono::Utc::now()).expect("store opens");
-        let router = app::router(AppState::new(store, &config), &config);
-        TestServer::serve(router, dir).await
+        let state = AppState::new(store, &config);
+        let router = app::router(state.clone(), &config);
+        (state, router, dir)
     }
 
     /// Serves an already built router on a fresh loopback port.
@@ -73,3 +92,50 @@ impl Drop for TestServer {
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder().build().expect("client")
 }
+
+/// The first ```json block of SEED.md: the documented example (April 2026).
+pub fn documented_seed() -> String {
+    let doc =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("SEED.md"))
+            .expect("SEED.md");
+    let start = doc.find("```json\n").expect("SEED.md has a json block") + "```json\n".len();
+    let end = start + doc[start..].find("```").expect("the block is closed");
+    doc[start..end].to_owned()
+}
+
+/// The day the booking tests book on: two days from now (UTC), so never in the past.
+pub fn booking_day() -> chrono::NaiveDate {
+    (chrono::Utc::now() + chrono::TimeDelta::days(2)).date_naive()
+}
+
+/// An RFC 3339 UTC time on [`booking_day`], e.g. `at("10:00")`.
+pub fn at(hh_mm: &str) -> String {
+    format!("{}T{hh_mm}:00Z", booking_day())
+}
+
+/// Hosts on [`booking_day`]: alice busy 10:00-11:00 and tentative 14:00-15:00, bob busy
+/// 09:00-10:00, carol without any calendar, dave with an empty calendar.
+pub fn booking_seed() -> String {
+    format!(
+        r#"{{"accounts": [
+          {{"email": "alice@example.com", "calendars": [{{"id": "cal_alice", "name": "Work", "events": [
+            {{"uid": "a1", "start": "{}", "end": "{}", "status": "busy"}},
+            {{"uid": "a2", "start": "{}", "end": "{}", "status": "tentative"}}
+          ]}}]}},
+          {{"email": "bob@example.com", "calendars": [{{"id": "cal_bob", "name": "Work", "events": [
+            {{"uid": "b1", "start": "{}", "end": "{}", "status": "busy"}}
+          ]}}]}},
+          {{"email": "carol@example.com", "calendars": []}},
+          {{"email": "dave@example.com", "calendars": [{{"id": "cal_dave", "name": "Work", "events": []}}]}}
+        ]}}"#,
+        at("10:00"),
+        at("11:00"),
+        at("14:00"),
+        at("15:00"),
+        at("09:00"),
+        at("10:00"),
+    )
+}
+
+/// Flags that keep the rate limit out of the way of tests that send many requests.
+pub const NO_RATE_LIMIT: [&str; 4] = ["--rate-per-second", "100000", "--rate-burst", "100000"];
