@@ -55,9 +55,14 @@ fn requested_window(query: &QueryString) -> Result<Window, ApiError> {
             .ok_or_else(|| {
                 ApiError::BadRequest(format!("{name} is required (Unix time in seconds)"))
             })?;
-        let seconds: i64 = text.trim().parse().map_err(|_| {
-            ApiError::BadRequest(format!("{name} must be an integer (Unix time in seconds)"))
-        })?;
+        // Digits with an optional minus only: `parse` alone would also take `+1`.
+        let digits = text.strip_prefix('-').unwrap_or(text);
+        let seconds: i64 = (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| text.parse().ok())
+            .flatten()
+            .ok_or_else(|| {
+                ApiError::BadRequest(format!("{name} must be an integer (Unix time in seconds)"))
+            })?;
         DateTime::from_timestamp(seconds, 0)
             .ok_or_else(|| ApiError::BadRequest(format!("{name} is out of range")))
     };

@@ -1,0 +1,157 @@
+//! Durability of bookings: the real binary, killed with SIGKILL while bookings are in
+//! flight, then restarted on the same file.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use common::{at, booking_seed};
+use freebusy_server::store::Store;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_freebusy-server");
+
+/// Starts the binary on `db` with the booking seed; returns it and its base URL.
+fn start(dir: &std::path::Path) -> (Child, String) {
+    let seed = dir.join("seed.json");
+    std::fs::write(&seed, booking_seed()).unwrap();
+    let mut child = Command::new(BINARY)
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--rate-per-second",
+            "100000",
+            "--rate-burst",
+            "100000",
+            "--seed",
+        ])
+        .arg(&seed)
+        .arg("--db")
+        .arg(dir.join("crash.sqlite3"))
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("freebusy-server listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_owned();
+    (child, url)
+}
+
+/// A five-minute booking of dave (who has no events) in slot `n` of the booking day.
+fn slot_booking(n: usize) -> Value {
+    let minutes = n * 5;
+    let hh_mm = |m: usize| format!("{:02}:{:02}", m / 60, m % 60);
+    json!({
+        "hosts": ["dave@example.com"],
+        "start": at(&hh_mm(minutes)),
+        "end": at(&hh_mm(minutes + 5)),
+        "name": "Crash Test",
+        "email": "crash@example.org",
+        "idempotency_key": format!("crash-{n}"),
+    })
+}
+
+// Pins "a 201 means on disk": bookings race a SIGKILL; after it, every acknowledged
+// booking is in the file, and a restarted server refuses those slots.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_acknowledged_booking_survives_kill_9() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, url) = start(dir.path());
+    let client = reqwest::Client::new();
+    let next_slot = Arc::new(AtomicUsize::new(0));
+    let acknowledged = Arc::new(AtomicUsize::new(0));
+    // 8 clients keep bookings in flight, each taking the next free slot (288 a day).
+    let workers: Vec<_> = (0..8)
+        .map(|_| {
+            let (client, url) = (client.clone(), url.clone());
+            let (next_slot, acknowledged) = (Arc::clone(&next_slot), Arc::clone(&acknowledged));
+            tokio::spawn(async move {
+                let mut created: Vec<(usize, String)> = Vec::new();
+                loop {
+                    let n = next_slot.fetch_add(1, Ordering::SeqCst);
+                    if n >= 288 {
+                        return created;
+                    }
+                    let sent = client
+                        .post(format!("{url}/v1/bookings"))
+                        .json(&slot_booking(n))
+                        .send()
+                        .await;
+                    let Ok(response) = sent else { return created };
+                    if response.status() != StatusCode::CREATED {
+                        return created;
+                    }
+                    let Ok(body) = response.json::<Value>().await else {
+                        return created;
+                    };
+                    created.push((n, body["id"].as_str().unwrap().to_owned()));
+                    acknowledged.fetch_add(1, Ordering::SeqCst);
+                }
+            })
+        })
+        .collect();
+    while acknowledged.load(Ordering::SeqCst) < 30 {
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    let killed = Command::new("kill")
+        .args(["-KILL", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    child.wait().unwrap();
+    let mut created = Vec::new();
+    for worker in workers {
+        created.extend(worker.await.unwrap());
+    }
+    assert!(created.len() >= 30);
+    assert!(
+        created.len() < 288,
+        "the kill should land while bookings are still in flight"
+    );
+
+    let store = Store::open(&dir.path().join("crash.sqlite3")).unwrap();
+    for (_, id) in &created {
+        let booking = store.booking(id).unwrap();
+        assert!(booking.is_some(), "acknowledged booking {id} was lost");
+    }
+    drop(store);
+
+    let (mut child, url) = start(dir.path());
+    for (n, _) in created.iter().take(5) {
+        let mut again = slot_booking(*n);
+        again["idempotency_key"] = json!(format!("after-restart-{n}"));
+        let response = client
+            .post(format!("{url}/v1/bookings"))
+            .json(&again)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::CONFLICT, "slot {n}");
+    }
+    let (n, id) = &created[0];
+    let replay: Value = client
+        .post(format!("{url}/v1/bookings"))
+        .json(&slot_booking(*n))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(&replay["id"], id, "the idempotency key survives too");
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
