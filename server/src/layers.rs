@@ -29,7 +29,8 @@ use tracing::Level;
 use crate::config::Config;
 use crate::error::ApiError;
 
-/// The header carrying a client's idempotency key on bookings.
+/// An idempotency-key header, allowed in preflights for clients that send one; the
+/// booking route itself reads the key from the body (`idempotency_key`) and ignores it.
 pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
 
 /// Wraps `routes` in every layer, configured from `config`.

@@ -29,7 +29,7 @@ pub struct NewBooking {
     pub booker_email: String,
     /// A free-text note from the booker.
     pub note: Option<String>,
-    /// The client's `Idempotency-Key`, if it sent one.
+    /// The client's idempotency key (the booking route always sends one).
     pub idempotency_key: Option<String>,
     /// A hash of the cancel token handed to the booker (the token itself is not kept).
     pub cancel_token_hash: String,
@@ -52,7 +52,7 @@ pub struct Booking {
     pub booker_email: String,
     /// The booker's note.
     pub note: Option<String>,
-    /// The `Idempotency-Key` it was made with.
+    /// The idempotency key it was made with.
     pub idempotency_key: Option<String>,
     /// The hash of its cancel token.
     pub cancel_token_hash: String,
