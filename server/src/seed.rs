@@ -148,6 +148,14 @@ impl Seed {
                 if !calendar_ids.insert(calendar.id.as_str()) {
                     return Err(invalid(&at, "duplicate calendar id".into()));
                 }
+                // The server makes these for bookings; a seed taking one could route a
+                // host's bookings into another person's calendar.
+                if calendar.id.starts_with("bookings_") {
+                    return Err(invalid(
+                        &at,
+                        "calendar ids starting with bookings_ are reserved for bookings".into(),
+                    ));
+                }
                 if calendar.name.trim().is_empty() {
                     return Err(invalid(&at, "calendar name is empty".into()));
                 }

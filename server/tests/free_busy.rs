@@ -299,6 +299,11 @@ async fn invalid_parameters_answer_the_documented_422() {
         ("tzid=Etc/UTC&include_free=yes", "include_free"),
         ("tzid=Etc/UTC&include_managed=1", "include_managed"),
         ("tzid=Etc/UTC&last_modified=2026-04-01", "last_modified"),
+        ("tzid=Etc/UTC&to=2000-01-01", "to"),
+        ("tzid=Etc/UTC&from=3000-01-01", "to"),
+        ("tzid=Etc/UTC&from=0000-12-31", "from"),
+        ("tzid=Etc/UTC&to=262143-12-31", "to"),
+        ("tzid=Etc/UTC&from=-262144-01-01", "from"),
     ] {
         let (status, body) = free_busy(&server, ALICE, query).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{query}");

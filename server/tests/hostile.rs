@@ -55,6 +55,8 @@ async fn odd_paths_and_query_strings_are_4xx() {
         "/v1/free_busy?tzid=Etc/UTC&from=9999999-01-01",
         "/v1/free_busy?tzid=Etc/UTC&from=-262144-01-01&to=262143-12-31",
         "/v1/free_busy?tzid=Etc/UTC&last_modified=%ff",
+        "/v1/free_busy?tzid=Etc/UTC&to=0001-01-01",
+        "/v1/free_busy?tzid=Etc/UTC&from=9999-12-31",
         "/v1/free_busy/pages/99999999999999999999?tzid=Etc/UTC",
         "/v1/free_busy/pages/0?tzid=Etc/UTC",
         "/v1/bookings/../../healthz",

@@ -209,6 +209,15 @@ fn a_time_without_offset_is_rejected() {
     assert!(message.contains("RFC 3339 time with offset"), "{message}");
 }
 
+// Pins the reserved calendar ids: bookings live in `bookings_{account id}`.
+#[test]
+fn calendar_ids_of_the_bookings_kind_are_reserved() {
+    let message = rejection(
+        r#"{"accounts": [{"email": "alice@example.com", "calendars": [{"id": "bookings_2", "name": "Mine"}]}]}"#,
+    );
+    assert!(message.contains("reserved for bookings"), "{message}");
+}
+
 // Pins the duplicate-id rules: accounts, calendars across the seed, uids per calendar.
 #[test]
 fn duplicate_ids_are_rejected() {

@@ -15,7 +15,7 @@ use std::collections::HashSet;
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, header};
-use chrono::{DateTime, Days, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
 use chrono_tz::Tz;
 use freebusy_core::wire::WireStatus;
 use freebusy_core::wire::cronofy::{FreeBusyPeriod, FreeBusyResponse, Pages, PeriodTime, UserInfo};
@@ -181,6 +181,14 @@ fn free_busy(
     let to = query
         .to
         .unwrap_or_else(|| today + Days::new(DEFAULT_DAYS_AHEAD));
+    if to <= from {
+        // Only one of the two was given, and the other's default lies beyond it.
+        return Ok(Err(ApiError::param(
+            "to",
+            "errors.invalid",
+            "must be after from (from defaults to 42 days ago, to to 201 days ahead)",
+        )));
+    }
     let (Some(window_start), Some(window_end)) =
         (day_start(&query.zone, from), day_start(&query.zone, to))
     else {
@@ -327,9 +335,10 @@ fn read_query(query: &QueryString) -> Result<FreeBusyQuery, ApiError> {
     };
     let date = |name: &str, fail: &mut dyn FnMut(&str, &str, &str)| {
         let text = single(name, fail)?;
+        // Years 1..=9999 keep every later day and instant sum far from chrono's limits.
         match NaiveDate::parse_from_str(&text, "%Y-%m-%d") {
-            Ok(date) => Some(date),
-            Err(_) => {
+            Ok(date) if (1..=9999).contains(&date.year()) => Some(date),
+            _ => {
                 fail(
                     name,
                     "errors.invalid_date",
