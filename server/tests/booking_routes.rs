@@ -471,3 +471,28 @@ async fn browsers_on_the_configured_origin_may_book_and_cancel() {
             .is_none()
     );
 }
+
+// Pins the methods of the booking paths: anything else is a JSON 405.
+#[tokio::test]
+async fn other_methods_on_booking_paths_answer_405() {
+    let server = server().await;
+    for (method, path) in [
+        (reqwest::Method::GET, "/v1/bookings"),
+        (reqwest::Method::PUT, "/v1/bookings"),
+        (reqwest::Method::GET, "/v1/bookings/abc"),
+        (reqwest::Method::PATCH, "/v1/bookings/abc"),
+    ] {
+        let response = client()
+            .request(method.clone(), server.url(path))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "{method} {path}"
+        );
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "method_not_allowed");
+    }
+}

@@ -418,3 +418,29 @@ async fn bookings_are_the_managed_events() {
         .unwrap();
     assert_eq!(managed["deleted"], true);
 }
+
+// Pins the 503 of this API too: the deadline covers the store work behind a page.
+#[tokio::test]
+async fn an_answer_slower_than_the_deadline_is_503() {
+    let (state, router, dir) = TestServer::build(
+        Some(&documented_seed()),
+        &[
+            "--freebusy-deadline-ms",
+            "100",
+            "--token",
+            "alice-token=alice@example.com",
+        ],
+    );
+    let server = TestServer::serve(router, dir).await;
+    let hog = state.clone();
+    let held = tokio::spawn(async move {
+        hog.with_store(|_| std::thread::sleep(std::time::Duration::from_millis(600)))
+            .await
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let (status, body) = free_busy(&server, ALICE, WEEK).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(body["error"]["code"], "timeout");
+    held.await.unwrap().unwrap();
+    assert_eq!(free_busy(&server, ALICE, WEEK).await.0, StatusCode::OK);
+}
