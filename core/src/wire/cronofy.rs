@@ -232,9 +232,7 @@ fn read_time_or_date(text: &str) -> Option<TimeOrDate> {
     if let Ok(time) = DateTime::parse_from_rfc3339(text) {
         return Some(TimeOrDate::Time(time));
     }
-    NaiveDate::parse_from_str(text, DATE_FORMAT)
-        .ok()
-        .map(TimeOrDate::Date)
+    super::date::parse(text).map(TimeOrDate::Date)
 }
 
 impl Serialize for PeriodTime {

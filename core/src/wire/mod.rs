@@ -11,6 +11,7 @@
 //! JavaScript values with `serde-wasm-bindgen` and ships no JSON parser of its own.
 
 pub mod cronofy;
+pub mod date;
 pub mod zonio;
 
 mod conversion;

@@ -1,0 +1,185 @@
+//! Time zones and locale defaults from the browser's `Intl` API.
+//!
+//! The engine asks a zone only for its UTC offset at an instant ([`Zone`]); the browser
+//! knows every IANA zone, so the widget carries no tz data (a tz database would cost
+//! more than the whole bundle budget).
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc, Weekday};
+use freebusy_core::zone::Zone;
+use js_sys::{Array, Date, Intl::DateTimeFormat, Object, Reflect};
+use wasm_bindgen::prelude::*;
+
+use crate::options::HourCycle;
+
+#[wasm_bindgen]
+extern "C" {
+    // `Intl.DateTimeFormat(...)` with `catch`: an unknown zone throws a RangeError,
+    // which must become a message, not a panic.
+    #[wasm_bindgen(catch, js_namespace = Intl, js_name = DateTimeFormat)]
+    fn date_time_format(locales: &JsValue, options: &Object) -> Result<DateTimeFormat, JsValue>;
+
+    #[wasm_bindgen(catch, js_namespace = Intl, js_name = Locale)]
+    fn intl_locale(tag: &str) -> Result<Object, JsValue>;
+}
+
+/// An IANA time zone answered by the browser.
+///
+/// Offsets are cached per instant: a week layout asks the same instants several times,
+/// and `formatToParts` is the costly part.
+#[derive(Debug)]
+pub struct BrowserZone {
+    name: String,
+    format: DateTimeFormat,
+    offsets: RefCell<HashMap<i64, FixedOffset>>,
+}
+
+impl BrowserZone {
+    /// The zone named `name` (e.g. `"America/New_York"`).
+    ///
+    /// # Errors
+    ///
+    /// The browser's message when it does not know the zone.
+    pub fn new(name: &str) -> Result<BrowserZone, String> {
+        let options = Object::new();
+        let set = |key: &str, value: &str| {
+            let _ = Reflect::set(&options, &key.into(), &value.into());
+        };
+        set("timeZone", name);
+        set("hourCycle", "h23");
+        for field in ["year", "month", "day", "hour", "minute", "second"] {
+            set(field, "numeric");
+        }
+        let locales = JsValue::from_str("en-US");
+        let format = date_time_format(&locales, &options)
+            .map_err(|_| format!("the browser does not know the time zone \"{name}\""))?;
+        Ok(BrowserZone {
+            name: name.to_owned(),
+            format,
+            offsets: RefCell::default(),
+        })
+    }
+
+    /// The browser's own zone, or UTC if it cannot say.
+    pub fn browser_default() -> BrowserZone {
+        let name = browser_zone_name();
+        BrowserZone::new(&name)
+            .or_else(|_| BrowserZone::new("UTC"))
+            .unwrap_or_else(|_| BrowserZone {
+                name: "UTC".into(),
+                format: DateTimeFormat::new(&Array::new(), &Object::new()),
+                offsets: RefCell::default(),
+            })
+    }
+
+    /// The IANA name, as shown in the time-zone label.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn compute_offset(&self, instant: DateTime<Utc>) -> Option<FixedOffset> {
+        let millis = instant.timestamp_millis() as f64;
+        let parts = self.format.format_to_parts(&Date::new(&millis.into()));
+        let mut fields = [0i64; 6];
+        for part in parts.iter() {
+            let kind = Reflect::get(&part, &"type".into()).ok()?.as_string()?;
+            let slot = match kind.as_str() {
+                "year" => 0,
+                "month" => 1,
+                "day" => 2,
+                "hour" => 3,
+                "minute" => 4,
+                "second" => 5,
+                _ => continue,
+            };
+            let value = Reflect::get(&part, &"value".into()).ok()?.as_string()?;
+            fields[slot] = value.parse().ok()?;
+        }
+        let [year, month, day, hour, minute, second] = fields;
+        let local = NaiveDate::from_ymd_opt(
+            i32::try_from(year).ok()?,
+            u32::try_from(month).ok()?,
+            u32::try_from(day).ok()?,
+        )?
+        .and_hms_opt(
+            // Some engines say 24 for midnight even with h23.
+            u32::try_from(hour % 24).ok()?,
+            u32::try_from(minute).ok()?,
+            u32::try_from(second).ok()?,
+        )?;
+        let seconds = (local - instant.naive_utc()).num_seconds();
+        FixedOffset::east_opt(i32::try_from(seconds).ok()?)
+    }
+}
+
+impl Zone for BrowserZone {
+    fn offset_at(&self, instant: DateTime<Utc>) -> FixedOffset {
+        let key = instant.timestamp();
+        if let Some(offset) = self.offsets.borrow().get(&key) {
+            return *offset;
+        }
+        let utc = FixedOffset::east_opt(0).unwrap_or_else(|| chrono::Offset::fix(&Utc));
+        let offset = self.compute_offset(instant).unwrap_or(utc);
+        self.offsets.borrow_mut().insert(key, offset);
+        offset
+    }
+}
+
+/// The browser's IANA zone name (`"UTC"` if it cannot say).
+pub fn browser_zone_name() -> String {
+    let format = DateTimeFormat::new(&Array::new(), &Object::new());
+    Reflect::get(&format.resolved_options(), &"timeZone".into())
+        .ok()
+        .and_then(|zone| zone.as_string())
+        .unwrap_or_else(|| "UTC".into())
+}
+
+fn browser_language() -> String {
+    web_sys::window()
+        .and_then(|window| window.navigator().language())
+        .unwrap_or_else(|| "en-US".into())
+}
+
+/// The locale's first day of the week (`Intl.Locale` week info), Monday when unknown.
+pub fn locale_first_day() -> Weekday {
+    let Ok(locale) = intl_locale(&browser_language()) else {
+        return Weekday::Mon;
+    };
+    // `getWeekInfo()` in newer engines, the `weekInfo` getter in older ones.
+    let info = Reflect::get(&locale, &"getWeekInfo".into())
+        .ok()
+        .and_then(|method| method.dyn_into::<js_sys::Function>().ok())
+        .and_then(|method| method.call0(&locale).ok())
+        .or_else(|| Reflect::get(&locale, &"weekInfo".into()).ok());
+    let first = info
+        .and_then(|info| Reflect::get(&info, &"firstDay".into()).ok())
+        .and_then(|day| day.as_f64());
+    match first.map(|day| day as u8) {
+        Some(7) => Weekday::Sun,
+        Some(6) => Weekday::Sat,
+        Some(day @ 1..=5) => Weekday::try_from(day - 1).unwrap_or(Weekday::Mon),
+        _ => Weekday::Mon,
+    }
+}
+
+/// The locale's clock: 12-hour when its hour cycle is h11/h12.
+pub fn locale_hour_cycle() -> HourCycle {
+    let options = Object::new();
+    let _ = Reflect::set(&options, &"hour".into(), &"numeric".into());
+    let locales = JsValue::from_str(&browser_language());
+    let cycle = date_time_format(&locales, &options)
+        .ok()
+        .and_then(|format| Reflect::get(&format.resolved_options(), &"hourCycle".into()).ok())
+        .and_then(|cycle| cycle.as_string());
+    match cycle.as_deref() {
+        Some("h11" | "h12") => HourCycle::H12,
+        _ => HourCycle::H24,
+    }
+}
+
+/// The current instant, from the browser's clock.
+pub fn now() -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(Date::now() as i64).unwrap_or_default()
+}

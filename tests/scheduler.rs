@@ -1,0 +1,932 @@
+//! The scheduler in a real browser, fed by a test double of the HTTP layer: statuses,
+//! both API styles, the fault cases, the keyboard, DST weeks and booking.
+//!
+//! Weeks are in 2030 or later so that no slot is past, except in the DST test, which
+//! only reads the grid's shape.
+#![cfg(target_arch = "wasm32")]
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+use freebusy::Options;
+use freebusy::Scheduler;
+use freebusy::fetch::{Http, HttpError, HttpFuture, HttpRequest, HttpResponse};
+use leptos::mount::mount_to;
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+use web_sys::{Element, HtmlElement, HtmlInputElement};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+type Answer = Result<HttpResponse, HttpError>;
+
+/// A fake backend: answers by URL substring, in order, repeating the last answer.
+#[derive(Default)]
+struct FakeBackend {
+    routes: RefCell<Vec<(String, VecDeque<Answer>)>>,
+    requests: RefCell<Vec<HttpRequest>>,
+}
+
+impl FakeBackend {
+    fn answer(&self, url_part: &str, answers: Vec<Answer>) {
+        self.routes
+            .borrow_mut()
+            .retain(|(part, _)| part != url_part);
+        self.routes
+            .borrow_mut()
+            .push((url_part.to_owned(), answers.into()));
+    }
+
+    fn requests_to(&self, url_part: &str) -> Vec<HttpRequest> {
+        self.requests
+            .borrow()
+            .iter()
+            .filter(|request| request.url.contains(url_part))
+            .cloned()
+            .collect()
+    }
+}
+
+/// The [`Http`] the widget gets: a handle on the shared fake (a local type, so the
+/// foreign trait can be implemented for it).
+struct Fake(Rc<FakeBackend>);
+
+impl Http for Fake {
+    fn send(&self, request: HttpRequest, _signal: Option<web_sys::AbortSignal>) -> HttpFuture {
+        self.0.requests.borrow_mut().push(request.clone());
+        let mut routes = self.0.routes.borrow_mut();
+        let answer = routes
+            .iter_mut()
+            .find(|(part, _)| request.url.contains(part.as_str()))
+            .and_then(|(_, answers)| {
+                if answers.len() > 1 {
+                    answers.pop_front()
+                } else {
+                    answers.front().cloned()
+                }
+            })
+            .unwrap_or(Ok(json(
+                404,
+                r#"{"error":{"code":"not_found","message":"no route"}}"#,
+            )));
+        Box::pin(async move { answer })
+    }
+}
+
+fn json(status: u16, body: &str) -> HttpResponse {
+    HttpResponse {
+        status,
+        retry_after: None,
+        body: body.to_owned(),
+    }
+}
+
+fn ok(body: &str) -> Answer {
+    Ok(json(200, body))
+}
+
+/// The widget mounted into its own element of the test page, unmounted on drop.
+struct Widget {
+    root: HtmlElement,
+    backend: Rc<FakeBackend>,
+    events: Rc<RefCell<Vec<(String, JsValue)>>>,
+    _listeners: Vec<Closure<dyn Fn(web_sys::CustomEvent)>>,
+    _mounted: Box<dyn std::any::Any>,
+}
+
+const EVENTS: [&str; 4] = [
+    "freebusy:slotselect",
+    "freebusy:booked",
+    "freebusy:error",
+    "freebusy:loaded",
+];
+
+impl Widget {
+    /// Mounts the widget with `attributes` (as the custom element takes them), served
+    /// by `backend`.
+    async fn open(attributes: &[(&str, &str)], backend: Rc<FakeBackend>) -> Widget {
+        let document = web_sys::window().unwrap().document().unwrap();
+        let root: HtmlElement = document.create_element("div").unwrap().unchecked_into();
+        document.body().unwrap().append_child(&root).unwrap();
+        let events: Rc<RefCell<Vec<(String, JsValue)>>> = Rc::default();
+        let mut listeners = Vec::new();
+        for name in EVENTS {
+            let events = events.clone();
+            let listener =
+                Closure::<dyn Fn(web_sys::CustomEvent)>::new(move |event: web_sys::CustomEvent| {
+                    events.borrow_mut().push((event.type_(), event.detail()));
+                });
+            root.add_event_listener_with_callback(name, listener.as_ref().unchecked_ref())
+                .unwrap();
+            listeners.push(listener);
+        }
+        let (options, problems) = Options::from_attributes(|name| {
+            attributes
+                .iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| (*value).to_owned())
+        });
+        let http: Rc<dyn Http> = Rc::new(Fake(backend.clone()));
+        let mounted = mount_to(root.clone(), move || {
+            view! { <Scheduler options problems http /> }
+        });
+        let widget = Widget {
+            root,
+            backend,
+            events,
+            _listeners: listeners,
+            _mounted: Box::new(mounted),
+        };
+        widget.settle().await;
+        widget
+    }
+
+    /// Waits until the widget is no longer loading (at most 5 s).
+    async fn settle(&self) {
+        for _ in 0..250 {
+            leptos::task::tick().await;
+            if self.find(".freebusy").get_attribute("aria-busy").as_deref() == Some("false") {
+                return;
+            }
+            pause(20).await;
+        }
+        panic!("the widget was still loading after 5 s");
+    }
+
+    /// Waits until `check` holds (at most 5 s).
+    async fn until(&self, what: &str, check: impl Fn(&Widget) -> bool) {
+        for _ in 0..250 {
+            leptos::task::tick().await;
+            if check(self) {
+                return;
+            }
+            pause(20).await;
+        }
+        panic!("waited 5 s for {what}");
+    }
+
+    fn try_find(&self, selector: &str) -> Option<Element> {
+        self.root.query_selector(selector).unwrap()
+    }
+
+    fn find(&self, selector: &str) -> Element {
+        self.try_find(selector)
+            .unwrap_or_else(|| panic!("no element matches {selector}"))
+    }
+
+    fn text(&self, selector: &str) -> String {
+        self.try_find(selector)
+            .and_then(|element| element.text_content())
+            .unwrap_or_default()
+    }
+
+    fn slot(&self, start: &str) -> Element {
+        self.find(&format!("[data-start='{start}']"))
+    }
+
+    fn status_of(&self, start: &str) -> String {
+        self.slot(start)
+            .get_attribute("data-status")
+            .unwrap_or_default()
+    }
+
+    /// The slot's accessible name: on its button when bookable, else on the cell.
+    fn name_of(&self, start: &str) -> String {
+        let slot = self.slot(start);
+        let target = slot.query_selector("button").unwrap().unwrap_or(slot);
+        target.get_attribute("aria-label").unwrap_or_default()
+    }
+
+    fn alert(&self) -> String {
+        self.text("[role='alert']")
+    }
+
+    fn events_named(&self, name: &str) -> Vec<JsValue> {
+        self.events
+            .borrow()
+            .iter()
+            .filter(|(event, _)| event == name)
+            .map(|(_, detail)| detail.clone())
+            .collect()
+    }
+
+    async fn click(&self, selector: &str) {
+        self.find(selector).unchecked_into::<HtmlElement>().click();
+        leptos::task::tick().await;
+    }
+
+    async fn press(&self, key: &str) {
+        let init = web_sys::KeyboardEventInit::new();
+        init.set_key(key);
+        init.set_bubbles(true);
+        init.set_cancelable(true);
+        let event =
+            web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
+        let target = self
+            .root
+            .query_selector("[role='grid'] [tabindex='0']")
+            .unwrap()
+            .expect("a tab stop in the grid");
+        target.dispatch_event(&event).unwrap();
+        leptos::task::tick().await;
+        pause(50).await;
+    }
+
+    fn tab_stops(&self) -> u32 {
+        self.root
+            .query_selector_all("[role='grid'] [tabindex='0']")
+            .unwrap()
+            .length()
+    }
+
+    fn focused_name(&self) -> String {
+        let document = web_sys::window().unwrap().document().unwrap();
+        document
+            .active_element()
+            .and_then(|element| element.get_attribute("aria-label"))
+            .unwrap_or_default()
+    }
+
+    fn fill(&self, name: &str, value: &str) {
+        let input: HtmlInputElement = self.find(&format!("form [name='{name}']")).unchecked_into();
+        input.set_value(value);
+    }
+
+    async fn submit(&self) {
+        self.click("form button[type='submit']").await;
+    }
+}
+
+impl Drop for Widget {
+    fn drop(&mut self) {
+        self.root.remove();
+    }
+}
+
+async fn pause(millis: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, millis)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
+fn detail(value: &JsValue, key: &str) -> JsValue {
+    js_sys::Reflect::get(value, &key.into()).unwrap()
+}
+
+const ALICE_AND_BOB: [(&str, &str); 6] = [
+    ("backend", "https://cal.test"),
+    ("hour-cycle", "24"),
+    ("attendees", "alice@example.com,bob@example.com"),
+    ("week", "2030-01-07"),
+    ("time-zone", "UTC"),
+    ("first-day", "monday"),
+];
+
+fn alice_busy_bob_tentative() -> Rc<FakeBackend> {
+    let backend = Rc::new(FakeBackend::default());
+    backend.answer(
+        "/alice%40example.com?",
+        vec![ok(
+            r#"[{"start":"2030-01-07T09:00:00Z","end":"2030-01-07T10:00:00Z","type":"busy"}]"#,
+        )],
+    );
+    backend.answer(
+        "/bob%40example.com?",
+        vec![ok(
+            r#"[{"start":"2030-01-07T09:30:00Z","end":"2030-01-07T10:30:00Z","type":"tentative"}]"#,
+        )],
+    );
+    backend
+}
+
+// Each slot's data-status is the merge of everyone's calendars, from the engine.
+#[wasm_bindgen_test]
+async fn slots_show_the_merged_status_of_all_attendees() {
+    let widget = Widget::open(&ALICE_AND_BOB, alice_busy_bob_tentative()).await;
+    assert_eq!(widget.status_of("2030-01-07T09:00:00Z"), "busy");
+    assert_eq!(widget.status_of("2030-01-07T09:30:00Z"), "busy");
+    assert_eq!(widget.status_of("2030-01-07T10:00:00Z"), "tentative");
+    assert_eq!(widget.status_of("2030-01-07T10:30:00Z"), "free");
+    assert_eq!(
+        widget
+            .slot("2030-01-07T10:30:00Z")
+            .get_attribute("data-end")
+            .unwrap(),
+        "2030-01-07T11:00:00Z"
+    );
+    assert!(
+        widget
+            .find("[role='grid']")
+            .query_selector("[data-status='free'] button")
+            .unwrap()
+            .is_some()
+    );
+    assert_eq!(widget.text(".freebusy-zone"), "Times in UTC");
+    // One request per attendee, for the week's window in unix seconds.
+    let alice = widget.backend.requests_to("alice%40example.com");
+    assert_eq!(alice.len(), 1);
+    assert!(
+        alice[0]
+            .url
+            .starts_with("https://cal.test/alice%40example.com?start=1893974400&end=1894579200"),
+        "{}",
+        alice[0].url
+    );
+    assert_eq!(widget.events_named("freebusy:loaded").len(), 1);
+}
+
+// Accessible names say the day, the times, the status and who blocks the slot.
+#[wasm_bindgen_test]
+async fn slots_have_accessible_names_with_blockers() {
+    let widget = Widget::open(&ALICE_AND_BOB, alice_busy_bob_tentative()).await;
+    assert_eq!(
+        widget.name_of("2030-01-07T14:00:00Z"),
+        "Monday 7 January, 14:00 to 14:30, free"
+    );
+    assert_eq!(
+        widget.name_of("2030-01-07T09:30:00Z"),
+        "Monday 7 January, 09:30 to 10:00, busy (alice@example.com busy, bob@example.com tentative)"
+    );
+}
+
+// A 404 for one attendee marks them unknown; the other's calendar still renders.
+#[wasm_bindgen_test]
+async fn an_attendee_answering_404_is_shown_as_unknown() {
+    let backend = alice_busy_bob_tentative();
+    backend.answer(
+        "/alice%40example.com?",
+        vec![Ok(json(
+            404,
+            r#"{"error":{"code":"not_found","message":"x"}}"#,
+        ))],
+    );
+    let widget = Widget::open(&ALICE_AND_BOB, backend).await;
+    assert_eq!(widget.status_of("2030-01-07T14:00:00Z"), "unknown");
+    assert_eq!(widget.status_of("2030-01-07T10:00:00Z"), "unknown");
+    assert!(
+        widget
+            .name_of("2030-01-07T10:00:00Z")
+            .contains("alice@example.com unknown, bob@example.com tentative")
+    );
+    assert!(
+        widget
+            .text(".freebusy-unknown-attendee")
+            .contains("alice@example.com: no calendar found")
+    );
+    assert!(widget.try_find(".freebusy-error").is_none());
+}
+
+// A 429 waits for Retry-After with a message, then retries and shows the week.
+#[wasm_bindgen_test]
+async fn too_many_requests_waits_for_retry_after_then_loads() {
+    let backend = alice_busy_bob_tentative();
+    let limited = HttpResponse {
+        status: 429,
+        retry_after: Some("1".into()),
+        body: r#"{"error":{"code":"too_many_requests","message":"slow down"}}"#.into(),
+    };
+    backend.answer(
+        "/alice%40example.com?",
+        vec![
+            Ok(limited),
+            ok(r#"[{"start":"2030-01-07T09:00:00Z","end":"2030-01-07T10:00:00Z","type":"busy"}]"#),
+        ],
+    );
+    let widget = Widget::open(&ALICE_AND_BOB, backend).await;
+    assert_eq!(widget.status_of("2030-01-07T09:00:00Z"), "busy");
+    assert_eq!(widget.backend.requests_to("alice%40example.com").len(), 2);
+}
+
+// While waiting out a 429 the widget says so, instead of a silent spinner.
+#[wasm_bindgen_test]
+async fn waiting_out_a_429_is_announced() {
+    let backend = alice_busy_bob_tentative();
+    let limited = HttpResponse {
+        status: 429,
+        retry_after: Some("2".into()),
+        body: String::new(),
+    };
+    backend.answer("/alice%40example.com?", vec![Ok(limited), ok("[]")]);
+    let document = web_sys::window().unwrap().document().unwrap();
+    let root: HtmlElement = document.create_element("div").unwrap().unchecked_into();
+    document.body().unwrap().append_child(&root).unwrap();
+    let (options, _) = Options::from_attributes(|name| {
+        ALICE_AND_BOB
+            .iter()
+            .find(|(key, _)| *key == name)
+            .map(|(_, v)| (*v).to_owned())
+    });
+    let http: Rc<dyn Http> = Rc::new(Fake(backend));
+    let _mounted = mount_to(root.clone(), move || view! { <Scheduler options http /> });
+    let mut announced = false;
+    for _ in 0..100 {
+        leptos::task::tick().await;
+        let status = root
+            .query_selector("[role='status']")
+            .unwrap()
+            .and_then(|e| e.text_content())
+            .unwrap_or_default();
+        if status.contains("retrying in 2 s") {
+            announced = true;
+            break;
+        }
+        pause(10).await;
+    }
+    root.remove();
+    assert!(announced, "no retry message while waiting");
+}
+
+// A 429 that never ends gives up after a bounded number of retries, with a retry button.
+#[wasm_bindgen_test]
+async fn endless_429s_give_up_with_a_message() {
+    let backend = alice_busy_bob_tentative();
+    let limited = HttpResponse {
+        status: 429,
+        retry_after: Some("0".into()),
+        body: String::new(),
+    };
+    backend.answer("/alice%40example.com?", vec![Ok(limited)]);
+    let widget = Widget::open(&ALICE_AND_BOB, backend).await;
+    assert!(
+        widget.alert().contains("too many requests"),
+        "{}",
+        widget.alert()
+    );
+    assert_eq!(widget.backend.requests_to("alice%40example.com").len(), 4);
+    assert!(widget.try_find(".freebusy-retry").is_some());
+}
+
+// A 503 shows an alert with a retry button; retrying after recovery shows the week.
+#[wasm_bindgen_test]
+async fn unavailable_offers_a_retry_that_works() {
+    let backend = alice_busy_bob_tentative();
+    backend.answer(
+        "/bob%40example.com?",
+        vec![Ok(json(
+            503,
+            r#"{"error":{"code":"unavailable","message":"x"}}"#,
+        ))],
+    );
+    let widget = Widget::open(&ALICE_AND_BOB, backend).await;
+    assert!(widget.alert().contains("unavailable"), "{}", widget.alert());
+    assert!(
+        widget.try_find("[data-status]").is_none(),
+        "no statuses without bob's calendar"
+    );
+    let errors = widget.events_named("freebusy:error");
+    assert_eq!(
+        detail(&errors[0], "code").as_string().unwrap(),
+        "unavailable"
+    );
+
+    widget.backend.answer("/bob%40example.com?", vec![ok("[]")]);
+    widget.click(".freebusy-retry").await;
+    widget.settle().await;
+    assert!(widget.try_find(".freebusy-error").is_none());
+    assert_eq!(widget.status_of("2030-01-07T09:00:00Z"), "busy");
+}
+
+// A network failure is explained and can be retried.
+#[wasm_bindgen_test]
+async fn a_network_error_is_explained() {
+    let backend = alice_busy_bob_tentative();
+    backend.answer(
+        "/bob%40example.com?",
+        vec![Err(HttpError::Network("TypeError: Failed to fetch".into()))],
+    );
+    let widget = Widget::open(&ALICE_AND_BOB, backend).await;
+    assert!(
+        widget.alert().contains("could not be reached"),
+        "{}",
+        widget.alert()
+    );
+    assert!(widget.try_find(".freebusy-retry").is_some());
+}
+
+// A response that is not the documented JSON gives a clear message, not a blank box.
+#[wasm_bindgen_test]
+async fn malformed_json_gives_a_clear_message() {
+    let backend = alice_busy_bob_tentative();
+    backend.answer("/bob%40example.com?", vec![ok("<html>oops</html>")]);
+    let widget = Widget::open(&ALICE_AND_BOB, backend).await;
+    assert!(
+        widget.alert().contains(
+            "availability for bob@example.com that cannot be read (the response is not JSON)"
+        ),
+        "{}",
+        widget.alert()
+    );
+    let backend = alice_busy_bob_tentative();
+    backend.answer("/bob%40example.com?", vec![ok(r#"{"busy": true}"#)]);
+    let widget = Widget::open(&ALICE_AND_BOB, backend).await;
+    assert!(
+        widget.alert().contains("cannot be read"),
+        "{}",
+        widget.alert()
+    );
+}
+
+// Cronofy style: one bearer token per attendee, and every page is followed.
+#[wasm_bindgen_test]
+async fn cronofy_style_follows_pages_with_each_attendees_token() {
+    let backend = Rc::new(FakeBackend::default());
+    backend.answer(
+        "/v1/free_busy?",
+        vec![ok(r#"{"pages":{"current":1,"total":2,"next_page":"https://cal.test/v1/free_busy/pages/2"},
+            "free_busy":[{"calendar_id":"c1","start":"2030-01-08T09:00:00Z","end":"2030-01-08T10:00:00Z","free_busy_status":"busy"}]}"#)],
+    );
+    backend.answer(
+        "/pages/2",
+        vec![ok(r#"{"pages":{"current":2,"total":2},
+            "free_busy":[{"calendar_id":"c1","start":"2030-01-09","end":"2030-01-10","free_busy_status":"tentative"}]}"#)],
+    );
+    let widget = Widget::open(
+        &[
+            ("backend", "https://cal.test"),
+            ("api", "cronofy"),
+            ("tokens", "token-a"),
+            ("attendees", "alice@example.com"),
+            ("week", "2030-01-07"),
+            ("time-zone", "Europe/Paris"),
+            ("first-day", "monday"),
+        ],
+        backend,
+    )
+    .await;
+    // 09:00 UTC is 10:00 in Paris in winter.
+    assert_eq!(widget.status_of("2030-01-08T09:00:00Z"), "busy");
+    // The all-day period covers Wednesday in Paris.
+    assert_eq!(widget.status_of("2030-01-09T07:00:00Z"), "tentative");
+    assert_eq!(widget.status_of("2030-01-10T07:00:00Z"), "free");
+    let first = &widget.backend.requests_to("/v1/free_busy?")[0];
+    assert_eq!(first.bearer.as_deref(), Some("token-a"));
+    assert!(
+        first
+            .url
+            .contains("tzid=Europe%2FParis&from=2030-01-06&to=2030-01-15"),
+        "{}",
+        first.url
+    );
+    assert_eq!(
+        widget.backend.requests_to("/pages/2")[0].bearer.as_deref(),
+        Some("token-a")
+    );
+}
+
+// The grid is one tab stop; arrows, Home/End and PageDown move as the ARIA grid pattern says.
+#[wasm_bindgen_test]
+async fn the_keyboard_moves_through_the_grid() {
+    let widget = Widget::open(&ALICE_AND_BOB, alice_busy_bob_tentative()).await;
+    assert_eq!(widget.tab_stops(), 1);
+    assert_eq!(
+        widget
+            .find("[role='grid'] [tabindex='0']")
+            .get_attribute("aria-label")
+            .unwrap(),
+        "Monday 7 January, 08:00 to 08:30, free"
+    );
+    widget.press("ArrowRight").await;
+    assert_eq!(
+        widget.focused_name(),
+        "Tuesday 8 January, 08:00 to 08:30, free"
+    );
+    widget.press("ArrowDown").await;
+    assert_eq!(
+        widget.focused_name(),
+        "Tuesday 8 January, 08:30 to 09:00, free"
+    );
+    widget.press("End").await;
+    assert_eq!(
+        widget.focused_name(),
+        "Sunday 13 January, 08:30 to 09:00, free"
+    );
+    widget.press("Home").await;
+    assert_eq!(
+        widget.focused_name(),
+        "Monday 7 January, 08:30 to 09:00, free"
+    );
+    // Down onto busy slots: they take focus too, and say why they are not bookable.
+    widget.press("ArrowDown").await;
+    widget.press("ArrowDown").await;
+    assert!(
+        widget
+            .focused_name()
+            .starts_with("Monday 7 January, 09:30 to 10:00, busy"),
+        "{}",
+        widget.focused_name()
+    );
+    assert_eq!(widget.tab_stops(), 1);
+    widget.press("PageDown").await;
+    widget.settle().await;
+    assert_eq!(widget.text(".freebusy-week-label"), "Week of 2030-01-14");
+    assert!(
+        widget
+            .try_find("[data-start='2030-01-14T08:00:00Z']")
+            .is_some()
+    );
+}
+
+// A DST week is drawn as the wall clock runs: New York's 01:00 happens twice on 1 November.
+#[wasm_bindgen_test]
+async fn a_fall_back_week_shows_the_repeated_hour() {
+    let backend = Rc::new(FakeBackend::default());
+    backend.answer("/alice%40example.com?", vec![ok("[]")]);
+    let widget = Widget::open(
+        &[
+            ("backend", "https://cal.test"),
+            ("attendees", "alice@example.com"),
+            ("week", "2026-11-01"),
+            ("time-zone", "America/New_York"),
+            ("first-day", "sunday"),
+            ("visible-hours", "00:00-03:00"),
+            ("hour-cycle", "24"),
+            ("slot-minutes", "60"),
+        ],
+        backend,
+    )
+    .await;
+    // 01:00 EDT, then 01:00 EST an hour later; Monday has one 01:00.
+    assert!(
+        widget
+            .try_find("[data-start='2026-11-01T05:00:00Z']")
+            .is_some()
+    );
+    assert!(
+        widget
+            .try_find("[data-start='2026-11-01T06:00:00Z']")
+            .is_some()
+    );
+    assert_eq!(
+        widget
+            .slot("2026-11-01T04:00:00Z")
+            .get_attribute("data-end")
+            .unwrap(),
+        "2026-11-01T05:00:00Z"
+    );
+    let sunday = widget
+        .root
+        .query_selector_all("[data-start^='2026-11-01T']")
+        .unwrap()
+        .length();
+    let monday = widget
+        .root
+        .query_selector_all("[data-start^='2026-11-02T0']")
+        .unwrap()
+        .length();
+    assert_eq!((sunday, monday), (4, 3));
+    let labels: Vec<String> = (0..widget
+        .root
+        .query_selector_all(".freebusy-time")
+        .unwrap()
+        .length())
+        .map(|i| {
+            widget
+                .root
+                .query_selector_all(".freebusy-time")
+                .unwrap()
+                .item(i)
+                .unwrap()
+                .text_content()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(labels, ["00:00", "01:00", "01:00 again", "02:00"]);
+    assert!(
+        widget
+            .name_of("2026-11-01T06:00:00Z")
+            .contains("01:00 (UTC-05:00) to 02:00")
+    );
+}
+
+// Choosing a free slot fires slotselect, opens the form; submitting books with an
+// idempotency key, fires booked, confirms and refetches.
+#[wasm_bindgen_test]
+async fn booking_a_free_slot_through_the_form() {
+    let backend = alice_busy_bob_tentative();
+    backend.answer(
+        "/v1/bookings",
+        vec![Ok(json(201, r#"{"id":"bk_1","cancel_token":"c"}"#))],
+    );
+    let widget = Widget::open(&ALICE_AND_BOB, backend).await;
+    widget
+        .click("[data-start='2030-01-07T14:00:00Z'] button")
+        .await;
+    let selected = widget.events_named("freebusy:slotselect");
+    assert_eq!(
+        detail(&selected[0], "start").as_string().unwrap(),
+        "2030-01-07T14:00:00Z"
+    );
+    assert_eq!(detail(&selected[0], "timeZone").as_string().unwrap(), "UTC");
+    widget.fill("name", "Dana");
+    widget.fill("email", "dana@example.com");
+    assert!(widget.try_find("form textarea[name='note']").is_some());
+    widget.submit().await;
+    widget
+        .until("the confirmation", |w| {
+            w.text(".freebusy-confirmation").contains("Reference bk_1")
+        })
+        .await;
+    widget.settle().await;
+    assert!(widget.try_find("form").is_none());
+    let posted = widget.backend.requests_to("/v1/bookings");
+    let body = js_sys::JSON::parse(posted[0].body.as_deref().unwrap()).unwrap();
+    assert_eq!(
+        detail(&body, "start").as_string().unwrap(),
+        "2030-01-07T14:00:00Z"
+    );
+    assert_eq!(
+        detail(&body, "end").as_string().unwrap(),
+        "2030-01-07T14:30:00Z"
+    );
+    assert_eq!(detail(&body, "name").as_string().unwrap(), "Dana");
+    assert_eq!(js_sys::Array::from(&detail(&body, "hosts")).length(), 2);
+    assert!(detail(&body, "idempotency_key").as_string().unwrap().len() >= 16);
+    let booked = widget.events_named("freebusy:booked");
+    assert_eq!(detail(&booked[0], "id").as_string().unwrap(), "bk_1");
+    assert_eq!(
+        widget.backend.requests_to("alice%40example.com").len(),
+        2,
+        "refetched after booking"
+    );
+}
+
+// A 409 says the slot was just taken and refreshes the week; a 422 marks the fields.
+#[wasm_bindgen_test]
+async fn a_taken_slot_and_invalid_fields_are_explained() {
+    let backend = alice_busy_bob_tentative();
+    backend.answer(
+        "/v1/bookings",
+        vec![
+            Ok(json(422, r#"{"errors":{"email":[{"key":"errors.invalid","description":"is not an email address"}]}}"#)),
+            Ok(json(409, r#"{"error":{"code":"conflict","message":"taken"}}"#)),
+        ],
+    );
+    let widget = Widget::open(&ALICE_AND_BOB, backend).await;
+    widget
+        .click("[data-start='2030-01-07T14:00:00Z'] button")
+        .await;
+    widget.fill("name", "Dana");
+    widget.fill("email", "dana@nowhere");
+    widget.submit().await;
+    widget
+        .until("the field error", |w| {
+            w.text("#freebusy-email-error")
+                .contains("is not an email address")
+        })
+        .await;
+    assert_eq!(
+        widget
+            .find("form [name='email']")
+            .get_attribute("aria-invalid")
+            .as_deref(),
+        Some("true")
+    );
+    let first_key = detail(
+        &js_sys::JSON::parse(
+            widget.backend.requests_to("/v1/bookings")[0]
+                .body
+                .as_deref()
+                .unwrap(),
+        )
+        .unwrap(),
+        "idempotency_key",
+    );
+    widget.fill("email", "dana@example.com");
+    widget.submit().await;
+    widget
+        .until("the conflict message", |w| w.alert().contains("just taken"))
+        .await;
+    widget.settle().await;
+    assert!(widget.try_find("form").is_none());
+    assert_eq!(
+        widget.backend.requests_to("alice%40example.com").len(),
+        2,
+        "refreshed after the conflict"
+    );
+    // The same confirm step keeps its key, so a retried submit cannot book twice.
+    let second_key = detail(
+        &js_sys::JSON::parse(
+            widget.backend.requests_to("/v1/bookings")[1]
+                .body
+                .as_deref()
+                .unwrap(),
+        )
+        .unwrap(),
+        "idempotency_key",
+    );
+    assert_eq!(first_key, second_key);
+}
+
+// A host page that cancels slotselect keeps the confirm step closed.
+#[wasm_bindgen_test]
+async fn a_cancelled_slotselect_opens_no_form() {
+    let widget = Widget::open(&ALICE_AND_BOB, alice_busy_bob_tentative()).await;
+    let cancel =
+        Closure::<dyn Fn(web_sys::Event)>::new(|event: web_sys::Event| event.prevent_default());
+    widget
+        .root
+        .add_event_listener_with_callback("freebusy:slotselect", cancel.as_ref().unchecked_ref())
+        .unwrap();
+    widget
+        .click("[data-start='2030-01-07T14:00:00Z'] button")
+        .await;
+    assert_eq!(widget.events_named("freebusy:slotselect").len(), 1);
+    assert!(widget.try_find("form").is_none());
+}
+
+// The custom element mounts into its shadow root, remounts on attribute change, and
+// cleans up on removal.
+#[wasm_bindgen_test]
+async fn the_custom_element_mounts_updates_and_cleans_up() {
+    freebusy::embed::define_element();
+    let document = web_sys::window().unwrap().document().unwrap();
+    let element = document.create_element("freebusy-scheduler").unwrap();
+    // Port 9 (discard) refuses connections: the widget must explain, not go blank.
+    element
+        .set_attribute("backend", "http://127.0.0.1:9")
+        .unwrap();
+    element
+        .set_attribute("attendees", "alice@example.com")
+        .unwrap();
+    element.set_attribute("week", "2030-01-07").unwrap();
+    document.body().unwrap().append_child(&element).unwrap();
+    let shadow = element.shadow_root().expect("a shadow root");
+    let alert = || {
+        shadow
+            .query_selector(".freebusy [role='alert']")
+            .unwrap()
+            .and_then(|alert| alert.text_content())
+            .unwrap_or_default()
+    };
+    for _ in 0..250 {
+        if alert().contains("could not be reached") {
+            break;
+        }
+        pause(20).await;
+    }
+    assert!(alert().contains("could not be reached"), "{}", alert());
+    assert!(shadow.query_selector("style").unwrap().is_some());
+
+    element.set_attribute("week", "2030-02-04").unwrap();
+    leptos::task::tick().await;
+    assert_eq!(shadow.query_selector_all(".freebusy").unwrap().length(), 1);
+    let label = shadow
+        .query_selector(".freebusy-week-label")
+        .unwrap()
+        .unwrap()
+        .text_content()
+        .unwrap();
+    assert_eq!(label, "Week of 2030-02-04");
+
+    element.remove();
+    leptos::task::tick().await;
+    assert_eq!(shadow.query_selector_all(".freebusy").unwrap().length(), 0);
+}
+
+// The JS API mounts into a shadow root and `destroy()` removes the widget; the host
+// page themes it through --freebusy-* properties that cross the shadow boundary.
+#[wasm_bindgen_test]
+async fn the_js_mount_api_mounts_themes_and_destroys() {
+    freebusy::embed::define_element();
+    let window = web_sys::window().unwrap();
+    let document = window.document().unwrap();
+    let host = document.create_element("div").unwrap();
+    host.set_attribute("style", "--freebusy-accent: rgb(1, 2, 3)")
+        .unwrap();
+    document.body().unwrap().append_child(&host).unwrap();
+    let namespace = js_sys::Reflect::get(&window, &"freebusy".into()).unwrap();
+    let mount: js_sys::Function = js_sys::Reflect::get(&namespace, &"mount".into())
+        .unwrap()
+        .unchecked_into();
+    let options = js_sys::JSON::parse(
+        r#"{"backend":"http://127.0.0.1:9","attendees":["alice@example.com"],"week":"2030-01-07","timeZone":"UTC","slotMinutes":60}"#,
+    )
+    .unwrap();
+    let handle = mount.call2(&JsValue::NULL, &host, &options).unwrap();
+    let shadow = host.shadow_root().expect("a shadow root");
+    let root = shadow
+        .query_selector(".freebusy")
+        .unwrap()
+        .expect("the widget's root");
+    let accent = window
+        .get_computed_style(&root)
+        .unwrap()
+        .unwrap()
+        .get_property_value("--fb-accent")
+        .unwrap();
+    assert_eq!(accent.trim(), "rgb(1, 2, 3)");
+    let destroy: js_sys::Function = js_sys::Reflect::get(&handle, &"destroy".into())
+        .unwrap()
+        .unchecked_into();
+    destroy.call0(&handle).unwrap();
+    leptos::task::tick().await;
+    assert_eq!(shadow.query_selector_all(".freebusy").unwrap().length(), 0);
+    host.remove();
+}
