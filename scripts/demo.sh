@@ -31,7 +31,9 @@ stop() {
 }
 trap stop INT TERM EXIT
 
-"$server_bin" --listen "$api" --db "$db" --demo --allow-origin "http://$page" &
+# Both names of the page's origin: the URL printed below, and localhost for those who type it.
+"$server_bin" --listen "$api" --db "$db" --demo \
+  --allow-origin "http://$page" --allow-origin "http://localhost:${page##*:}" &
 pids+=($!)
 python3 -m http.server --bind 127.0.0.1 "${page##*:}" --directory dist >/dev/null 2>&1 &
 pids+=($!)

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every check the project has, in the order a failure is cheapest to find:
 # format, lints (native and wasm32), native tests, the browser tests in headless Chromium
-# and Firefox, the release build, its size budget, and the release page loaded in
-# Chromium. Every step runs even when an
+# and Firefox, the release build, its size budget, the release page loaded in Chromium,
+# and the end-to-end tests against the real server. Every step runs even when an
 # earlier one failed, so one run shows everything that is wrong; the exit code is
 # non-zero when any step failed. Output ends with a summary table and a closing line
 # `total: N passed, N failed`.
@@ -13,6 +13,8 @@
 #        FREEBUSY_TOOLS    npm-installed tools (default: ~/.cache/freebusy/tools)
 #        FREEBUSY_BUNDLE_BUDGET  bundle budget in bytes of gzip -9 (default 175000, interim;
 #                                the target is 150000 and its overage is printed)
+#        FREEBUSY_SCREENSHOTS    where the end-to-end tests save the screenshots
+#                                (default docs/screenshots, which README shows)
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
@@ -118,8 +120,12 @@ step "clippy native" plain cargo clippy --workspace --all-targets -- -D warnings
 step "clippy wasm32" plain cargo clippy -p freebusy -p freebusy-core \
   --target wasm32-unknown-unknown --lib --bins --tests --examples -- -D warnings
 step "native tests" tests cargo test --workspace
-step "browser chromium" tests in_chromium cargo test -p freebusy --target wasm32-unknown-unknown --tests
-step "browser firefox" tests in_firefox cargo test -p freebusy --target wasm32-unknown-unknown --tests
+# The browser tests include tests/live_server.rs, which talks to a real server: each
+# browser gets a fresh one (tests/live/with-server.sh), on another origin than the page.
+step "server build" plain cargo build -p freebusy-server --profile server
+readonly SERVER_BIN="$CARGO_TARGET_DIR/server/freebusy-server"
+step "browser chromium" tests in_chromium tests/live/with-server.sh "$SERVER_BIN" cargo test -p freebusy --target wasm32-unknown-unknown --tests
+step "browser firefox" tests in_firefox tests/live/with-server.sh "$SERVER_BIN" cargo test -p freebusy --target wasm32-unknown-unknown --tests
 # A clean dist/: it must hold exactly what ships (no leftovers of `trunk serve`).
 release_build() { rm -rf dist && trunk build --release; }
 step "release build" plain release_build
@@ -127,6 +133,16 @@ bundle_line="(not measured)"
 step "bundle size" plain bundle_size
 summary[${#summary[@]} - 1]+="$bundle_line"
 step "release smoke" tests tests/release/smoke.sh dist
+# End to end (tests/e2e/e2e.mjs): the release dist/ and the real server (demo week) on
+# two loopback origins, in headless Chromium through playwright-core: shading, booking
+# by mouse and by keyboard, a stale second visitor, the booking as a managed event. It
+# also saves the README's screenshots (FREEBUSY_SCREENSHOTS, default docs/screenshots).
+e2e() {
+  cargo build -p freebusy-server --profile server &&
+    node tests/e2e/e2e.mjs "$CARGO_TARGET_DIR/server/freebusy-server" dist \
+      "${FREEBUSY_SCREENSHOTS:-docs/screenshots}"
+}
+step "e2e" tests e2e
 
 echo
 echo "================================ summary ================================"

@@ -378,8 +378,8 @@ pub fn Scheduler(
         let had_focus = element.matches(":focus-within").unwrap_or(false);
         element.set_inner_html(&html);
         if had_focus || refocus.get_untracked() {
-            refocus.set(false);
-            focus_current(&element);
+            // The loading skeleton has no tab stop: keep asking until a week is drawn.
+            refocus.set(!focus_current(&element));
         }
     });
 
@@ -784,16 +784,15 @@ fn focus_first_problem(form: NodeRef<html::Form>) {
     });
 }
 
-/// Focuses the grid's tab stop (the button inside a bookable cell, else the cell).
-fn focus_current(grid: &web_sys::HtmlElement) {
+/// Focuses the grid's tab stop (the button inside a bookable cell, else the cell);
+/// `false` when there is none yet.
+fn focus_current(grid: &web_sys::HtmlElement) -> bool {
     let target = grid
         .query_selector("[tabindex='0']")
         .ok()
         .flatten()
         .and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok());
-    if let Some(target) = target {
-        let _ = target.focus();
-    }
+    target.is_some_and(|target| target.focus().is_ok())
 }
 
 /// Makes the slot starting at `start` the grid's one tab stop, and focuses it.

@@ -28,6 +28,13 @@ type Answer = Result<HttpResponse, HttpError>;
 struct FakeBackend {
     routes: RefCell<Vec<(String, VecDeque<Answer>)>>,
     requests: RefCell<Vec<HttpRequest>>,
+    /// Answers to URLs containing the key wait this many milliseconds, like a slow
+    /// server, and end as aborted when the widget aborts them meanwhile.
+    delays: RefCell<Vec<(String, i32)>>,
+    /// The URLs whose requests were aborted while in flight.
+    aborted: Rc<RefCell<Vec<String>>>,
+    /// Every request's URL and abort signal, to see later which were aborted.
+    signals: RefCell<Vec<(String, web_sys::AbortSignal)>>,
 }
 
 impl FakeBackend {
@@ -38,6 +45,10 @@ impl FakeBackend {
         self.routes
             .borrow_mut()
             .push((url_part.to_owned(), answers.into()));
+    }
+
+    fn delay(&self, url_part: &str, millis: i32) {
+        self.delays.borrow_mut().push((url_part.to_owned(), millis));
     }
 
     fn requests_to(&self, url_part: &str) -> Vec<HttpRequest> {
@@ -55,8 +66,14 @@ impl FakeBackend {
 struct Fake(Rc<FakeBackend>);
 
 impl Http for Fake {
-    fn send(&self, request: HttpRequest, _signal: Option<web_sys::AbortSignal>) -> HttpFuture {
+    fn send(&self, request: HttpRequest, signal: Option<web_sys::AbortSignal>) -> HttpFuture {
         self.0.requests.borrow_mut().push(request.clone());
+        if let Some(signal) = &signal {
+            self.0
+                .signals
+                .borrow_mut()
+                .push((request.url.clone(), signal.clone()));
+        }
         let mut routes = self.0.routes.borrow_mut();
         let answer = routes
             .iter_mut()
@@ -72,7 +89,24 @@ impl Http for Fake {
                 404,
                 r#"{"error":{"code":"not_found","message":"no route"}}"#,
             )));
-        Box::pin(async move { answer })
+        let delay = self
+            .0
+            .delays
+            .borrow()
+            .iter()
+            .find(|(part, _)| request.url.contains(part.as_str()))
+            .map(|(_, millis)| *millis);
+        let aborted = self.0.aborted.clone();
+        Box::pin(async move {
+            if let Some(millis) = delay {
+                pause(millis).await;
+                if signal.as_ref().is_some_and(web_sys::AbortSignal::aborted) {
+                    aborted.borrow_mut().push(request.url);
+                    return Err(HttpError::Aborted);
+                }
+            }
+            answer
+        })
     }
 }
 
@@ -929,4 +963,136 @@ async fn the_js_mount_api_mounts_themes_and_destroys() {
     leptos::task::tick().await;
     assert_eq!(shadow.query_selector_all(".freebusy").unwrap().length(), 0);
     host.remove();
+}
+
+// Leaving a week aborts its requests: a slow answer for the week left can never paint
+// over the week shown.
+#[wasm_bindgen_test]
+async fn leaving_a_week_aborts_its_requests() {
+    let backend = Rc::new(FakeBackend::default());
+    backend.answer(
+        "start=1893974400",
+        vec![ok(
+            r#"[{"start":"2030-01-07T14:00:00Z","end":"2030-01-07T15:00:00Z","type":"busy"}]"#,
+        )],
+    );
+    backend.answer("start=1894579200", vec![ok("[]")]);
+    backend.delay("start=1893974400", 300);
+    let document = web_sys::window().unwrap().document().unwrap();
+    let root: HtmlElement = document.create_element("div").unwrap().unchecked_into();
+    document.body().unwrap().append_child(&root).unwrap();
+    let (options, _) = Options::from_attributes(|name| {
+        ALICE_AND_BOB
+            .iter()
+            .find(|(key, _)| *key == name)
+            .map(|(_, v)| (*v).to_owned())
+    });
+    let http: Rc<dyn Http> = Rc::new(Fake(backend.clone()));
+    let _mounted = mount_to(root.clone(), move || view! { <Scheduler options http /> });
+    leptos::task::tick().await;
+    root.query_selector(".freebusy-next")
+        .unwrap()
+        .unwrap()
+        .unchecked_into::<HtmlElement>()
+        .click();
+    pause(500).await;
+    leptos::task::tick().await;
+    let slot = |start: &str| {
+        root.query_selector(&format!("[data-start='{start}']"))
+            .unwrap()
+    };
+    assert!(
+        slot("2030-01-14T14:00:00Z").is_some(),
+        "the next week is shown"
+    );
+    assert!(
+        slot("2030-01-07T14:00:00Z").is_none(),
+        "the week left never painted"
+    );
+    let left: Vec<bool> = backend
+        .signals
+        .borrow()
+        .iter()
+        .filter(|(url, _)| url.contains("start=1893974400"))
+        .map(|(_, signal)| signal.aborted())
+        .collect();
+    assert_eq!(
+        left,
+        [true, true],
+        "both attendees' requests for the week left were aborted"
+    );
+    root.remove();
+}
+
+// With bookings="event-only" choosing a slot only tells the host page: no form opens
+// and nothing is posted.
+#[wasm_bindgen_test]
+async fn event_only_bookings_fire_slotselect_and_post_nothing() {
+    let mut attributes = ALICE_AND_BOB.to_vec();
+    attributes.push(("bookings", "event-only"));
+    let widget = Widget::open(&attributes, alice_busy_bob_tentative()).await;
+    widget
+        .click("[data-start='2030-01-07T14:00:00Z'] button")
+        .await;
+    let selected = widget.events_named("freebusy:slotselect");
+    assert_eq!(selected.len(), 1);
+    assert_eq!(
+        detail(&selected[0], "end").as_string().unwrap(),
+        "2030-01-07T14:30:00Z"
+    );
+    assert!(widget.try_find("form").is_none());
+    assert!(widget.backend.requests_to("/v1/bookings").is_empty());
+}
+
+// A spring-forward week is drawn as the wall clock runs: New York's 02:00 does not
+// exist on 8 March 2026, so that day has no slot there while the others do.
+#[wasm_bindgen_test]
+async fn a_spring_forward_week_has_no_slot_at_the_skipped_hour() {
+    let backend = Rc::new(FakeBackend::default());
+    backend.answer("/alice%40example.com?", vec![ok("[]")]);
+    let widget = Widget::open(
+        &[
+            ("backend", "https://cal.test"),
+            ("attendees", "alice@example.com"),
+            ("week", "2026-03-08"),
+            ("time-zone", "America/New_York"),
+            ("first-day", "sunday"),
+            ("visible-hours", "00:00-04:00"),
+            ("slot-minutes", "60"),
+            ("hour-cycle", "24"),
+        ],
+        backend,
+    )
+    .await;
+    let count = |prefix: &str| {
+        widget
+            .root
+            .query_selector_all(&format!("[data-start^='{prefix}']"))
+            .unwrap()
+            .length()
+    };
+    // Sunday 8 March: 00:00 EST (05:00Z), 01:00 EST (06:00Z), then 03:00 EDT (07:00Z).
+    assert_eq!(count("2026-03-08T0"), 3);
+    assert!(
+        widget
+            .try_find("[data-start='2026-03-08T07:00:00Z']")
+            .is_some()
+    );
+    assert_eq!(
+        widget
+            .slot("2026-03-08T06:00:00Z")
+            .get_attribute("data-end")
+            .unwrap(),
+        "2026-03-08T07:00:00Z"
+    );
+    assert_eq!(
+        widget
+            .root
+            .query_selector_all(".freebusy-none")
+            .unwrap()
+            .length(),
+        1
+    );
+    // Monday has all four hours.
+    assert_eq!(count("2026-03-09T0"), 4);
 }

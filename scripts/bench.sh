@@ -1,0 +1,282 @@
+#!/usr/bin/env bash
+# Runs the benchmarks of BENCHMARKS.md and prints their numbers, ratios and goals:
+#
+#   bundle   gzip -9 bytes a page loads for the widget (trunk build --release) beside
+#            FullCalendar 6 (core + timegrid + interaction, esbuild --minify), and a twiggy
+#            breakdown of the widget's wasm by crate and by function
+#   render   headless Chromium: the same week of 1,000 periods (5 attendees) drawn by the
+#            widget and by FullCalendar's timeGridWeek: median of 20 runs, DOM nodes
+#   merge    100,000 periods from 50 calendars: the engine in wasm vs JavaScript in one
+#            page, and the engine natively (criterion, the 100k case)
+#   backend  the server's Zonio-style week query vs its /healthz under wrk over loopback
+#
+# Usage: scripts/bench.sh [bundle|render|merge|backend]...   (no argument: all four)
+#
+# Benchmarks report; they never fail on a goal. The script exits non-zero only when a
+# benchmark could not run. It first runs scripts/setup.sh, then installs its own extras
+# only when missing or at the wrong version (saying so): FullCalendar and esbuild from npm
+# into $FREEBUSY_BENCH (not the repo), twiggy from crates.io, wrk from Debian. Builds go to
+# $FREEBUSY_BENCH_TARGET so they never wait on, or disturb, the test command's target dir.
+# Results: $FREEBUSY_BENCH/results/<UTC time>/ (JSON, logs, the twiggy reports) and the
+# summary printed at the end (also summary.md there).
+set -euo pipefail
+
+readonly FULLCALENDAR_VERSION=6.1.21
+readonly ESBUILD_VERSION=0.28.2
+readonly TWIGGY_VERSION=0.8.0
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+export FREEBUSY_BENCH="${FREEBUSY_BENCH:-$HOME/.cache/freebusy/bench}"
+export FREEBUSY_BENCH_TARGET="${FREEBUSY_BENCH_TARGET:-$HOME/.cache/freebusy/target-bench}"
+readonly WASM_FEATURES=(--enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext
+  --enable-mutable-globals --enable-reference-types --enable-multivalue)
+
+say() { printf 'bench: %s\n' "$*"; }
+
+wanted=("$@")
+[ ${#wanted[@]} -gt 0 ] || wanted=(bundle render merge backend)
+for w in "${wanted[@]}"; do
+  case "$w" in
+    bundle | render | merge | backend) ;;
+    *) echo "usage: scripts/bench.sh [bundle|render|merge|backend]..." >&2 && exit 2 ;;
+  esac
+done
+wants() { [[ " ${wanted[*]} " == *" $1 "* ]]; }
+
+RESULTS="$FREEBUSY_BENCH/results/$(date -u +%Y%m%dT%H%M%SZ)"
+mkdir -p "$RESULTS"
+say "results in $RESULTS"
+
+# ------------------------------------------------------------------ tools
+
+scripts/setup.sh > "$RESULTS/setup.log" 2>&1 || {
+  tail -n 20 "$RESULTS/setup.log"
+  exit 1
+}
+
+# FullCalendar and esbuild from npm, into $FREEBUSY_BENCH (never the repository).
+npm_version() { node -p "require('$FREEBUSY_BENCH/node_modules/$1/package.json').version" 2>/dev/null || true; }
+if [ "$(npm_version @fullcalendar/core)" != "$FULLCALENDAR_VERSION" ] ||
+  [ "$(npm_version @fullcalendar/timegrid)" != "$FULLCALENDAR_VERSION" ] ||
+  [ "$(npm_version @fullcalendar/interaction)" != "$FULLCALENDAR_VERSION" ] ||
+  [ "$(npm_version esbuild)" != "$ESBUILD_VERSION" ]; then
+  say "installing FullCalendar $FULLCALENDAR_VERSION and esbuild $ESBUILD_VERSION from npm into $FREEBUSY_BENCH"
+  mkdir -p "$FREEBUSY_BENCH"
+  npm install --prefix "$FREEBUSY_BENCH" --no-audit --no-fund --silent \
+    "@fullcalendar/core@$FULLCALENDAR_VERSION" "@fullcalendar/timegrid@$FULLCALENDAR_VERSION" \
+    "@fullcalendar/interaction@$FULLCALENDAR_VERSION" "esbuild@$ESBUILD_VERSION"
+else
+  say "FullCalendar $FULLCALENDAR_VERSION and esbuild $ESBUILD_VERSION present"
+fi
+if wants bundle; then
+  if [ "$(twiggy --version 2>/dev/null | awk '{print $2}')" = "$TWIGGY_VERSION" ]; then
+    say "twiggy $TWIGGY_VERSION present"
+  else
+    say "installing twiggy $TWIGGY_VERSION from crates.io (takes minutes)"
+    cargo install twiggy --version "=$TWIGGY_VERSION" --locked
+  fi
+fi
+if wants backend; then
+  if command -v wrk >/dev/null 2>&1; then
+    say "wrk present"
+  else
+    say "installing wrk from Debian"
+    if [ "$(id -u)" -eq 0 ]; then
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk > "$RESULTS/apt.log" 2>&1 ||
+        { apt-get update -q >> "$RESULTS/apt.log" 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >> "$RESULTS/apt.log" 2>&1; }
+    else
+      sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk > "$RESULTS/apt.log" 2>&1
+    fi
+  fi
+fi
+
+# ------------------------------------------------------------------ builds
+
+# FullCalendar, bundled and minified the way an app would ship it. FullCalendar 6
+# injects its CSS from its JS, so this one file is everything it loads.
+FC_BUNDLE="$FREEBUSY_BENCH/fullcalendar.js"
+cp bench/fullcalendar-entry.js "$FREEBUSY_BENCH/entry.js"
+(cd "$FREEBUSY_BENCH" && ./node_modules/.bin/esbuild entry.js --bundle --minify --format=iife \
+  --target=es2020 --outfile=fullcalendar.js --log-level=warning)
+
+# The widget's release build, into a dist of the benchmarks' own (the repo's dist/ is the
+# test command's). Same CARGO_TARGET_DIR as the test command: it is the same build.
+DIST="$FREEBUSY_BENCH/dist"
+if wants bundle || wants render; then
+  say "trunk build --release (the widget)"
+  trunk build --release --dist "$DIST" > "$RESULTS/trunk.log" 2>&1 || {
+    tail -n 30 "$RESULTS/trunk.log"
+    exit 1
+  }
+fi
+
+# The engine as a wasm module of its own (bench/merge-wasm: a workspace of its own, so
+# the test command never builds it), at opt-level 3 and at the widget's opt-level "z".
+MERGE_PKG="$FREEBUSY_BENCH/merge-wasm"
+if wants merge; then
+  say "building bench/merge-wasm (the engine's merge for wasm)"
+  cp Cargo.lock bench/merge-wasm/Cargo.lock # the root's versions (cargo prunes the rest)
+  for variant in speed size; do
+    profile=release opt=-O3
+    [ "$variant" = size ] && profile=size opt=-Oz
+    (cd bench/merge-wasm && CARGO_TARGET_DIR="$FREEBUSY_BENCH_TARGET" \
+      cargo build --quiet --profile "$profile" --target wasm32-unknown-unknown) > "$RESULTS/merge-wasm.log" 2>&1 || {
+      tail -n 30 "$RESULTS/merge-wasm.log"
+      exit 1
+    }
+    rm -rf "$MERGE_PKG/$variant"
+    wasm-bindgen --target web --out-dir "$MERGE_PKG/$variant" \
+      "$FREEBUSY_BENCH_TARGET/wasm32-unknown-unknown/$profile/freebusy_merge_wasm.wasm"
+    wasm-opt "$opt" "${WASM_FEATURES[@]}" "$MERGE_PKG/$variant/freebusy_merge_wasm_bg.wasm" \
+      -o "$MERGE_PKG/$variant/freebusy_merge_wasm_bg.wasm"
+  done
+fi
+
+# ------------------------------------------------------------------ bundle
+
+gz() { gzip -9 -c "$1" | wc -c; }
+if wants bundle; then
+  say "bundle sizes"
+  {
+    wasm=0 js=0 css=0 snippets=0
+    # A page may load no stylesheet of its own (the widget's CSS can live in its wasm).
+    shopt -s nullglob
+    for f in "$DIST"/*.wasm; do wasm=$((wasm + $(gz "$f"))); done
+    for f in "$DIST"/*.js; do js=$((js + $(gz "$f"))); done
+    for f in "$DIST"/*.css; do css=$((css + $(gz "$f"))); done
+    while IFS= read -r f; do snippets=$((snippets + $(gz "$f"))); done < <(find "$DIST/snippets" -name '*.js' 2>/dev/null)
+    raw=$(cat "$DIST"/*.wasm "$DIST"/*.js "$DIST"/*.css | wc -c)
+    shopt -u nullglob
+    fc=$(gz "$FC_BUNDLE")
+    fc_raw=$(wc -c < "$FC_BUNDLE")
+    printf '{"widget":{"wasm":%d,"js":%d,"css":%d,"snippets":%d,"raw":%d},"fullcalendar":{"gzip":%d,"raw":%d,"version":"%s","cssInJs":%s}}\n' \
+      "$wasm" "$js" "$css" "$snippets" "$raw" "$fc" "$fc_raw" "$FULLCALENDAR_VERSION" \
+      "$(grep -q 'fc-timegrid-slot{' "$FC_BUNDLE" && echo true || echo false)"
+  } > "$RESULTS/bundle.json"
+
+  # twiggy needs function names, which the shipped wasm has lost: the same rustc output
+  # trunk just used, through wasm-bindgen and wasm-opt -Oz again, but with -g (names kept).
+  say "twiggy breakdown of the widget's wasm"
+  names="$RESULTS/twiggy"
+  mkdir -p "$names"
+  wasm-bindgen --target web --out-dir "$names" "$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/freebusy.wasm"
+  wasm-opt -Oz -g "${WASM_FEATURES[@]}" "$names/freebusy_bg.wasm" -o "$names/named.wasm"
+  twiggy top -n 40 "$names/named.wasm" > "$RESULTS/twiggy-top.txt"
+  twiggy dominators -d 3 -r 30 "$names/named.wasm" > "$RESULTS/twiggy-dominators.txt"
+  twiggy top -n 1000000 -f csv "$names/named.wasm" | python3 bench/twiggy_crates.py 25 > "$RESULTS/twiggy-crates.txt"
+fi
+
+# ------------------------------------------------------------------ render and merge (browser)
+
+browser_runs=()
+wants render && browser_runs+=(render)
+wants merge && browser_runs+=(merge)
+for what in "${browser_runs[@]}"; do
+  say "$what in headless Chromium (median of ${BENCH_RUNS:-20} runs after ${BENCH_WARMUPS:-3} warm-ups)"
+  node bench/browser.mjs "$what" "$DIST" "$FC_BUNDLE" "$MERGE_PKG" "$RESULTS/$what.json" > "$RESULTS/$what.log" 2>&1 || {
+    tail -n 30 "$RESULTS/$what.log"
+    exit 1
+  }
+done
+
+# ------------------------------------------------------------------ merge (native)
+
+if wants merge; then
+  for profile in bench server; do
+    say "merge natively: criterion, 100k case, $profile profile"
+    CARGO_TARGET_DIR="$FREEBUSY_BENCH_TARGET" cargo bench -p freebusy-core --bench merge \
+      --profile "$profile" -- 'merge/100k' > "$RESULTS/native-$profile.log" 2>&1 || {
+      tail -n 30 "$RESULTS/native-$profile.log"
+      exit 1
+    }
+  done
+  # criterion: "time:   [low median high]": keep the median, in ms.
+  {
+    printf '{'
+    sep=''
+    for profile in bench server; do
+      median=$(awk '/time:/ { v = $(NF-3); u = $(NF-2); if (u == "µs") v /= 1000; if (u == "s") v *= 1000; print v; exit }' "$RESULTS/native-$profile.log")
+      printf '%s"%s":%s' "$sep" "$profile" "${median:-null}"
+      sep=','
+    done
+    printf '}\n'
+  } > "$RESULTS/native.json"
+fi
+
+# ------------------------------------------------------------------ backend
+
+if wants backend; then
+  say "building the server (--profile server)"
+  CARGO_TARGET_DIR="$FREEBUSY_BENCH_TARGET" cargo build --quiet -p freebusy-server --profile server \
+    > "$RESULTS/server-build.log" 2>&1 || {
+    tail -n 30 "$RESULTS/server-build.log"
+    exit 1
+  }
+  server_bin="$FREEBUSY_BENCH_TARGET/server/freebusy-server"
+  port=${FREEBUSY_BENCH_PORT:-39217}
+  db_dir=$(mktemp -d)
+  cores=$(nproc)
+  all_cores="0-$((cores - 1))"
+  # Per-request log lines off (RUST_LOG=warn): the same for both routes, and a load test
+  # would otherwise mostly measure writing logs.
+  server_pid=""
+  start_server() {
+    RUST_LOG=warn taskset -c "$1" "$server_bin" --listen "127.0.0.1:$port" --db "$db_dir/bench.sqlite3" \
+      --demo --rate-per-second 4000000000 --rate-burst 4000000000 > "$RESULTS/server.out" 2>> "$RESULTS/server.err" &
+    server_pid=$!
+    for _ in $(seq 100); do
+      kill -0 "$server_pid" 2> /dev/null || break # exited (e.g. the port is taken)
+      curl -fsS "http://127.0.0.1:$port/healthz" > /dev/null 2>&1 && return 0
+      sleep 0.1
+    done
+    echo "the server did not start:" >&2
+    tail -n 20 "$RESULTS/server.err" >&2
+    return 1
+  }
+  stop_server() {
+    kill "$server_pid" 2> /dev/null || true
+    wait "$server_pid" 2> /dev/null || true
+  }
+  trap 'stop_server; rm -rf "$db_dir"' EXIT
+  # The demo week is the current one (Monday 00:00 UTC, 7 days), Zonio-style unix seconds.
+  monday=$(date -u -d "$(date -u +%F) -$(($(date -u +%u) - 1)) days" +%s)
+  week_url="http://127.0.0.1:$port/alice@example.com?start=$monday&end=$((monday + 7 * 86400))"
+  health_url="http://127.0.0.1:$port/healthz"
+  duration=${BENCH_WRK_SECONDS:-10}
+  # Bounded: wrk stops after $duration seconds; loopback only.
+  run_wrk() { # cores label url
+    taskset -c "$1" wrk -t2 -c64 -d"${duration}s" --latency "$3" > "$RESULTS/wrk-$2.txt" 2>&1
+  }
+  # Two layouts on this 2-core machine: both processes share all cores (the whole
+  # machine), and the server alone on one core with wrk on the other.
+  say "backend: server and wrk sharing cores $all_cores"
+  start_server "$all_cores"
+  periods=$(curl -fsS "$week_url" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).length))' 2> /dev/null || echo "?")
+  say "backend: the week query returns $periods periods"
+  run_wrk "$all_cores" shared-week "$week_url"
+  run_wrk "$all_cores" shared-healthz "$health_url"
+  stop_server
+  if [ "$cores" -ge 2 ]; then
+    say "backend: server on core 1, wrk on core 0"
+    start_server 1
+    run_wrk 0 split-week "$week_url"
+    run_wrk 0 split-healthz "$health_url"
+    stop_server
+  fi
+  {
+    printf '{"cores":%d,"periods":"%s","duration":%d' "$cores" "$periods" "$duration"
+    for f in "$RESULTS"/wrk-*.txt; do
+      name=$(basename "$f" .txt)
+      rps=$(awk '/^Requests\/sec:/ {print $2}' "$f")
+      p99=$(awk '$1 == "99%" {print $2}' "$f")
+      p50=$(awk '$1 == "50%" {print $2}' "$f")
+      non2xx=$(awk '/Non-2xx/ {print $NF}' "$f")
+      printf ',"%s":{"rps":%s,"p50":"%s","p99":"%s","non2xx":%s}' "${name#wrk-}" "${rps:-null}" "$p50" "$p99" "${non2xx:-0}"
+    done
+    printf '}\n'
+  } > "$RESULTS/backend.json"
+fi
+
+# ------------------------------------------------------------------ summary
+
+node bench/summary.mjs "$RESULTS" | tee "$RESULTS/summary.md"
