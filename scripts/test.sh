@@ -11,8 +11,7 @@
 # Env:   CARGO_TARGET_DIR  build cache (default: ~/.cache/freebusy/target, outside the
 #                          clone so that fresh clones on one machine share it)
 #        FREEBUSY_TOOLS    npm-installed tools (default: ~/.cache/freebusy/tools)
-#        FREEBUSY_BUNDLE_BUDGET  bundle budget in bytes of gzip -9 (default 175000, interim;
-#                                the target is 150000 and its overage is printed)
+#        FREEBUSY_BUNDLE_BUDGET  bundle budget in bytes of gzip -9 (default 150000)
 #        FREEBUSY_SCREENSHOTS    where the end-to-end tests save the screenshots
 #                                (default docs/screenshots, which README shows)
 set -uo pipefail
@@ -27,11 +26,7 @@ source scripts/env.sh
 export CARGO_TERM_COLOR=never
 # The runner's timeout covers a whole test binary, not one test.
 export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-180}"
-# The target is 150 KB (issue 2). The widget with its booking flow is over it today, so
-# the budget that fails the run is an interim 175 KB, and every run prints the overage
-# against the target (see BENCHMARKS.md for where the bytes go). Lower it as bytes go.
-readonly TARGET=150000
-readonly BUDGET="${FREEBUSY_BUNDLE_BUDGET:-175000}"
+readonly BUDGET="${FREEBUSY_BUNDLE_BUDGET:-150000}"
 readonly LOGS="$CARGO_TARGET_DIR/test-logs"
 mkdir -p "$LOGS"
 
@@ -102,9 +97,6 @@ bundle_size() {
     total=$((total + bytes))
   done
   bundle_line="${parts[0]} + ${parts[1]} + ${parts[2]} = $(kb "$total") of $(kb "$BUDGET") budget (gzip -9)"
-  if [ "$total" -gt "$TARGET" ]; then
-    bundle_line+="; over the $(kb "$TARGET") target by $(kb $((total - TARGET)))"
-  fi
   echo "$bundle_line"
   [ "$total" -le "$BUDGET" ]
 }

@@ -146,7 +146,7 @@ fn camel_case(name: &str) -> String {
         if character == '-' {
             upper = true;
         } else if upper {
-            out.extend(character.to_uppercase());
+            out.push(character.to_ascii_uppercase());
             upper = false;
         } else {
             out.push(character);

@@ -1,7 +1,5 @@
 //! Group availability: several attendees combined, keeping who blocks each span and how.
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -91,7 +89,9 @@ impl GroupAvailability {
         I: IntoIterator<Item = &'a Availability>,
     {
         let mut boundaries: Vec<Boundary> = Vec::new();
+        let mut count = 0;
         for (attendee, availability) in attendees.into_iter().enumerate() {
+            count = attendee + 1;
             for period in availability.periods() {
                 boundaries.push(Boundary {
                     at: period.start(),
@@ -111,7 +111,9 @@ impl GroupAvailability {
         // ending where the next begins must leave the new status in place.
         boundaries.sort_unstable_by_key(|boundary| (boundary.at, boundary.starts));
 
-        let mut active: BTreeMap<usize, Status> = BTreeMap::new();
+        // Each attendee's status now, by position (a Vec, not a map: attendees are few
+        // and dense, and a map's code costs the widget's bundle kilobytes).
+        let mut active: Vec<Option<Status>> = vec![None; count];
         let mut segments: Vec<GroupSegment> = Vec::new();
         let mut open: Option<(DateTime<Utc>, Vec<Blocker>)> = None;
         let mut rest = boundaries.as_slice();
@@ -121,32 +123,28 @@ impl GroupAvailability {
             let (here, later) = rest.split_at(same_instant);
             rest = later;
             for boundary in here {
+                let Some(slot) = active.get_mut(boundary.attendee) else {
+                    continue;
+                };
                 if boundary.starts {
-                    active.insert(boundary.attendee, boundary.status);
-                } else if active.get(&boundary.attendee) == Some(&boundary.status) {
-                    active.remove(&boundary.attendee);
+                    *slot = Some(boundary.status);
+                } else if *slot == Some(boundary.status) {
+                    *slot = None;
                 }
             }
-            let unchanged = open.as_ref().is_some_and(|(_, blockers)| {
-                blockers.len() == active.len()
-                    && blockers
-                        .iter()
-                        .zip(&active)
-                        .all(|(b, (&attendee, &status))| {
-                            b.attendee == attendee && b.status == status
-                        })
-            });
-            if unchanged || (open.is_none() && active.is_empty()) {
+            let blockers: Vec<Blocker> = active
+                .iter()
+                .enumerate()
+                .filter_map(|(attendee, status)| status.map(|status| Blocker { attendee, status }))
+                .collect();
+            let unchanged = open.as_ref().is_some_and(|(_, open)| *open == blockers);
+            if unchanged || (open.is_none() && blockers.is_empty()) {
                 continue;
             }
             if let Some((start, blockers)) = open.take() {
                 push_segment(&mut segments, start, at, blockers);
             }
-            if !active.is_empty() {
-                let blockers = active
-                    .iter()
-                    .map(|(&attendee, &status)| Blocker { attendee, status })
-                    .collect();
+            if !blockers.is_empty() {
                 open = Some((at, blockers));
             }
         }
@@ -177,19 +175,22 @@ impl GroupAvailability {
     /// The strongest status anywhere in `window`, and each attendee blocking any part of
     /// it with that attendee's strongest status there (sorted by attendee).
     pub fn assess(&self, window: Window) -> (Status, Vec<Blocker>) {
-        let mut strongest: BTreeMap<usize, Status> = BTreeMap::new();
+        // Kept sorted by attendee; a handful of entries, so a Vec beats a map.
+        let mut blockers: Vec<Blocker> = Vec::new();
         let mut status = Status::Free;
         for segment in self.overlapping(window) {
             status = status.max(segment.status);
             for blocker in &segment.blockers {
-                let entry = strongest.entry(blocker.attendee).or_insert(blocker.status);
-                *entry = (*entry).max(blocker.status);
+                match blockers.binary_search_by_key(&blocker.attendee, |b| b.attendee) {
+                    Ok(index) => {
+                        if let Some(known) = blockers.get_mut(index) {
+                            known.status = known.status.max(blocker.status);
+                        }
+                    }
+                    Err(index) => blockers.insert(index, *blocker),
+                }
             }
         }
-        let blockers = strongest
-            .into_iter()
-            .map(|(attendee, status)| Blocker { attendee, status })
-            .collect();
         (status, blockers)
     }
 }

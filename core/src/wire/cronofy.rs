@@ -190,6 +190,39 @@ impl PeriodTime {
         }
     }
 
+    /// A period time written as text: an RFC 3339 time (any offset, kept as UTC), a
+    /// date, or else [`PeriodTime::Unparseable`] holding the text.
+    ///
+    /// The serde form reads strings with this; so do readers of other document
+    /// representations (the widget reads JavaScript objects).
+    pub fn from_text(text: &str) -> PeriodTime {
+        PeriodTimeVisitor::from_text(Ok(text.to_owned()))
+    }
+
+    /// A `{time, tzid}` object from its fields: each `Ok(text)` when it was a string,
+    /// `Err(what it was instead)` otherwise, `None` when absent. Without a `tzid` the
+    /// time is read as a plain one; without a `time` it is unparseable.
+    pub fn from_fields(time: Option<Result<String, String>>, tzid: Option<String>) -> PeriodTime {
+        let Some(time) = time else {
+            return PeriodTime::Unparseable("an object without \"time\"".to_owned());
+        };
+        match time {
+            Ok(text) => match (read_time_or_date(&text), tzid) {
+                (Some(TimeOrDate::Time(time)), Some(tzid)) => {
+                    PeriodTime::LocalizedTime { time, tzid }
+                }
+                (Some(TimeOrDate::Date(date)), Some(tzid)) => {
+                    PeriodTime::LocalizedDate { date, tzid }
+                }
+                // Without a tzid it is a plain value in an object: read it as one.
+                (Some(TimeOrDate::Time(time)), None) => PeriodTime::Time(time.to_utc()),
+                (Some(TimeOrDate::Date(date)), None) => PeriodTime::Date(date),
+                (None, _) => PeriodTime::Unparseable(text),
+            },
+            Err(description) => PeriodTime::Unparseable(description),
+        }
+    }
+
     /// The instant this denotes, reading dates as the start of that day in `zone`.
     ///
     /// # Errors
@@ -310,26 +343,7 @@ impl<'de> Visitor<'de> for PeriodTimeVisitor {
                 }
             }
         }
-        let Some(time) = time else {
-            return Ok(PeriodTime::Unparseable(
-                "an object without \"time\"".to_owned(),
-            ));
-        };
-        Ok(match time {
-            Ok(text) => match (read_time_or_date(&text), tzid) {
-                (Some(TimeOrDate::Time(time)), Some(tzid)) => {
-                    PeriodTime::LocalizedTime { time, tzid }
-                }
-                (Some(TimeOrDate::Date(date)), Some(tzid)) => {
-                    PeriodTime::LocalizedDate { date, tzid }
-                }
-                // Without a tzid it is a plain value in an object: read it as one.
-                (Some(TimeOrDate::Time(time)), None) => PeriodTime::Time(time.to_utc()),
-                (Some(TimeOrDate::Date(date)), None) => PeriodTime::Date(date),
-                (None, _) => PeriodTime::Unparseable(text),
-            },
-            Err(description) => PeriodTime::Unparseable(description),
-        })
+        Ok(PeriodTime::from_fields(time, tzid))
     }
 
     // Everything else is not a time: keep a description, never fail the document.

@@ -15,7 +15,7 @@ pub mod date;
 pub mod zonio;
 
 mod conversion;
-mod rfc3339;
+pub mod rfc3339;
 mod wire_status;
 
 pub use conversion::{Conversion, SkipReason, Skipped};

@@ -1,4 +1,7 @@
 //! Instants on the wire: RFC 3339 in, UTC with `Z` out.
+//!
+//! Public for readers of other document representations (the widget reads JavaScript
+//! objects); serde uses it through `#[serde(with)]`.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Deserializer, Serializer};
@@ -9,7 +12,15 @@ pub(crate) fn format(instant: &DateTime<Utc>) -> String {
 }
 
 /// Any RFC 3339 time, whatever its offset, as the UTC instant it denotes.
-pub(crate) fn parse(text: &str) -> Option<DateTime<Utc>> {
+///
+/// ```
+/// use freebusy_core::wire::rfc3339;
+///
+/// let instant = rfc3339::parse("2026-11-24T15:00:00+01:00").unwrap();
+/// assert_eq!(instant.to_rfc3339(), "2026-11-24T14:00:00+00:00");
+/// assert!(rfc3339::parse("2026-11-24 14:00").is_none());
+/// ```
+pub fn parse(text: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(text)
         .ok()
         .map(|instant| instant.to_utc())

@@ -34,6 +34,16 @@ pub enum WireStatus {
     Other(String),
 }
 
+impl WireStatus {
+    /// A status as written: one of the four known names, or [`WireStatus::Other`].
+    pub fn from_text(text: &str) -> WireStatus {
+        match text.parse::<Status>() {
+            Ok(status) => WireStatus::Known(status),
+            Err(_) => WireStatus::Other(text.to_owned()),
+        }
+    }
+}
+
 impl From<Status> for WireStatus {
     fn from(status: Status) -> Self {
         WireStatus::Known(status)
@@ -54,10 +64,7 @@ impl<'de> Deserialize<'de> for WireStatus {
         deserializer
             .deserialize_any(LenientText)
             .map(|text| match text {
-                Ok(text) => match text.parse::<Status>() {
-                    Ok(status) => WireStatus::Known(status),
-                    Err(_) => WireStatus::Other(text),
-                },
+                Ok(text) => WireStatus::from_text(&text),
                 Err(description) => WireStatus::Other(description),
             })
     }
