@@ -626,26 +626,15 @@ async fn the_keyboard_moves_through_the_grid() {
             .unwrap(),
         "Monday 7 January, 08:00 to 08:30, free"
     );
-    widget.press("ArrowRight").await;
-    assert_eq!(
-        widget.focused_name(),
-        "Tuesday 8 January, 08:00 to 08:30, free"
-    );
-    widget.press("ArrowDown").await;
-    assert_eq!(
-        widget.focused_name(),
-        "Tuesday 8 January, 08:30 to 09:00, free"
-    );
-    widget.press("End").await;
-    assert_eq!(
-        widget.focused_name(),
-        "Sunday 13 January, 08:30 to 09:00, free"
-    );
-    widget.press("Home").await;
-    assert_eq!(
-        widget.focused_name(),
-        "Monday 7 January, 08:30 to 09:00, free"
-    );
+    for (key, focused) in [
+        ("ArrowRight", "Tuesday 8 January, 08:00 to 08:30, free"),
+        ("ArrowDown", "Tuesday 8 January, 08:30 to 09:00, free"),
+        ("End", "Sunday 13 January, 08:30 to 09:00, free"),
+        ("Home", "Monday 7 January, 08:30 to 09:00, free"),
+    ] {
+        widget.press(key).await;
+        assert_eq!(widget.focused_name(), focused, "after {key}");
+    }
     // Down onto busy slots: they take focus too, and say why they are not bookable.
     widget.press("ArrowDown").await;
     widget.press("ArrowDown").await;
@@ -1095,4 +1084,80 @@ async fn a_spring_forward_week_has_no_slot_at_the_skipped_hour() {
     );
     // Monday has all four hours.
     assert_eq!(count("2026-03-09T0"), 4);
+}
+
+// The reader of Cronofy answers is as lenient as the engine: localized `{time, tzid}`
+// values are read, an unknown status or an unreadable time skips only that period, and
+// free and deleted periods block nothing.
+#[wasm_bindgen_test]
+async fn odd_cronofy_periods_are_skipped_and_the_rest_shown() {
+    let backend = Rc::new(FakeBackend::default());
+    backend.answer(
+        "/v1/free_busy?",
+        vec![ok(r#"{"pages":{"current":1,"total":1},"free_busy":[
+            {"calendar_id":"c1","start":{"time":"2030-01-08T10:00:00+01:00","tzid":"Europe/Paris"},"end":{"time":"2030-01-08T11:00:00+01:00","tzid":"Europe/Paris"},"free_busy_status":"busy"},
+            {"calendar_id":"c1","start":"2030-01-08T12:00:00Z","end":"2030-01-08T13:00:00Z","free_busy_status":"out_of_office"},
+            {"calendar_id":"c1","start":42,"end":"2030-01-08T15:00:00Z","free_busy_status":"busy"},
+            {"calendar_id":"c1","start":"2030-01-08T15:00:00Z","end":"2030-01-08T16:00:00Z","free_busy_status":"busy","deleted":true},
+            {"calendar_id":"c1","start":"2030-01-08T16:00:00Z","end":"2030-01-08T17:00:00Z","free_busy_status":"free"},
+            {"calendar_id":"c1","start":"2030-01-08T17:00:00Z","end":"2030-01-08T17:30:00Z","free_busy_status":"tentative","event_uid":"u1"}
+        ]}"#)],
+    );
+    let widget = Widget::open(
+        &[
+            ("backend", "https://cal.test"),
+            ("api", "cronofy"),
+            ("tokens", "token-a"),
+            ("attendees", "alice@example.com"),
+            ("week", "2030-01-07"),
+            ("time-zone", "UTC"),
+            ("hour-cycle", "24"),
+        ],
+        backend,
+    )
+    .await;
+    assert_eq!(widget.alert(), "");
+    assert_eq!(
+        widget.status_of("2030-01-08T09:00:00Z"),
+        "busy",
+        "localized time"
+    );
+    assert_eq!(
+        widget.status_of("2030-01-08T12:00:00Z"),
+        "free",
+        "unknown status skipped"
+    );
+    assert_eq!(
+        widget.status_of("2030-01-08T14:30:00Z"),
+        "free",
+        "unreadable start skipped"
+    );
+    assert_eq!(widget.status_of("2030-01-08T15:00:00Z"), "free", "deleted");
+    assert_eq!(widget.status_of("2030-01-08T16:00:00Z"), "free", "free");
+    assert_eq!(widget.status_of("2030-01-08T17:00:00Z"), "tentative");
+}
+
+// A Cronofy answer without its pages object is malformed, and says so.
+#[wasm_bindgen_test]
+async fn a_cronofy_answer_without_pages_is_malformed() {
+    let backend = Rc::new(FakeBackend::default());
+    backend.answer("/v1/free_busy?", vec![ok(r#"{"free_busy":[]}"#)]);
+    let widget = Widget::open(
+        &[
+            ("backend", "https://cal.test"),
+            ("api", "cronofy"),
+            ("tokens", "token-a"),
+            ("attendees", "alice@example.com"),
+            ("week", "2030-01-07"),
+        ],
+        backend,
+    )
+    .await;
+    assert!(
+        widget
+            .alert()
+            .contains("pages.current is not a whole number"),
+        "{}",
+        widget.alert()
+    );
 }
