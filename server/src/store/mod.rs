@@ -419,18 +419,16 @@ impl Store {
 
     /// The account with this address, ignoring case.
     pub fn account_by_email(&self, email: &str) -> Result<Option<Account>, StoreError> {
+        // Cached: every free/busy request starts here.
         Ok(self
             .conn
-            .query_row(
-                "SELECT id, email FROM accounts WHERE email = ?1",
-                params![email],
-                |row| {
-                    Ok(Account {
-                        id: row.get(0)?,
-                        email: row.get(1)?,
-                    })
-                },
-            )
+            .prepare_cached("SELECT id, email FROM accounts WHERE email = ?1")?
+            .query_row(params![email], |row| {
+                Ok(Account {
+                    id: row.get(0)?,
+                    email: row.get(1)?,
+                })
+            })
             .optional()?)
     }
 
@@ -515,7 +513,9 @@ impl Store {
         calendar_ids: &[String],
         times: &[i64],
     ) -> Result<Vec<Event>, StoreError> {
-        let mut statement = self.conn.prepare(sql)?;
+        // Cached by its text: one statement per calendar count, reused by every request
+        // for an account with that many calendars.
+        let mut statement = self.conn.prepare_cached(sql)?;
         let values = calendar_ids
             .iter()
             .map(|id| rusqlite::types::Value::Text(id.clone()))
