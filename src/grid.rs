@@ -350,6 +350,48 @@ fn day_heading(date: NaiveDate) -> DayHeading {
     }
 }
 
+/// The seven days from `first`, as people write a week: "23–29 November 2026",
+/// "30 November – 6 December 2026", "28 December 2026 – 3 January 2027".
+pub fn week_label(first: NaiveDate) -> String {
+    let last = first
+        .checked_add_days(chrono::Days::new(6))
+        .unwrap_or(first);
+    let month = |date: NaiveDate| {
+        MONTHS
+            .get(date.month0() as usize)
+            .copied()
+            .unwrap_or_default()
+    };
+    if first.year() != last.year() {
+        format!(
+            "{} {} {} – {} {} {}",
+            first.day(),
+            month(first),
+            first.year(),
+            last.day(),
+            month(last),
+            last.year()
+        )
+    } else if first.month() != last.month() {
+        format!(
+            "{} {} – {} {} {}",
+            first.day(),
+            month(first),
+            last.day(),
+            month(last),
+            last.year()
+        )
+    } else {
+        format!(
+            "{}–{} {} {}",
+            first.day(),
+            last.day(),
+            month(last),
+            last.year()
+        )
+    }
+}
+
 /// "14:00", or "2:00 pm" on a 12-hour clock.
 pub fn clock(time: NaiveTime, cycle: HourCycle) -> String {
     match cycle {
@@ -736,5 +778,20 @@ mod tests {
     fn rfc3339_is_utc_with_z() {
         let instant = DateTime::<Utc>::from_timestamp(1_795_000_000, 0).unwrap_or_default();
         assert_eq!(rfc3339(instant), "2026-11-18T11:06:40Z");
+    }
+
+    // A week is labelled the way people write date ranges, across months and years too.
+    #[test]
+    fn weeks_are_labelled_as_date_ranges() {
+        let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert_eq!(week_label(date(2026, 11, 23)), "23–29 November 2026");
+        assert_eq!(
+            week_label(date(2026, 11, 30)),
+            "30 November – 6 December 2026"
+        );
+        assert_eq!(
+            week_label(date(2026, 12, 28)),
+            "28 December 2026 – 3 January 2027"
+        );
     }
 }

@@ -667,7 +667,7 @@ pub fn Scheduler(
                 class="freebusy-grid"
                 role="grid"
                 node_ref=grid_ref
-                aria-label=move || format!("Availability, week of {}", week_first.get())
+                aria-label=move || format!("Availability, {}", crate::grid::week_label(week_first.get()))
                 aria-readonly="true"
                 on:keydown=on_keydown
                 on:click=on_click

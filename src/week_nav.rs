@@ -39,7 +39,7 @@ pub fn WeekNav(
                 "Next week"
             </button>
             <h2 class="freebusy-week-label" aria-live="polite">
-                {move || format!("Week of {}", week.get())}
+                {move || crate::grid::week_label(week.get())}
             </h2>
         </nav>
     }

@@ -71,7 +71,7 @@ fn date(y: i32, m: u32, d: u32) -> NaiveDate {
 #[wasm_bindgen_test]
 async fn the_label_shows_the_week_it_was_opened_on() {
     let page = Page::open_week_nav(date(2026, 11, 23));
-    assert_eq!(page.text(".freebusy-week-label"), "Week of 2026-11-23");
+    assert_eq!(page.text(".freebusy-week-label"), "23–29 November 2026");
 }
 
 // Next and previous move by exactly seven days, across a month boundary.
@@ -79,10 +79,13 @@ async fn the_label_shows_the_week_it_was_opened_on() {
 async fn next_and_previous_move_the_week_by_seven_days() {
     let page = Page::open_week_nav(date(2026, 11, 23));
     page.click(".freebusy-next").await;
-    assert_eq!(page.text(".freebusy-week-label"), "Week of 2026-11-30");
+    assert_eq!(
+        page.text(".freebusy-week-label"),
+        "30 November – 6 December 2026"
+    );
     page.click(".freebusy-prev").await;
     page.click(".freebusy-prev").await;
-    assert_eq!(page.text(".freebusy-week-label"), "Week of 2026-11-16");
+    assert_eq!(page.text(".freebusy-week-label"), "16–22 November 2026");
 }
 
 // Today returns to this week from wherever the user wandered.
@@ -92,5 +95,5 @@ async fn today_returns_to_this_week() {
     page.click(".freebusy-next").await;
     page.click(".freebusy-next").await;
     page.click(".freebusy-today").await;
-    assert_eq!(page.text(".freebusy-week-label"), "Week of 2026-11-23");
+    assert_eq!(page.text(".freebusy-week-label"), "23–29 November 2026");
 }

@@ -648,7 +648,7 @@ async fn the_keyboard_moves_through_the_grid() {
     assert_eq!(widget.tab_stops(), 1);
     widget.press("PageDown").await;
     widget.settle().await;
-    assert_eq!(widget.text(".freebusy-week-label"), "Week of 2030-01-14");
+    assert_eq!(widget.text(".freebusy-week-label"), "14–20 January 2030");
     assert!(
         widget
             .try_find("[data-start='2030-01-14T08:00:00Z']")
@@ -906,7 +906,7 @@ async fn the_custom_element_mounts_updates_and_cleans_up() {
         .unwrap()
         .text_content()
         .unwrap();
-    assert_eq!(label, "Week of 2030-02-04");
+    assert_eq!(label, "4–10 February 2030");
 
     element.remove();
     leptos::task::tick().await;
