@@ -4,7 +4,7 @@
 //! and a host page can listen on the element or anywhere above it.
 
 use serde::Serialize;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 
 use crate::fetch::to_js;
 
@@ -33,18 +33,18 @@ pub struct SlotDetail {
     pub status: &'static str,
 }
 
+/// An event's `detail` as a plain JS object (`null` if it cannot be one).
+pub fn detail(value: &impl Serialize) -> JsValue {
+    to_js(value).unwrap_or(JsValue::NULL)
+}
+
 /// Dispatches `name` with `detail` on `target`; `false` if a listener cancelled it.
-pub fn dispatch(
-    target: &web_sys::Element,
-    name: &str,
-    detail: &impl Serialize,
-    cancelable: bool,
-) -> bool {
+pub fn dispatch(target: &web_sys::Element, name: &str, detail: &JsValue, cancelable: bool) -> bool {
     let init = web_sys::CustomEventInit::new();
     init.set_bubbles(true);
     init.set_composed(true);
     init.set_cancelable(cancelable);
-    init.set_detail(&to_js(detail).unwrap_or(wasm_bindgen::JsValue::NULL));
+    init.set_detail(detail);
     match web_sys::CustomEvent::new_with_event_init_dict(name, &init) {
         Ok(event) => target.dispatch_event(event.unchecked_ref()).unwrap_or(true),
         Err(_) => true,

@@ -8,9 +8,9 @@
 //! by a spring-forward transition is an empty cell on that day, and a time repeated by a
 //! fall-back transition gets a second row ("again") filled only on that day.
 
-use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Timelike, Utc};
 use freebusy_core::week::Week;
-use freebusy_core::zone::Zone;
+use freebusy_core::zone::{Zone, local_time_at};
 use freebusy_core::{GroupAvailability, SlotStatus, Status};
 
 use crate::options::HourCycle;
@@ -61,6 +61,8 @@ pub struct Cell {
     pub bookable: bool,
     /// The label drawn in the cell: the start time.
     pub time_label: String,
+    /// When it is, e.g. "Tuesday 24 November, 14:00 to 14:30" (the confirm step's title).
+    pub when: String,
     /// The accessible name, e.g. "Tuesday 24 November, 14:00 to 14:30, free".
     pub name: String,
     /// Who blocks it and how; empty for free and past slots.
@@ -186,7 +188,8 @@ impl Grid {
                     keys.push(key);
                 }
                 let assessed = slot.assess(input.group, input.now);
-                let end_local = local(input.zone, slot.end());
+                let end_time = local_time_at(input.zone, slot.end())
+                    .map_or_else(|| slot.local().time(), |local| local.time());
                 let offset_note = if transition_day {
                     format!(" ({})", utc_offset(slot.offset().local_minus_utc()))
                 } else {
@@ -207,15 +210,15 @@ impl Grid {
                 let status = assessed.status;
                 let bookable = status == SlotStatus::Free
                     || (status == SlotStatus::Tentative && input.book_tentative);
-                let mut name = format!(
-                    "{}, {}{offset_note} to {}, {}",
+                let when = format!(
+                    "{}, {}{offset_note} to {}",
                     days.get(column)
                         .map(|d| d.long.as_str())
                         .unwrap_or_default(),
                     clock(time, input.hour_cycle),
-                    clock(end_local.time(), input.hour_cycle),
-                    status.as_str(),
+                    clock(end_time, input.hour_cycle),
                 );
+                let mut name = format!("{when}, {}", status.as_str());
                 if !blockers.is_empty() {
                     name.push_str(" (");
                     name.push_str(&blocker_text(&blockers));
@@ -234,6 +237,7 @@ impl Grid {
                         status,
                         bookable,
                         time_label: clock(time, input.hour_cycle),
+                        when,
                         name,
                         blockers,
                         now_at,
@@ -323,10 +327,6 @@ pub fn blocker_text(blockers: &[SlotBlocker]) -> String {
         .map(|blocker| format!("{} {}", blocker.attendee, blocker.status.as_str()))
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-fn local(zone: &dyn Zone, instant: DateTime<Utc>) -> NaiveDateTime {
-    instant.naive_utc() + zone.offset_at(instant)
 }
 
 fn day_heading(date: NaiveDate) -> DayHeading {

@@ -8,6 +8,23 @@
 //! Three ways in: the [`Scheduler`] component (Rust), [`embed::mount`] (JavaScript's
 //! `mount(element, options)`) and the `<freebusy-scheduler>` custom element
 //! ([`embed::define_element`]).
+//!
+//! In a Leptos app (the README's example, compiled by the doc tests):
+//!
+//! ```no_run
+//! use freebusy::{Options, Scheduler};
+//! use leptos::prelude::*;
+//!
+//! #[component]
+//! fn Booking() -> impl IntoView {
+//!     let options = Options {
+//!         backend: Some("https://calendar.example.com".into()),
+//!         attendees: vec!["alice@example.com".into(), "bob@example.com".into()],
+//!         ..Options::default()
+//!     };
+//!     view! { <Scheduler options /> }
+//! }
+//! ```
 
 pub mod browser_zone;
 pub mod embed;

@@ -6,13 +6,14 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use freebusy_core::GroupAvailability;
 use freebusy_core::week::{Week, WeekSpec, week_start, week_window};
+use freebusy_core::zone::local_time_at;
 use leptos::html;
 use leptos::prelude::*;
 use serde::Serialize;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::AbortController;
 
 use crate::browser_zone::{self, BrowserZone};
@@ -22,7 +23,7 @@ use crate::fetch::{
 };
 use crate::grid::{Cell, Grid, GridInput, Position, Step, markup, skeleton_markup};
 use crate::options::{Bookings, Options, Problem};
-use crate::week_nav::WeekNav;
+use crate::week_nav::{WeekNav, shifted};
 
 /// How far a week's availability has come.
 #[derive(Clone, Debug, PartialEq)]
@@ -160,7 +161,11 @@ pub fn Scheduler(
     let zone_name = StoredValue::new(zone_name);
 
     let now = RwSignal::new(browser_zone::now());
-    let today = move || zone.with_value(|zone| local_date(zone.as_ref(), now.get_untracked()));
+    let today = move || {
+        let now = now.get_untracked();
+        zone.with_value(|zone| local_time_at(zone.as_ref(), now))
+            .map_or_else(|| now.date_naive(), |local| local.date())
+    };
     let this_week = week_start(today(), first_weekday).unwrap_or_else(today);
     let shown = options
         .with_value(|options| options.week)
@@ -207,12 +212,11 @@ pub fn Scheduler(
         zone.with_value(|zone| week_window(zone.as_ref(), first).ok())
     });
 
-    let dispatch = move |name: &str, detail: &dyn erased::Detail, cancelable: bool| -> bool {
-        // `try_`: a task may finish after the widget was unmounted.
-        match root.try_get_untracked().flatten() {
-            Some(root) => detail.dispatch(&root, name, cancelable),
-            None => true,
-        }
+    // `try_`: a task may finish after the widget was unmounted.
+    let dispatch = move |name: &str, detail: JsValue, cancelable: bool| {
+        root.try_get_untracked()
+            .flatten()
+            .is_none_or(|root| events::dispatch(&root, name, &detail, cancelable))
     };
 
     // Fetch whenever the week changes or a reload is asked for; a week the user left is
@@ -266,10 +270,10 @@ pub fn Scheduler(
                 Err(error) => {
                     dispatch(
                         events::ERROR,
-                        &ErrorDetail {
+                        events::detail(&ErrorDetail {
                             code: error.code(),
                             message: error.to_string(),
-                        },
+                        }),
                         false,
                     );
                     load.set(Load::Failed(error));
@@ -348,7 +352,7 @@ pub fn Scheduler(
                 })
                 .collect(),
         };
-        dispatch(events::LOADED, &detail, false);
+        dispatch(events::LOADED, events::detail(&detail), false);
     });
 
     // The one cell with tabindex 0: the focused slot if it is shown, else the first
@@ -399,7 +403,11 @@ pub fn Scheduler(
         if let Some(element) = grid_ref.get_untracked() {
             move_tab_stop(&element, cell.start);
         }
-        let proceed = dispatch(events::SLOT_SELECT, &slot_detail(&cell), true);
+        let proceed = dispatch(
+            events::SLOT_SELECT,
+            events::detail(&slot_detail(&cell)),
+            true,
+        );
         if !proceed || options.with_value(|options| options.bookings) == Bookings::EventOnly {
             return;
         }
@@ -420,17 +428,7 @@ pub fn Scheduler(
         match key.as_str() {
             "PageUp" | "PageDown" => {
                 event.prevent_default();
-                let forward = key == "PageDown";
-                week_first.update(|first| {
-                    let moved = if forward {
-                        first.checked_add_days(chrono::Days::new(7))
-                    } else {
-                        first.checked_sub_days(chrono::Days::new(7))
-                    };
-                    if let Some(moved) = moved {
-                        *first = moved;
-                    }
-                });
+                week_first.update(|first| *first = shifted(*first, key == "PageDown"));
                 focused.set(None);
                 refocus.set(true);
                 return;
@@ -543,22 +541,19 @@ pub fn Scheduler(
                             name,
                             email,
                         };
-                        dispatch(events::BOOKED, &detail, false);
+                        dispatch(events::BOOKED, events::detail(&detail), false);
                         selected.set(None);
                         form.set(FormState::default());
-                        confirmation.set(Some(format!(
-                            "Booked: {}. Reference {id}.",
-                            slot_words(&cell.name)
-                        )));
+                        confirmation.set(Some(format!("Booked: {}. Reference {id}.", cell.when)));
                         reload.update(|count| *count += 1);
                     }
                     Err(error) => {
                         dispatch(
                             events::ERROR,
-                            &ErrorDetail {
+                            events::detail(&ErrorDetail {
                                 code: error.code(),
                                 message: error.to_string(),
-                            },
+                            }),
                             false,
                         );
                         let message = error.to_string();
@@ -683,20 +678,6 @@ pub fn Scheduler(
     }
 }
 
-/// The date part of an accessible name, "Tuesday 24 November, 14:00 to 14:30".
-fn slot_words(name: &str) -> String {
-    let mut parts = name.splitn(3, ", ");
-    match (parts.next(), parts.next()) {
-        (Some(day), Some(time)) => format!("{day}, {time}"),
-        _ => name.to_owned(),
-    }
-}
-
-fn local_date(zone: &BrowserZone, instant: DateTime<Utc>) -> NaiveDate {
-    use freebusy_core::zone::Zone;
-    (instant.naive_utc() + zone.offset_at(instant)).date()
-}
-
 /// The confirm step's node refs.
 #[derive(Clone, Copy)]
 struct ConfirmRefs {
@@ -735,7 +716,7 @@ fn confirm_form(
     });
     view! {
         <form class="freebusy-confirm" node_ref=refs.form on:submit=submit aria-label="Confirm booking">
-            <h3>"Book " {slot_words(&cell.name)}</h3>
+            <h3>"Book " {cell.when.clone()}</h3>
             {alert}
             <label>
                 "Name"
@@ -815,22 +796,5 @@ fn move_tab_stop(grid: &web_sys::HtmlElement, start: DateTime<Utc>) {
     let _ = target.set_attribute("tabindex", "0");
     if let Ok(target) = target.dyn_into::<web_sys::HtmlElement>() {
         let _ = target.focus();
-    }
-}
-
-/// Events take any serializable detail; this keeps `dispatch` object-safe.
-mod erased {
-    use serde::Serialize;
-
-    /// A serializable event detail.
-    pub trait Detail {
-        /// Dispatches the event with this detail.
-        fn dispatch(&self, target: &web_sys::Element, name: &str, cancelable: bool) -> bool;
-    }
-
-    impl<T: Serialize> Detail for T {
-        fn dispatch(&self, target: &web_sys::Element, name: &str, cancelable: bool) -> bool {
-            super::events::dispatch(target, name, self, cancelable)
-        }
     }
 }

@@ -3,6 +3,17 @@
 use chrono::{Days, NaiveDate};
 use leptos::prelude::*;
 
+/// The week after (`forward`) or before `first`. Checked: a week at the end of chrono's
+/// range stays put instead of panicking.
+pub(crate) fn shifted(first: NaiveDate, forward: bool) -> NaiveDate {
+    let moved = if forward {
+        first.checked_add_days(Days::new(7))
+    } else {
+        first.checked_sub_days(Days::new(7))
+    };
+    moved.unwrap_or(first)
+}
+
 /// Week navigation: previous, today and next buttons around the shown week's label.
 ///
 /// The component only moves the `week` signal by whole weeks; whoever owns the signal
@@ -14,19 +25,7 @@ pub fn WeekNav(
     /// The first local date of the week containing today, where "Today" returns to.
     this_week: NaiveDate,
 ) -> impl IntoView {
-    let step = move |forward: bool| {
-        week.update(|first| {
-            // Checked: a week at the end of chrono's range stays put instead of panicking.
-            let moved = if forward {
-                first.checked_add_days(Days::new(7))
-            } else {
-                first.checked_sub_days(Days::new(7))
-            };
-            if let Some(moved) = moved {
-                *first = moved;
-            }
-        })
-    };
+    let step = move |forward: bool| week.update(|first| *first = shifted(*first, forward));
     view! {
         <nav class="freebusy-nav" aria-label="Week">
             <button type="button" class="freebusy-prev" on:click=move |_| step(false)>
