@@ -285,3 +285,75 @@ pub struct Blocker {
     /// `busy` (an event or another booking), `unknown` or `tentative`.
     pub status: Status,
 }
+
+impl Blocker {
+    /// One blocker per host (ascending), with the strongest status found for it.
+    pub(crate) fn strongest_per_host(found: &[(i64, String)]) -> Vec<Blocker> {
+        let mut blockers: Vec<Blocker> = Vec::new();
+        for (account_id, status) in found {
+            // The query only yields known names; an odd one is treated as busy.
+            let status = status.parse().unwrap_or(Status::Busy);
+            match blockers.last_mut() {
+                Some(last) if last.account_id == *account_id => {
+                    last.status = last.status.max(status)
+                }
+                _ => blockers.push(Blocker {
+                    account_id: *account_id,
+                    status,
+                }),
+            }
+        }
+        blockers
+    }
+}
+
+/// The right to do one item of background work until `expires_at`, held by one worker
+/// across every replica (see `Store::acquire_lease`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lease {
+    /// The kind of work, e.g. `source_sync` or `outbox`.
+    pub name: String,
+    /// Which item of that kind, e.g. a source id or an outbox message id.
+    pub item: String,
+    /// Who holds it: a name unique to one worker of one process run.
+    pub holder: String,
+    /// The fencing token: it grows with every acquisition of this item, so work guarded
+    /// by an older lease can be told apart (and refused) after a takeover.
+    pub generation: i64,
+    /// When the lease lapses unless renewed, on the database's clock (milliseconds).
+    pub expires_at: DateTime<Utc>,
+}
+
+/// The longest lease that can be taken at once; longer work renews.
+pub(crate) const MAX_LEASE: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
+/// A lease duration in whole milliseconds (at least one), or why it is refused.
+pub(crate) fn lease_ttl_ms(ttl: std::time::Duration) -> Result<i64, crate::store::StoreError> {
+    if ttl.is_zero() || ttl > MAX_LEASE {
+        return Err(crate::store::StoreError::Invalid(format!(
+            "a lease lasts more than 0 and at most {} s, not {ttl:?}",
+            MAX_LEASE.as_secs()
+        )));
+    }
+    Ok(i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX).max(1))
+}
+
+/// Refuses empty lease names, items and holders (a released lease's holder is empty).
+pub(crate) fn check_lease_names(
+    name: &str,
+    item: &str,
+    holder: &str,
+) -> Result<(), crate::store::StoreError> {
+    if name.is_empty() || item.is_empty() || holder.is_empty() {
+        return Err(crate::store::StoreError::Invalid(
+            "a lease needs a name, an item and a holder".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// An instant from unix milliseconds, as leases keep them.
+pub(crate) fn from_unix_ms(ms: i64) -> Result<DateTime<Utc>, crate::store::StoreError> {
+    DateTime::from_timestamp_millis(ms)
+        .ok_or_else(|| crate::store::StoreError::Corrupt(format!("time {ms} ms is out of range")))
+}

@@ -1,0 +1,44 @@
+//! The schema of both backends, as one ordered list of migrations.
+//!
+//! Each migration is a folder under `store/migrations/` holding the same change twice,
+//! `sqlite.sql` and `postgres.sql`, side by side: a migration cannot be added to one
+//! backend and forgotten in the other (a missing file does not compile), and both
+//! backends count the same schema versions. Migration `i` (0-based) takes a database
+//! from version `i` to `i + 1`; once shipped, a migration is never edited: a change is a
+//! new folder at the end of [`MIGRATIONS`].
+//!
+//! To add a table: write `NNNN_what/sqlite.sql` and `NNNN_what/postgres.sql`, append
+//! `migration!("NNNN_what")` below, then the operations that use it in each backend
+//! (see the `store` module) and a contract test that runs on both.
+
+/// One schema change, in each backend's dialect.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Migration {
+    /// The folder's name, e.g. `0004_leases`.
+    pub name: &'static str,
+    /// The change for SQLite, run in one transaction.
+    pub sqlite: &'static str,
+    /// The change for PostgreSQL, run in one transaction.
+    pub postgres: &'static str,
+}
+
+macro_rules! migration {
+    ($name:literal) => {
+        Migration {
+            name: $name,
+            sqlite: include_str!(concat!("migrations/", $name, "/sqlite.sql")),
+            postgres: include_str!(concat!("migrations/", $name, "/postgres.sql")),
+        }
+    };
+}
+
+/// Every migration, oldest first.
+pub(crate) const MIGRATIONS: &[Migration] = &[
+    migration!("0001_accounts_calendars_events_bookings"),
+    migration!("0002_booking_cancel_tokens"),
+    migration!("0003_event_window_bound"),
+    migration!("0004_leases"),
+];
+
+/// The schema version this build migrates databases to: the number of migrations.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
