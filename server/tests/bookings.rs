@@ -1,13 +1,18 @@
-//! Bookings in the store: check-and-insert is atomic, idempotent and policy-aware.
-//! (The HTTP routes over them are pinned in `booking_routes.rs`.)
+//! Bookings in the store, on both backends: check-and-insert is atomic, idempotent and
+//! policy-aware, also between stores (processes, replicas) on one database. (The HTTP
+//! routes over them are pinned in `booking_routes.rs`; two server processes on one
+//! PostgreSQL in `replicas.rs`.)
+
+mod common;
 
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use common::db::TestDb;
 use freebusy_core::Status;
 use freebusy_server::store::{
     AccountImport, Blocker, Blocking, BookingOutcome, BookingTerms, CalendarImport, EventImport,
-    EventSpan, Location, NewBooking, Store,
+    EventSpan, NewBooking, Store,
 };
 use tokio::sync::Barrier;
 
@@ -71,14 +76,8 @@ fn alice_day() -> Vec<AccountImport> {
     }]
 }
 
-async fn open_file(dir: &tempfile::TempDir) -> Store {
-    Store::open(&Location::Sqlite(dir.path().join("bookings.sqlite3")))
-        .await
-        .unwrap()
-}
-
-async fn open(dir: &tempfile::TempDir) -> (Store, i64) {
-    let store = open_file(dir).await;
+async fn open(db: &TestDb) -> (Store, i64) {
+    let store = db.open().await;
     store
         .import(alice_day(), at("2026-04-19T00:00:00Z"))
         .await
@@ -111,10 +110,8 @@ const STRICT: Blocking = Blocking { tentative: true };
 const NOW: &str = "2026-04-19T12:00:00Z";
 
 // Pins the core rule: the second of two overlapping bookings is refused.
-#[tokio::test]
-async fn the_second_of_two_overlapping_bookings_is_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let (store, alice) = open(&dir).await;
+async fn the_second_of_two_overlapping_bookings_is_refused(db: TestDb) {
+    let (store, alice) = open(&db).await;
     let first = store
         .insert_booking_if_free(
             request(alice, "2026-04-20T10:00:00Z", "2026-04-20T10:30:00Z", None),
@@ -147,10 +144,8 @@ async fn the_second_of_two_overlapping_bookings_is_refused() {
 }
 
 // Pins half-open bookings: back to back is not overlapping.
-#[tokio::test]
-async fn back_to_back_bookings_both_land() {
-    let dir = tempfile::tempdir().unwrap();
-    let (store, alice) = open(&dir).await;
+async fn back_to_back_bookings_both_land(db: TestDb) {
+    let (store, alice) = open(&db).await;
     for (start, end) in [
         ("2026-04-20T10:00:00Z", "2026-04-20T10:30:00Z"),
         ("2026-04-20T10:30:00Z", "2026-04-20T11:00:00Z"),
@@ -167,10 +162,8 @@ async fn back_to_back_bookings_both_land() {
 }
 
 // Pins which events block: busy yes, free and deleted no, tentative by policy.
-#[tokio::test]
-async fn busy_events_block_and_free_or_deleted_ones_do_not() {
-    let dir = tempfile::tempdir().unwrap();
-    let (store, alice) = open(&dir).await;
+async fn busy_events_block_and_free_or_deleted_ones_do_not(db: TestDb) {
+    let (store, alice) = open(&db).await;
     let try_book = async |start: &str, end: &str, blocking: Blocking| {
         store
             .insert_booking_if_free(request(alice, start, end, None), blocking, at(NOW))
@@ -201,10 +194,8 @@ async fn busy_events_block_and_free_or_deleted_ones_do_not() {
 }
 
 // Pins idempotency: a retried request with the same key gets the same booking back.
-#[tokio::test]
-async fn a_retry_with_the_same_idempotency_key_returns_the_first_booking() {
-    let dir = tempfile::tempdir().unwrap();
-    let (store, alice) = open(&dir).await;
+async fn a_retry_with_the_same_idempotency_key_returns_the_first_booking(db: TestDb) {
+    let (store, alice) = open(&db).await;
     let booking = request(
         alice,
         "2026-04-20T10:00:00Z",
@@ -227,10 +218,8 @@ async fn a_retry_with_the_same_idempotency_key_returns_the_first_booking() {
 }
 
 // Pins cancellation: only with the right token hash, and it frees the slot.
-#[tokio::test]
-async fn a_cancelled_booking_frees_its_slot() {
-    let dir = tempfile::tempdir().unwrap();
-    let (store, alice) = open(&dir).await;
+async fn a_cancelled_booking_frees_its_slot(db: TestDb) {
+    let (store, alice) = open(&db).await;
     let slot = request(alice, "2026-04-20T10:00:00Z", "2026-04-20T10:30:00Z", None);
     let BookingOutcome::Created(booking) = store
         .insert_booking_if_free(slot.clone(), STRICT, at(NOW))
@@ -271,35 +260,211 @@ async fn a_cancelled_booking_frees_its_slot() {
     ));
 }
 
-// Pins atomicity across connections: two writers racing for one slot, one wins.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_connections_racing_for_one_slot_book_it_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let (store, alice) = open(&dir).await;
-    drop(store);
-    let start = Arc::new(Barrier::new(2));
-    let mut racers = Vec::new();
-    for _ in 0..2 {
-        // Each racer has its own store, so its own connection to the file.
-        let store = open_file(&dir).await;
-        let start = Arc::clone(&start);
-        racers.push(tokio::spawn(async move {
-            start.wait().await;
-            let slot = request(alice, "2026-04-20T10:00:00Z", "2026-04-20T10:30:00Z", None);
-            store
-                .insert_booking_if_free(slot, STRICT, at(NOW))
-                .await
-                .unwrap()
-        }));
+/// Runs `requests` at once, each on the store of its index modulo `stores`, after a
+/// barrier; returns the outcomes in request order.
+async fn race(db: &TestDb, stores: usize, requests: Vec<NewBooking>) -> Vec<BookingOutcome> {
+    let mut opened = Vec::new();
+    for _ in 0..stores {
+        // Each its own store: its own connections, as another process would have.
+        opened.push(db.open().await);
     }
-    let mut outcomes: Vec<BookingOutcome> = Vec::new();
+    let start = Arc::new(Barrier::new(requests.len()));
+    let racers: Vec<_> = requests
+        .into_iter()
+        .enumerate()
+        .map(|(n, request)| {
+            let store = opened[n % stores].clone();
+            let start = Arc::clone(&start);
+            tokio::spawn(async move {
+                start.wait().await;
+                store
+                    .insert_booking_if_free(request, STRICT, at(NOW))
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    let mut outcomes = Vec::new();
     for racer in racers {
         outcomes.push(racer.await.unwrap());
     }
-    let created = outcomes
-        .iter()
-        .filter(|o| matches!(o, BookingOutcome::Created(_)))
-        .count();
-    assert_eq!(created, 1, "{outcomes:?}");
-    assert_eq!(open_file(&dir).await.counts().await.unwrap().bookings, 1);
+    outcomes
 }
+
+fn created(outcomes: &[BookingOutcome]) -> Vec<&freebusy_server::store::Booking> {
+    outcomes
+        .iter()
+        .filter_map(|outcome| match outcome {
+            BookingOutcome::Created(booking) => Some(booking),
+            _ => None,
+        })
+        .collect()
+}
+
+// Pins atomicity across stores: many writers on separate connections (processes)
+// racing for one slot, one wins and every other one is told the slot is taken.
+async fn stores_racing_for_one_slot_book_it_once(db: TestDb) {
+    let (_store, alice) = open(&db).await;
+    let slot = request(alice, "2026-04-20T10:00:00Z", "2026-04-20T10:30:00Z", None);
+    let outcomes = race(&db, 4, vec![slot; 24]).await;
+    assert_eq!(created(&outcomes).len(), 1, "{outcomes:?}");
+    for outcome in &outcomes {
+        assert!(
+            matches!(outcome, BookingOutcome::Created(_))
+                || *outcome
+                    == BookingOutcome::Taken(vec![Blocker {
+                        account_id: alice,
+                        status: Status::Busy
+                    }]),
+            "{outcome:?}"
+        );
+    }
+    assert_eq!(db.open().await.counts().await.unwrap().bookings, 1);
+}
+
+// Pins the overlap rule under a race: bookings shifted by ten minutes, each half an
+// hour long, from several stores at once; no two that landed overlap.
+async fn racing_shifted_slots_never_leave_two_overlapping_bookings(db: TestDb) {
+    let (store, alice) = open(&db).await;
+    let base = at("2026-04-20T16:00:00Z");
+    let requests: Vec<NewBooking> = (0..30)
+        .map(|n| {
+            let start = base + chrono::Duration::minutes(10 * n);
+            let mut booking = request(alice, NOW, NOW, None);
+            booking.terms.start = start;
+            booking.terms.end = start + chrono::Duration::minutes(30);
+            booking
+        })
+        .collect();
+    let outcomes = race(&db, 3, requests).await;
+    let mut landed: Vec<_> = created(&outcomes)
+        .into_iter()
+        .map(|b| (b.terms.start, b.terms.end))
+        .collect();
+    landed.sort();
+    assert!(!landed.is_empty());
+    for pair in landed.windows(2) {
+        assert!(pair[0].1 <= pair[1].0, "overlapping bookings {pair:?}");
+    }
+    assert_eq!(store.counts().await.unwrap().bookings, landed.len());
+}
+
+// Pins idempotency across stores: one key sent by many at once makes one booking, and
+// every other sender gets that same booking back.
+async fn one_idempotency_key_from_racing_stores_makes_one_booking(db: TestDb) {
+    let (_store, alice) = open(&db).await;
+    let slot = request(
+        alice,
+        "2026-04-20T10:00:00Z",
+        "2026-04-20T10:30:00Z",
+        Some("same-key"),
+    );
+    let outcomes = race(&db, 4, vec![slot; 12]).await;
+    let made = created(&outcomes);
+    assert_eq!(made.len(), 1, "{outcomes:?}");
+    for outcome in &outcomes {
+        match outcome {
+            BookingOutcome::Created(_) => {}
+            BookingOutcome::Replayed(booking) => assert_eq!(booking, made[0]),
+            other => panic!("expected the first booking back, got {other:?}"),
+        }
+    }
+}
+
+// Pins multi-host bookings under a race: pairs and single hosts for one slot, in any
+// order, never book a host twice.
+async fn racing_multi_host_bookings_never_book_a_host_twice(db: TestDb) {
+    let (store, alice) = open(&db).await;
+    store
+        .import(
+            vec![AccountImport {
+                email: "bob@example.com".into(),
+                calendars: vec![CalendarImport {
+                    id: "cal_bob".into(),
+                    name: "Work".into(),
+                    events: Vec::new(),
+                }],
+            }],
+            at(NOW),
+        )
+        .await
+        .unwrap();
+    let bob = store
+        .account_by_email("bob@example.com")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let hosts = [vec![alice, bob], vec![bob, alice], vec![alice], vec![bob]];
+    let requests: Vec<NewBooking> = (0..16)
+        .map(|n| {
+            let mut booking = request(alice, "2026-04-20T16:00:00Z", "2026-04-20T16:30:00Z", None);
+            booking.terms.hosts = hosts[n % hosts.len()].clone();
+            booking
+        })
+        .collect();
+    let outcomes = race(&db, 2, requests).await;
+    let made = created(&outcomes);
+    for host in [alice, bob] {
+        let times = made
+            .iter()
+            .filter(|b| b.terms.hosts.contains(&host))
+            .count();
+        assert_eq!(times, 1, "host {host} in {made:?}");
+    }
+}
+
+// Pins what a booking keeps: read back by id, it is what the insert returned.
+async fn a_booking_reads_back_as_it_was_made(db: TestDb) {
+    let (store, alice) = open(&db).await;
+    let BookingOutcome::Created(made) = store
+        .insert_booking_if_free(
+            request(
+                alice,
+                "2026-04-20T10:00:00Z",
+                "2026-04-20T10:30:00Z",
+                Some("k"),
+            ),
+            STRICT,
+            at(NOW),
+        )
+        .await
+        .unwrap()
+    else {
+        panic!("refused")
+    };
+    assert_eq!(made.created_at, at(NOW));
+    assert_eq!(made.idempotency_key.as_deref(), Some("k"));
+    assert_eq!(made.terms.note.as_deref(), Some("intro call"));
+    assert_eq!(store.booking(&made.id).await.unwrap(), Some(made.clone()));
+    assert_eq!(store.booking("no-such-id").await.unwrap(), None);
+    // A booking with no hosts, or no length, is the caller's bug.
+    let mut empty = request(alice, "2026-04-20T12:00:00Z", "2026-04-20T12:00:00Z", None);
+    assert!(
+        store
+            .insert_booking_if_free(empty.clone(), STRICT, at(NOW))
+            .await
+            .is_err()
+    );
+    empty.terms.end = at("2026-04-20T12:30:00Z");
+    empty.terms.hosts.clear();
+    assert!(
+        store
+            .insert_booking_if_free(empty, STRICT, at(NOW))
+            .await
+            .is_err()
+    );
+}
+
+on_both_backends!(
+    the_second_of_two_overlapping_bookings_is_refused,
+    back_to_back_bookings_both_land,
+    busy_events_block_and_free_or_deleted_ones_do_not,
+    a_retry_with_the_same_idempotency_key_returns_the_first_booking,
+    a_cancelled_booking_frees_its_slot,
+    stores_racing_for_one_slot_book_it_once,
+    racing_shifted_slots_never_leave_two_overlapping_bookings,
+    one_idempotency_key_from_racing_stores_makes_one_booking,
+    racing_multi_host_bookings_never_book_a_host_twice,
+    a_booking_reads_back_as_it_was_made,
+);

@@ -430,6 +430,9 @@ async fn an_answer_slower_than_the_deadline_is_503() {
         &[
             "--freebusy-deadline-ms",
             "100",
+            // One read connection, which the test holds busy.
+            "--db-pool-size",
+            "1",
             "--token",
             "alice-token=alice@example.com",
         ],
@@ -441,7 +444,7 @@ async fn an_answer_slower_than_the_deadline_is_503() {
         hog.store()
             .as_sqlite()
             .expect("the tests run on SQLite")
-            .run(|_| std::thread::sleep(std::time::Duration::from_millis(600)))
+            .read(|_| std::thread::sleep(std::time::Duration::from_millis(600)))
             .await
     });
     tokio::time::sleep(std::time::Duration::from_millis(50)).await;

@@ -164,15 +164,19 @@ async fn a_window_of_62_days_is_the_longest_accepted() {
 // held busy by other work), the route gives up in time with the documented status.
 #[tokio::test]
 async fn an_answer_slower_than_the_deadline_is_503() {
-    let (state, router, dir) =
-        TestServer::build(Some(&documented_seed()), &["--freebusy-deadline-ms", "100"]).await;
+    let (state, router, dir) = TestServer::build(
+        Some(&documented_seed()),
+        // One read connection, which the test holds busy.
+        &["--freebusy-deadline-ms", "100", "--db-pool-size", "1"],
+    )
+    .await;
     let server = TestServer::serve(router, dir).await;
     let hog = state.clone();
     let held = tokio::spawn(async move {
         hog.store()
             .as_sqlite()
             .expect("the tests run on SQLite")
-            .run(|_| std::thread::sleep(Duration::from_millis(800)))
+            .read(|_| std::thread::sleep(Duration::from_millis(800)))
             .await
     });
     tokio::time::sleep(Duration::from_millis(50)).await;
