@@ -456,6 +456,49 @@ async fn a_booking_reads_back_as_it_was_made(db: TestDb) {
     );
 }
 
+// Pins the database's own guarantee on PostgreSQL, beneath the store's locks: a second
+// overlapping booking of a host is refused even when written by plain SQL that skips
+// the store, and a cancelled booking no longer counts.
+#[tokio::test]
+async fn postgresql_itself_refuses_overlapping_bookings_of_a_host() {
+    let Some(db) = TestDb::new(common::db::Backend::Postgres).await else {
+        return;
+    };
+    let (store, alice) = open(&db).await;
+    let BookingOutcome::Created(first) = store
+        .insert_booking_if_free(
+            request(alice, "2026-04-20T10:00:00Z", "2026-04-20T10:30:00Z", None),
+            STRICT,
+            at(NOW),
+        )
+        .await
+        .unwrap()
+    else {
+        panic!("refused")
+    };
+    let (start, end) = (
+        at("2026-04-20T10:15:00Z").timestamp(),
+        at("2026-04-20T10:45:00Z").timestamp(),
+    );
+    let sneak = format!(
+        "INSERT INTO bookings (id, start_at, end_at, booker_name, booker_email,
+                               cancel_token_hash, created_at)
+         VALUES ('sneaky', {start}, {end}, 'S', 's@example.org', 'h', 0);
+         INSERT INTO booking_hosts (booking_id, account_id, during)
+         VALUES ('sneaky', {alice}, int8range({start}, {end}));"
+    );
+    let refused = db.execute(&sneak).await.unwrap_err();
+    assert!(refused.contains("booking_hosts_no_overlap"), "{refused}");
+    store
+        .cancel_booking(&first.id, "hash-of-token", at(NOW))
+        .await
+        .unwrap()
+        .unwrap();
+    db.execute(&sneak)
+        .await
+        .expect("the cancelled booking no longer counts");
+}
+
 on_both_backends!(
     the_second_of_two_overlapping_bookings_is_refused,
     back_to_back_bookings_both_land,
