@@ -5,7 +5,7 @@
 //! backend and forgotten in the other (a missing file does not compile), and both
 //! backends count the same schema versions. Migration `i` (0-based) takes a database
 //! from version `i` to `i + 1`; once shipped, a migration is never edited: a change is a
-//! new folder at the end of [`MIGRATIONS`].
+//! new folder at the end of `MIGRATIONS`.
 //!
 //! To add a table: write `NNNN_what/sqlite.sql` and `NNNN_what/postgres.sql`, append
 //! `migration!("NNNN_what")` below, then the operations that use it in each backend

@@ -37,10 +37,8 @@ use crate::store::model::{
     Blocker, Blocking, Booking, BookingOutcome, BookingTerms, NewBooking, bookings_calendar_id,
 };
 
-/// How one booking transaction ended.
-enum Attempt {
-    /// Created, replayed or refused.
-    Done(BookingOutcome),
+/// Why a booking transaction was rolled back without an outcome.
+enum Conflict {
     /// Another transaction committed the same idempotency key first.
     KeyTaken,
     /// The exclusion constraint refused an overlapping booking.
@@ -80,14 +78,14 @@ impl PgStore {
             tries += 1;
             let attempt = self.try_booking(&hosts, booking, blocking, now).await;
             match attempt {
-                Ok(Attempt::Done(outcome)) => return Ok(outcome),
-                Ok(Attempt::KeyTaken) => {
+                Ok(Ok(outcome)) => return Ok(outcome),
+                Ok(Err(Conflict::KeyTaken)) => {
                     let key = booking.idempotency_key.as_deref().unwrap_or_default();
                     if let Some(existing) = self.booking_with_key(key).await? {
                         return Ok(BookingOutcome::Replayed(existing));
                     }
                 }
-                Ok(Attempt::Overlap) => {
+                Ok(Err(Conflict::Overlap)) => {
                     let client = self.client().await?;
                     let blockers = blockers(&client, &hosts, terms, blocking).await?;
                     if !blockers.is_empty() {
@@ -112,7 +110,7 @@ impl PgStore {
         booking: &NewBooking,
         blocking: Blocking,
         now: DateTime<Utc>,
-    ) -> Result<Attempt, StoreError> {
+    ) -> Result<Result<BookingOutcome, Conflict>, StoreError> {
         let terms = &booking.terms;
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
@@ -132,14 +130,12 @@ impl PgStore {
                 .prepare_cached(&format!("{BOOKING_SELECT} WHERE b.idempotency_key = $1"))
                 .await?;
             if let Some(row) = tx.query_opt(&by_key, &[key]).await? {
-                return Ok(Attempt::Done(BookingOutcome::Replayed(booking_from_row(
-                    &row,
-                )?)));
+                return Ok(Ok(BookingOutcome::Replayed(booking_from_row(&row)?)));
             }
         }
         let found = blockers(&tx, hosts, terms, blocking).await?;
         if !found.is_empty() {
-            return Ok(Attempt::Done(BookingOutcome::Taken(found)));
+            return Ok(Ok(BookingOutcome::Taken(found)));
         }
 
         let id = new_booking_id()?;
@@ -173,7 +169,7 @@ impl PgStore {
             .await;
         match inserted {
             Err(error) if has_code(&error, &SqlState::UNIQUE_VIOLATION) => {
-                return Ok(Attempt::KeyTaken);
+                return Ok(Err(Conflict::KeyTaken));
             }
             other => other?,
         };
@@ -200,7 +196,7 @@ impl PgStore {
         for host in hosts {
             match tx.execute(&host_row, &[&id, host, &start, &end]).await {
                 Err(error) if has_code(&error, &SqlState::EXCLUSION_VIOLATION) => {
-                    return Ok(Attempt::Overlap);
+                    return Ok(Err(Conflict::Overlap));
                 }
                 other => other?,
             };
@@ -214,7 +210,7 @@ impl PgStore {
             .await?;
         let created = booking_from_row(&tx.query_one(&by_id, &[&id]).await?)?;
         tx.commit().await?;
-        Ok(Attempt::Done(BookingOutcome::Created(created)))
+        Ok(Ok(BookingOutcome::Created(created)))
     }
 
     async fn booking_with_key(&self, key: &str) -> Result<Option<Booking>, StoreError> {

@@ -12,8 +12,8 @@
 //! in one transaction under an advisory lock, so replicas starting together migrate
 //! once. Times are bigint unix seconds, as in SQLite.
 //!
-//! Bookings ([`bookings`]) hold across replicas through the database itself: see the
-//! module for the mechanism and why it holds. Leases ([`leases`]) let background work
+//! Bookings (`postgres/bookings.rs`) hold across replicas through the database itself: see the
+//! module for the mechanism and why it holds. Leases (`postgres/leases.rs`) let background work
 //! run once per item.
 
 mod bookings;
