@@ -197,37 +197,10 @@ async fn kill_9_of_one_replica_while_bookings_stream_loses_no_acknowledged_booki
         return;
     };
     let client = reqwest::Client::new();
-    let next_slot = Arc::new(AtomicUsize::new(0));
     let acknowledged = Arc::new(AtomicUsize::new(0));
     // 8 clients, 4 per replica, each taking the next free five-minute slot (288 a day).
-    let workers: Vec<_> = (0..8)
-        .map(|n| {
-            let url = format!("{}/v1/bookings", replicas[n % 2].url);
-            let client = client.clone();
-            let (next_slot, acknowledged) = (Arc::clone(&next_slot), Arc::clone(&acknowledged));
-            tokio::spawn(async move {
-                let mut created: Vec<(usize, String)> = Vec::new();
-                loop {
-                    let slot = next_slot.fetch_add(1, Ordering::SeqCst);
-                    if slot >= 288 {
-                        return created;
-                    }
-                    let body = dave(slot * 5, 5, &format!("stream-{slot}"));
-                    let Ok(response) = client.post(&url).json(&body).send().await else {
-                        return created;
-                    };
-                    if response.status() != StatusCode::CREATED {
-                        return created;
-                    }
-                    let Ok(body) = response.json::<Value>().await else {
-                        return created;
-                    };
-                    created.push((slot, body["id"].as_str().unwrap().to_owned()));
-                    acknowledged.fetch_add(1, Ordering::SeqCst);
-                }
-            })
-        })
-        .collect();
+    let urls = [replicas[0].url.clone(), replicas[1].url.clone()];
+    let workers = common::stream_bookings(&urls, 8, "stream", &acknowledged);
     let deadline = Instant::now() + Duration::from_secs(120);
     while acknowledged.load(Ordering::SeqCst) < 30 {
         assert!(Instant::now() < deadline, "bookings never got going");
@@ -266,7 +239,7 @@ async fn kill_9_of_one_replica_while_bookings_stream_loses_no_acknowledged_booki
     for (slot, _) in created.iter().take(5) {
         let response = client
             .post(format!("{survivor}/v1/bookings"))
-            .json(&dave(slot * 5, 5, &format!("after-kill-{slot}")))
+            .json(&common::dave_slot(*slot, "after-kill"))
             .send()
             .await
             .unwrap();
@@ -275,7 +248,7 @@ async fn kill_9_of_one_replica_while_bookings_stream_loses_no_acknowledged_booki
     let (slot, id) = &created[0];
     let replay: Value = client
         .post(format!("{survivor}/v1/bookings"))
-        .json(&dave(slot * 5, 5, &format!("stream-{slot}")))
+        .json(&common::dave_slot(*slot, "stream"))
         .send()
         .await
         .unwrap()

@@ -221,6 +221,31 @@ pub struct BookingTerms {
     pub note: Option<String>,
 }
 
+impl BookingTerms {
+    /// The hosts ascending and without repeats, as every backend stores them.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Invalid`](crate::store::StoreError::Invalid) for no hosts, or an
+    /// end not after the start: the caller's bug.
+    pub(crate) fn checked_hosts(&self) -> Result<Vec<i64>, crate::store::StoreError> {
+        let mut hosts = self.hosts.clone();
+        hosts.sort_unstable();
+        hosts.dedup();
+        if hosts.is_empty() {
+            return Err(crate::store::StoreError::Invalid(
+                "a booking needs at least one host".into(),
+            ));
+        }
+        if self.end <= self.start {
+            return Err(crate::store::StoreError::Invalid(
+                "a booking must end after it starts".into(),
+            ));
+        }
+        Ok(hosts)
+    }
+}
+
 /// A booking to make: its terms, and what the client and the booker hold to come
 /// back to it.
 #[derive(Debug, Clone)]

@@ -147,3 +147,59 @@ pub fn booking_seed() -> String {
 
 /// Flags that keep the rate limit out of the way of tests that send many requests.
 pub const NO_RATE_LIMIT: [&str; 4] = ["--rate-per-second", "100000", "--rate-burst", "100000"];
+
+/// A five-minute booking of dave (who has no events) in slot `n` (0 to 287) of
+/// [`booking_day`], with idempotency key `{key}-{n}`.
+pub fn dave_slot(n: usize, key: &str) -> serde_json::Value {
+    let minutes = n * 5;
+    let hh_mm = |m: usize| format!("{:02}:{:02}", m / 60, m % 60);
+    serde_json::json!({
+        "hosts": ["dave@example.com"],
+        "start": at(&hh_mm(minutes)),
+        "end": at(&hh_mm(minutes + 5)),
+        "name": "Stream Test",
+        "email": "stream@example.org",
+        "idempotency_key": format!("{key}-{n}"),
+    })
+}
+
+/// Keeps bookings in flight: `workers` clients, client `w` posting to `urls[w % len]`,
+/// each taking the next free slot of the day ([`dave_slot`]) until the day is full or
+/// its server stops answering 201 (say, because it was killed). Each returns the
+/// `(slot, booking id)` it saw acknowledged; `acknowledged` counts them as they come.
+pub fn stream_bookings(
+    urls: &[String],
+    workers: usize,
+    key: &'static str,
+    acknowledged: &std::sync::Arc<std::sync::atomic::AtomicUsize>,
+) -> Vec<tokio::task::JoinHandle<Vec<(usize, String)>>> {
+    use std::sync::atomic::Ordering;
+    let client = reqwest::Client::new();
+    let next_slot = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    (0..workers)
+        .map(|worker| {
+            let url = format!("{}/v1/bookings", urls[worker % urls.len()]);
+            let client = client.clone();
+            let (next_slot, acknowledged) = (next_slot.clone(), acknowledged.clone());
+            tokio::spawn(async move {
+                let mut created = Vec::new();
+                loop {
+                    let slot = next_slot.fetch_add(1, Ordering::SeqCst);
+                    if slot >= 288 {
+                        return created;
+                    }
+                    let sent = client.post(&url).json(&dave_slot(slot, key)).send().await;
+                    let Ok(response) = sent else { return created };
+                    if response.status() != reqwest::StatusCode::CREATED {
+                        return created;
+                    }
+                    let Ok(body) = response.json::<serde_json::Value>().await else {
+                        return created;
+                    };
+                    created.push((slot, body["id"].as_str().unwrap_or_default().to_owned()));
+                    acknowledged.fetch_add(1, Ordering::SeqCst);
+                }
+            })
+        })
+        .collect()
+}

@@ -60,19 +60,7 @@ impl PgStore {
         now: DateTime<Utc>,
     ) -> Result<BookingOutcome, StoreError> {
         let terms = &booking.terms;
-        let mut hosts = terms.hosts.clone();
-        hosts.sort_unstable();
-        hosts.dedup();
-        if hosts.is_empty() {
-            return Err(StoreError::Invalid(
-                "a booking needs at least one host".into(),
-            ));
-        }
-        if terms.end <= terms.start {
-            return Err(StoreError::Invalid(
-                "a booking must end after it starts".into(),
-            ));
-        }
+        let hosts = terms.checked_hosts()?;
         let mut tries = 0;
         loop {
             tries += 1;

@@ -35,19 +35,7 @@ impl Database {
         now: DateTime<Utc>,
     ) -> Result<BookingOutcome, StoreError> {
         let terms = &booking.terms;
-        let mut hosts = terms.hosts.clone();
-        hosts.sort_unstable();
-        hosts.dedup();
-        if hosts.is_empty() {
-            return Err(StoreError::Invalid(
-                "a booking needs at least one host".into(),
-            ));
-        }
-        if terms.end <= terms.start {
-            return Err(StoreError::Invalid(
-                "a booking must end after it starts".into(),
-            ));
-        }
+        let hosts = terms.checked_hosts()?;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
