@@ -126,10 +126,14 @@ impl FromStr for Location {
         if text.is_empty() {
             return Err("the database location is empty".into());
         }
-        let lower = text.to_ascii_lowercase();
-        if lower.starts_with("postgres://") || lower.starts_with("postgresql://") {
-            postgres::check_url(text)?;
-            return Ok(Location::Postgres(text.to_owned()));
+        if let Some((scheme, rest)) = text.split_once("://") {
+            let scheme = scheme.to_ascii_lowercase();
+            if scheme == "postgres" || scheme == "postgresql" {
+                // The driver wants the scheme in lower case.
+                let url = format!("{scheme}://{rest}");
+                postgres::check_url(&url)?;
+                return Ok(Location::Postgres(url));
+            }
         }
         Ok(Location::Sqlite(PathBuf::from(text)))
     }
@@ -504,5 +508,59 @@ impl Store {
             }
             Store::Postgres(postgres) => postgres.release_lease(lease).await,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Pins how `--db` picks the backend: a postgres:// or postgresql:// URL (any case)
+    // is PostgreSQL, anything else a SQLite path, and a malformed URL is refused.
+    #[test]
+    fn a_postgres_url_picks_postgresql_and_anything_else_sqlite() {
+        for url in [
+            "postgres://app@db.internal:5432/freebusy",
+            "postgresql://app:pw@127.0.0.1/freebusy?connect_timeout=3",
+            "POSTGRES://app@db/freebusy",
+        ] {
+            assert!(
+                matches!(url.parse::<Location>(), Ok(Location::Postgres(_))),
+                "{url}"
+            );
+        }
+        for path in [
+            "freebusy.sqlite3",
+            "/var/lib/freebusy/db",
+            "postgres.sqlite3",
+        ] {
+            assert_eq!(
+                path.parse::<Location>(),
+                Ok(Location::Sqlite(PathBuf::from(path)))
+            );
+        }
+        assert!("".parse::<Location>().is_err());
+        assert!(
+            "postgres://app@db:notaport/freebusy"
+                .parse::<Location>()
+                .is_err()
+        );
+    }
+
+    // Pins that a PostgreSQL password never reaches a log line or a debug print.
+    #[test]
+    fn a_postgres_password_is_hidden_when_shown() {
+        let location: Location =
+            "postgres://app:s3cret@db:5432/freebusy?password=s3cret&connect_timeout=3"
+                .parse()
+                .unwrap();
+        let shown = location.to_string();
+        assert_eq!(
+            shown,
+            "postgres://app:***@db:5432/freebusy?password=***&connect_timeout=3"
+        );
+        assert!(!format!("{location:?}").contains("s3cret"));
+        let plain: Location = "postgres://app@db/freebusy".parse().unwrap();
+        assert_eq!(plain.to_string(), "postgres://app@db/freebusy");
     }
 }
