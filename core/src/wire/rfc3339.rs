@@ -7,7 +7,15 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Deserializer, Serializer};
 
 /// `2018-01-22T19:00:00Z`: UTC, whole seconds unless the instant has a fraction.
-pub(crate) fn format(instant: &DateTime<Utc>) -> String {
+///
+/// ```
+/// use chrono::DateTime;
+/// use freebusy_core::wire::rfc3339;
+///
+/// let instant = DateTime::from_timestamp(1_795_000_000, 0).unwrap();
+/// assert_eq!(rfc3339::format(&instant), "2026-11-18T11:06:40Z");
+/// ```
+pub fn format(instant: &DateTime<Utc>) -> String {
     instant.to_rfc3339_opts(SecondsFormat::AutoSi, true)
 }
 
