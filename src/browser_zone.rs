@@ -32,7 +32,8 @@ pub struct BrowserZone {
 }
 
 impl BrowserZone {
-    /// The zone named `name` (e.g. `"America/New_York"`).
+    /// The zone named `name` (e.g. `"America/New_York"`, in any case), named as the
+    /// browser spells it.
     ///
     /// # Errors
     ///
@@ -50,8 +51,13 @@ impl BrowserZone {
         let locales = JsValue::from_str("en-US");
         let format = date_time_format(&locales, &options)
             .map_err(|_| format!("the browser does not know the time zone \"{name}\""))?;
+        // The browser's spelling ("europe/berlin" is Europe/Berlin).
+        let name = Reflect::get(&format.resolved_options(), &"timeZone".into())
+            .ok()
+            .and_then(|zone| zone.as_string())
+            .unwrap_or_else(|| name.to_owned());
         Ok(BrowserZone {
-            name: name.to_owned(),
+            name,
             format,
             offsets: RefCell::default(),
         })

@@ -57,6 +57,8 @@ pub struct IntlLabels {
     time: Formatter,
     day_short: Formatter,
     day_long: Formatter,
+    weekday: Formatter,
+    day_number: Formatter,
     week: Formatter,
 }
 
@@ -96,6 +98,8 @@ impl IntlLabels {
                     ("timeZone", "UTC"),
                 ],
             )?,
+            weekday: formatter(locale, &[("weekday", "short"), ("timeZone", "UTC")])?,
+            day_number: formatter(locale, &[("day", "numeric"), ("timeZone", "UTC")])?,
             week: formatter(
                 locale,
                 &[
@@ -141,6 +145,13 @@ impl Labels for IntlLabels {
             &self.day_short
         };
         formatter.format(noon(date))
+    }
+
+    fn day_parts(&self, date: NaiveDate) -> (String, String) {
+        (
+            self.weekday.format(noon(date)),
+            self.day_number.format(noon(date)),
+        )
     }
 
     fn week(&self, first: NaiveDate, last: NaiveDate) -> String {

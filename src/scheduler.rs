@@ -156,8 +156,70 @@ pub fn Scheduler(
             .flatten()
     };
 
+    // Each region is drawn when its markup changes, by one effect; and at once before a
+    // notice is dispatched, so that a host page hearing `freebusy:loaded` finds the week
+    // in the DOM. Focus inside a redrawn region stays where it was (the grid's tab stop,
+    // the pressed day, the same form field), and follows the keyboard to a week or day
+    // not drawn before.
+    let regions: Vec<(&str, Memo<String>, StoredValue<String>)> = REGIONS
+        .iter()
+        .map(|&(selector, draw)| {
+            (
+                selector,
+                Memo::new(move |_| state.with(draw)),
+                StoredValue::new(String::new()),
+            )
+        })
+        .collect();
+    let regions = StoredValue::new(regions);
+    let paint = move |tracked: bool| {
+        let Some(element) = root.get_untracked() else {
+            return;
+        };
+        let read = |s: &SchedulerState| (s.compact(), s.loading(), s.grid_label());
+        let Some((compact, loading, label)) = (if tracked {
+            state.try_with(read)
+        } else {
+            state.try_with_untracked(read)
+        }) else {
+            return;
+        };
+        let class = if compact {
+            "freebusy freebusy-compact"
+        } else {
+            "freebusy"
+        };
+        let _ = element.set_attribute("class", class);
+        let _ = element.set_attribute("aria-busy", if loading { "true" } else { "false" });
+        regions.with_value(|regions| {
+            for (selector, markup, drawn) in regions {
+                let html = if tracked {
+                    markup.get()
+                } else {
+                    markup.get_untracked()
+                };
+                if drawn.with_value(|drawn| *drawn == html) {
+                    continue;
+                }
+                if let Some(container) = find(selector) {
+                    redraw(&container, &html, state);
+                    drawn.set_value(html);
+                }
+            }
+        });
+        if let Some(grid) = find(".freebusy-grid") {
+            let _ = grid.set_attribute("aria-label", &label);
+        }
+    };
+    Effect::new(move |_| {
+        if root.get().is_some() {
+            paint(true);
+        }
+    });
+
     // `try_`: a task may finish after the widget was unmounted.
     let dispatch = move |notice: &crate::events::Notice| {
+        paint(false);
         root.try_get_untracked()
             .flatten()
             .is_none_or(|root| notice.dispatch(&root))
@@ -222,39 +284,6 @@ pub fn Scheduler(
     ) {
         on_cleanup(move || clock.clear());
     }
-
-    // Each region is drawn when its markup changes. Focus inside a redrawn region stays
-    // where it was (the grid's tab stop, the pressed day, the same form field), and
-    // follows the keyboard to a week or day not drawn before.
-    for (selector, draw) in REGIONS {
-        let markup = Memo::new(move |_| state.with(draw));
-        Effect::new(move |_| {
-            let html = markup.get();
-            if root.get().is_none() {
-                return;
-            }
-            if let Some(container) = find(selector) {
-                redraw(&container, &html, state);
-            }
-        });
-    }
-    // The root's own attributes, and the phone layout's switch.
-    Effect::new(move |_| {
-        let Some(element) = root.get() else { return };
-        let (compact, loading, label) = state.with(|s| (s.compact(), s.loading(), s.grid_label()));
-        let _ = element.set_attribute(
-            "class",
-            if compact {
-                "freebusy freebusy-compact"
-            } else {
-                "freebusy"
-            },
-        );
-        let _ = element.set_attribute("aria-busy", if loading { "true" } else { "false" });
-        if let Some(grid) = find(".freebusy-grid") {
-            let _ = grid.set_attribute("aria-label", &label);
-        }
-    });
 
     let open_confirm = move |start: DateTime<Utc>| {
         let Some(notice) = state.try_update_untracked(|s| s.choose(start)).flatten() else {

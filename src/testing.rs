@@ -60,6 +60,11 @@ impl<Z: Zone> Labels for PlainLabels<Z> {
         }
     }
 
+    fn day_parts(&self, date: NaiveDate) -> (String, String) {
+        let weekday = WEEKDAYS[date.weekday().num_days_from_monday() as usize];
+        (weekday[..3].to_owned(), date.day().to_string())
+    }
+
     fn week(&self, first: NaiveDate, last: NaiveDate) -> String {
         let month = |date: NaiveDate| MONTHS[date.month0() as usize];
         if first.month() == last.month() {

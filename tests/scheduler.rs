@@ -890,3 +890,43 @@ async fn a_cronofy_answer_without_pages_is_malformed() {
         widget.alert()
     );
 }
+
+// A host page hearing freebusy:loaded finds the week already drawn, busy state cleared.
+#[wasm_bindgen_test]
+async fn the_loaded_event_comes_with_the_week_in_the_dom() {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let root: HtmlElement = document.create_element("div").unwrap().unchecked_into();
+    document.body().unwrap().append_child(&root).unwrap();
+    let seen = Rc::new(std::cell::RefCell::new(None));
+    let listener = {
+        let seen = seen.clone();
+        let root = root.clone();
+        Closure::<dyn Fn(web_sys::Event)>::new(move |_| {
+            let cells = root.query_selector_all("[data-status]").unwrap().length();
+            let busy = root
+                .query_selector(".freebusy")
+                .unwrap()
+                .and_then(|widget| widget.get_attribute("aria-busy"));
+            *seen.borrow_mut() = Some((cells, busy));
+        })
+    };
+    root.add_event_listener_with_callback("freebusy:loaded", listener.as_ref().unchecked_ref())
+        .unwrap();
+    let (options, _) = Options::from_attributes(|name| {
+        ALICE_AND_BOB
+            .iter()
+            .find(|(key, _)| *key == name)
+            .map(|(_, v)| (*v).to_owned())
+    });
+    let http: Rc<dyn Http> = Rc::new(Fake(alice_busy_bob_tentative()));
+    let _mounted = mount_to(root.clone(), move || view! { <Scheduler options http /> });
+    for _ in 0..250 {
+        leptos::task::tick().await;
+        if seen.borrow().is_some() {
+            break;
+        }
+        pause(20).await;
+    }
+    root.remove();
+    assert_eq!(*seen.borrow(), Some((140, Some("false".to_owned()))));
+}

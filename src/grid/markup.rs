@@ -159,9 +159,11 @@ pub fn day_tabs_markup(tabs: &[DayTab]) -> String {
         html.push_str(if tab.selected { "true" } else { "false" });
         html.push_str(r#"" aria-label=""#);
         escape_into(&mut html, &tab.long);
-        html.push_str(r#"">"#);
-        escape_into(&mut html, &tab.short);
-        html.push_str("</button>");
+        html.push_str(r#""><span>"#);
+        escape_into(&mut html, &tab.weekday);
+        html.push_str("</span><span>");
+        escape_into(&mut html, &tab.number);
+        html.push_str("</span></button>");
     }
     html
 }
@@ -281,18 +283,20 @@ mod tests {
     fn the_day_strip_marks_the_day_shown() {
         let tabs = [
             DayTab {
-                short: "Mo 7".into(),
+                weekday: "Mo".into(),
+                number: "7".into(),
                 long: "Monday <7>".into(),
                 selected: false,
             },
             DayTab {
-                short: "Di 8".into(),
+                weekday: "Di".into(),
+                number: "8".into(),
                 long: "Tuesday".into(),
                 selected: true,
             },
         ];
         let html = day_tabs_markup(&tabs);
-        assert!(html.starts_with(r#"<button type="button" data-day="0" aria-pressed="false" aria-label="Monday &lt;7&gt;">Mo 7</button>"#), "{html}");
+        assert!(html.starts_with(r#"<button type="button" data-day="0" aria-pressed="false" aria-label="Monday &lt;7&gt;"><span>Mo</span><span>7</span></button>"#), "{html}");
         assert!(html.contains(r#"data-day="1" aria-pressed="true""#));
     }
 

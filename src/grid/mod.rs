@@ -35,6 +35,9 @@ pub trait Labels {
     fn time_range(&self, start: DateTime<Utc>, end: DateTime<Utc>) -> String;
     /// A date as a column heading ("Tue 24 Nov") or in full ("Tuesday 24 November").
     fn day(&self, date: NaiveDate, long: bool) -> String;
+    /// A date in two short parts for a narrow button: the weekday and the day of the
+    /// month ("Tue", "24").
+    fn day_parts(&self, date: NaiveDate) -> (String, String);
     /// The seven days from `first` to `last`, e.g. "23–29 November 2026".
     fn week(&self, first: NaiveDate, last: NaiveDate) -> String;
 }
@@ -174,8 +177,10 @@ pub struct DayHeading {
 /// A day of the phone layout's day strip.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DayTab {
-    /// "Tue 24 Nov".
-    pub short: String,
+    /// "Tue".
+    pub weekday: String,
+    /// "24".
+    pub number: String,
     /// "Tuesday 24 November".
     pub long: String,
     /// Whether it is the day shown.

@@ -408,10 +408,14 @@ impl SchedulerState {
             .iter()
             .flat_map(|week| week.days())
             .enumerate()
-            .map(|(column, day)| DayTab {
-                short: self.zone.labels.day(day.date(), false),
-                long: self.zone.labels.day(day.date(), true),
-                selected: column == self.day,
+            .map(|(column, day)| {
+                let (weekday, number) = self.zone.labels.day_parts(day.date());
+                DayTab {
+                    weekday,
+                    number,
+                    long: self.zone.labels.day(day.date(), true),
+                    selected: column == self.day,
+                }
             })
             .collect()
     }
