@@ -35,20 +35,10 @@ fn attributes<'a>(extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
 
 /// Alice busy Monday 09:00–10:30, bob tentative Tuesday 14:00–15:00.
 fn backend() -> Rc<FakeBackend> {
-    let backend = Rc::new(FakeBackend::default());
-    backend.answer(
-        "/alice%40example.com?",
-        vec![ok(
-            r#"[{"start":"2030-01-07T09:00:00Z","end":"2030-01-07T10:30:00Z","type":"busy"}]"#,
-        )],
-    );
-    backend.answer(
-        "/bob%40example.com?",
-        vec![ok(
-            r#"[{"start":"2030-01-08T14:00:00Z","end":"2030-01-08T15:00:00Z","type":"tentative"}]"#,
-        )],
-    );
-    backend
+    alice_and_bob(
+        r#"[{"start":"2030-01-07T09:00:00Z","end":"2030-01-07T10:30:00Z","type":"busy"}]"#,
+        r#"[{"start":"2030-01-08T14:00:00Z","end":"2030-01-08T15:00:00Z","type":"tentative"}]"#,
+    )
 }
 
 fn all(root: &Element, selector: &str) -> Vec<Element> {

@@ -33,20 +33,10 @@ const ALICE_AND_BOB: [(&str, &str); 7] = [
 ];
 
 fn alice_busy_bob_tentative() -> Rc<FakeBackend> {
-    let backend = Rc::new(FakeBackend::default());
-    backend.answer(
-        "/alice%40example.com?",
-        vec![ok(
-            r#"[{"start":"2030-01-07T09:00:00Z","end":"2030-01-07T10:00:00Z","type":"busy"}]"#,
-        )],
-    );
-    backend.answer(
-        "/bob%40example.com?",
-        vec![ok(
-            r#"[{"start":"2030-01-07T09:30:00Z","end":"2030-01-07T10:30:00Z","type":"tentative"}]"#,
-        )],
-    );
-    backend
+    alice_and_bob(
+        r#"[{"start":"2030-01-07T09:00:00Z","end":"2030-01-07T10:00:00Z","type":"busy"}]"#,
+        r#"[{"start":"2030-01-07T09:30:00Z","end":"2030-01-07T10:30:00Z","type":"tentative"}]"#,
+    )
 }
 
 // Each slot's data-status is the merge of everyone's calendars, from the engine.

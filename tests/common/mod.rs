@@ -111,6 +111,14 @@ pub fn add_stylesheet(document: &web_sys::Document) {
     }
 }
 
+/// A backend where alice's and bob's Zonio-style answers are these JSON bodies.
+pub fn alice_and_bob(alice: &str, bob: &str) -> Rc<FakeBackend> {
+    let backend = Rc::new(FakeBackend::default());
+    backend.answer("/alice%40example.com?", vec![ok(alice)]);
+    backend.answer("/bob%40example.com?", vec![ok(bob)]);
+    backend
+}
+
 pub fn json(status: u16, body: &str) -> HttpResponse {
     HttpResponse {
         status,
