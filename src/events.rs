@@ -110,7 +110,7 @@ impl Notice {
 
     /// The event's `detail`, a plain JS object.
     pub fn detail(&self) -> JsValue {
-        let time = |instant: &DateTime<Utc>| JsValue::from(rfc3339::format(instant));
+        let time = |instant: &DateTime<Utc>| JsValue::from(rfc3339::format(*instant));
         let slot = |slot: &SlotDetail| {
             JsObject::new()
                 .set("start", time(&slot.start))

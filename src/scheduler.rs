@@ -643,7 +643,7 @@ fn place_now_lines(grid: &Element) {
 /// Makes the slot starting at `start` the grid's one tab stop, and focuses it (when it
 /// is drawn).
 fn move_tab_stop(grid: &Element, start: DateTime<Utc>) {
-    let selector = format!("[data-start='{}']", rfc3339::format(&start));
+    let selector = format!("[data-start='{}']", rfc3339::format(start));
     let Some(slot) = grid.query_selector(&selector).ok().flatten() else {
         return;
     };

@@ -36,8 +36,8 @@ impl BookingRequest {
                 "hosts",
                 array(&self.hosts, |host| JsValue::from(host.as_str())),
             )
-            .set("start", rfc3339::format(&self.start))
-            .set("end", rfc3339::format(&self.end))
+            .set("start", rfc3339::format(self.start))
+            .set("end", rfc3339::format(self.end))
             .set("name", self.name.as_str())
             .set("email", self.email.as_str())
             .set_some("note", self.note.as_deref())

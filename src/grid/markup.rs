@@ -68,9 +68,9 @@ fn head_row(html: &mut String, messages: &Catalogue) {
 
 fn cell_markup(html: &mut String, cell: &Cell, tabindex: &str, messages: &Catalogue) {
     html.push_str(r#"<div role="gridcell" class="freebusy-slot" data-start=""#);
-    html.push_str(&rfc3339::format(&cell.start));
+    html.push_str(&rfc3339::format(cell.start));
     html.push_str(r#"" data-end=""#);
-    html.push_str(&rfc3339::format(&cell.end));
+    html.push_str(&rfc3339::format(cell.end));
     html.push_str(r#"" data-status=""#);
     html.push_str(cell.status.as_str());
     html.push('"');
