@@ -70,12 +70,12 @@ impl IntlLabels {
     pub fn new(locale: &str, zone: &str, hour_cycle: Option<HourCycle>) -> Option<IntlLabels> {
         // A 24-hour clock asked for is written 08:30 (with `numeric` hours, naming the
         // cycle makes some locales drop the zero); otherwise the locale decides.
-        let time = match hour_cycle {
-            Some(HourCycle::H12) => [("hour", "numeric"), ("hourCycle", "h12")],
-            Some(HourCycle::H24) => [("hour", "2-digit"), ("hourCycle", "h23")],
-            None => [("hour", "numeric"), ("hour", "numeric")],
-        };
-        let time = [time[0], time[1], ("minute", "2-digit"), ("timeZone", zone)];
+        let mut time = vec![("minute", "2-digit"), ("timeZone", zone)];
+        match hour_cycle {
+            Some(HourCycle::H12) => time.extend([("hour", "numeric"), ("hourCycle", "h12")]),
+            Some(HourCycle::H24) => time.extend([("hour", "2-digit"), ("hourCycle", "h23")]),
+            None => time.push(("hour", "numeric")),
+        }
         // Dates are calendar dates, formatted at their noon in UTC so that no zone moves
         // them to another day.
         Some(IntlLabels {

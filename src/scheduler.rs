@@ -125,9 +125,13 @@ pub fn Scheduler(
         )
     };
     let (Some(zone), Some(device_zone)) = (zone, device_zone) else {
-        // Only a browser without `Intl` time zones gets here.
-        return view! { <div class="freebusy" aria-busy="false" role="alert">"Intl"</div> }
-            .into_any();
+        // Only a browser whose `Intl` knows no time zone, not even UTC, gets here.
+        return view! {
+            <div class="freebusy" aria-busy="false" role="alert">
+                "This browser cannot tell the time in a time zone (Intl.DateTimeFormat), so no availability can be shown."
+            </div>
+        }
+        .into_any();
     };
     let (initial, first_fetch) = SchedulerState::new(Setup {
         options,
