@@ -21,16 +21,21 @@ fn corpus_dir() -> PathBuf {
 }
 
 fn manifest() -> Value {
-    serde_json::from_str(&std::fs::read_to_string(corpus_dir().join("corpus.json")).unwrap()).unwrap()
+    serde_json::from_str(&std::fs::read_to_string(corpus_dir().join("corpus.json")).unwrap())
+        .unwrap()
 }
 
 fn utc(text: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
+    DateTime::parse_from_rfc3339(text)
+        .unwrap()
+        .with_timezone(&Utc)
 }
 
 /// `[[start, end, status], ...]` of the engine's merged answer.
 fn engine_answer(fixture: &Value, window: Window) -> Value {
-    let path = corpus_dir().join("corpus").join(fixture["file"].as_str().unwrap());
+    let path = corpus_dir()
+        .join("corpus")
+        .join(fixture["file"].as_str().unwrap());
     let calendar = ics::parse(&std::fs::read(path).unwrap()).unwrap();
     let zone: chrono_tz::Tz = fixture["zone"].as_str().unwrap().parse().unwrap();
     let account = Account::new(fixture["email"].as_str().unwrap(), zone);
@@ -56,7 +61,13 @@ fn windows(fixture: &Value) -> Vec<Window> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|pair| Window::new(utc(pair[0].as_str().unwrap()), utc(pair[1].as_str().unwrap())).unwrap())
+        .map(|pair| {
+            Window::new(
+                utc(pair[0].as_str().unwrap()),
+                utc(pair[1].as_str().unwrap()),
+            )
+            .unwrap()
+        })
         .collect()
 }
 
@@ -66,7 +77,9 @@ fn oracle_python() -> Option<PathBuf> {
     }
     let tools = std::env::var_os("FREEBUSY_TOOLS")
         .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache/freebusy/tools")))?;
+        .or_else(|| {
+            std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache/freebusy/tools"))
+        })?;
     let python = tools.join("venv/bin/python3");
     python.exists().then_some(python)
 }
@@ -96,14 +109,19 @@ fn the_corpus_has_at_least_25_fixtures_all_listed() {
 #[test]
 fn every_fixture_skips_exactly_what_the_manifest_says() {
     for fixture in manifest()["fixtures"].as_array().unwrap() {
-        let path = corpus_dir().join("corpus").join(fixture["file"].as_str().unwrap());
+        let path = corpus_dir()
+            .join("corpus")
+            .join(fixture["file"].as_str().unwrap());
         let calendar = ics::parse(&std::fs::read(path).unwrap()).unwrap();
         let skipped: Vec<Value> = calendar
             .skipped()
             .iter()
             .map(|skipped| serde_json::to_value(skipped).unwrap())
             .collect();
-        let expected = fixture.get("skipped").cloned().unwrap_or(Value::Array(vec![]));
+        let expected = fixture
+            .get("skipped")
+            .cloned()
+            .unwrap_or(Value::Array(vec![]));
         assert_eq!(Value::Array(skipped), expected, "{}", fixture["file"]);
     }
 }
@@ -113,12 +131,15 @@ fn every_fixture_skips_exactly_what_the_manifest_says() {
 #[test]
 fn merged_free_busy_equals_the_oracle_in_every_window() {
     let Some(python) = oracle_python() else {
-        let required = std::env::var_os("FREEBUSY_REQUIRE_ORACLE").is_some() || std::env::var_os("CI").is_some();
+        let required = std::env::var_os("FREEBUSY_REQUIRE_ORACLE").is_some()
+            || std::env::var_os("CI").is_some();
         assert!(
             !required,
             "the iCalendar oracle is missing: run scripts/setup.sh (it makes $FREEBUSY_TOOLS/venv)"
         );
-        eprintln!("SKIPPED: no oracle virtualenv ($FREEBUSY_TOOLS/venv); scripts/setup.sh makes it");
+        eprintln!(
+            "SKIPPED: no oracle virtualenv ($FREEBUSY_TOOLS/venv); scripts/setup.sh makes it"
+        );
         return;
     };
     let output = Command::new(&python)
@@ -176,5 +197,10 @@ fn merged_free_busy_equals_the_oracle_in_every_window() {
         }
     }
     assert!(compared >= 50, "only {compared} windows compared");
-    assert!(failures.is_empty(), "{} of {compared} windows differ:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {compared} windows differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

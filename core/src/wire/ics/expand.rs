@@ -13,9 +13,7 @@ use chrono::{DateTime, MappedLocalTime, NaiveDate, NaiveDateTime, TimeDelta, Utc
 
 use super::model::{BusyPeriod, ExtraDate, Length, Occurrence, Series, Time, Traits};
 use super::value::Moment;
-use super::{
-    Account, Calendar, Cut, CutReason, Expansion, Instance, Limits, Origin, RecurrenceId,
-};
+use super::{Account, Calendar, Cut, CutReason, Expansion, Instance, Limits, Origin, RecurrenceId};
 use crate::zone::{Zone, earliest_at_or_after, local_time_at, resolve_local};
 use crate::{Period, Status, Window};
 
@@ -123,7 +121,7 @@ pub(crate) fn status_of(traits: &Traits, emails: &[String]) -> Option<Status> {
     let own = traits
         .attendees
         .iter()
-        .find(|attendee| emails.iter().any(|email| *email == attendee.address));
+        .find(|attendee| emails.contains(&attendee.address));
     let organizer = traits
         .organizer
         .as_ref()
@@ -185,8 +183,11 @@ impl<Z: Zone> Run<'_, Z> {
         match &occurrence.length {
             Length::Until(end) => {
                 if matches!(base, Base::Dates) {
-                    let days = (end.moment.naive().date() - occurrence.start.moment.naive().date()).num_days();
-                    let date = local.date().checked_add_signed(TimeDelta::try_days(days)?)?;
+                    let days = (end.moment.naive().date() - occurrence.start.moment.naive().date())
+                        .num_days();
+                    let date = local
+                        .date()
+                        .checked_add_signed(TimeDelta::try_days(days)?)?;
                     return crate::zone::day_start(self.placer.account, date);
                 }
                 let exact = self.placer.instant(end)? - self.placer.instant(&occurrence.start)?;
@@ -202,7 +203,9 @@ impl<Z: Zone> Run<'_, Z> {
                 after_days.checked_add_signed(duration.exact)
             }
             Length::Default => match base {
-                Base::Dates => crate::zone::day_start(self.placer.account, local.date().succ_opt()?),
+                Base::Dates => {
+                    crate::zone::day_start(self.placer.account, local.date().succ_opt()?)
+                }
                 _ => Some(start),
             },
         }
@@ -305,7 +308,12 @@ impl<Z: Zone> Run<'_, Z> {
     }
 
     /// The master's starts near the window: `DTSTART`, each rule's times, `RDATE`s.
-    fn candidates(&mut self, series: &Series, master: &Occurrence, base: Base<'_>) -> Vec<Candidate> {
+    fn candidates(
+        &mut self,
+        series: &Series,
+        master: &Occurrence,
+        base: Base<'_>,
+    ) -> Vec<Candidate> {
         let mut found: BTreeMap<DateTime<Utc>, Candidate> = BTreeMap::new();
         let start_local = master.start.moment.naive();
         let longest = self.longest(master);
@@ -319,15 +327,16 @@ impl<Z: Zone> Run<'_, Z> {
         ) else {
             return Vec::new();
         };
-        let add = |found: &mut BTreeMap<_, _>, placer: &Placer<'_, Z>, local: NaiveDateTime, end| {
-            if let Some(original) = placer.place(base, local) {
-                found.entry(original).or_insert(Candidate {
-                    original,
-                    local,
-                    end,
-                });
-            }
-        };
+        let add =
+            |found: &mut BTreeMap<_, _>, placer: &Placer<'_, Z>, local: NaiveDateTime, end| {
+                if let Some(original) = placer.place(base, local) {
+                    found.entry(original).or_insert(Candidate {
+                        original,
+                        local,
+                        end,
+                    });
+                }
+            };
         if start_local >= lower && start_local <= upper {
             add(&mut found, &self.placer, start_local, None);
         }
@@ -422,19 +431,27 @@ impl<Z: Zone> Run<'_, Z> {
     }
 
     /// An override (or a lone component) as one instance of its own.
-    fn push_single(&mut self, series: &Series, occurrence: &Occurrence, recurrence_id: Option<&Time>) {
+    fn push_single(
+        &mut self,
+        series: &Series,
+        occurrence: &Occurrence,
+        recurrence_id: Option<&Time>,
+    ) {
         let base = base_of(&occurrence.start);
         let Some(start) = self.placer.instant(&occurrence.start) else {
             return;
         };
-        let Some(end) = self.end_of(occurrence, base, occurrence.start.moment.naive(), start) else {
+        let Some(end) = self.end_of(occurrence, base, occurrence.start.moment.naive(), start)
+        else {
             return;
         };
         let recurrence_id = recurrence_id.map(|time| match time.moment {
             Moment::Date(date) => RecurrenceId::Date(date),
             Moment::Utc(instant) => RecurrenceId::Instant(instant),
             Moment::Local(local) => match &time.zone {
-                Some(zone) => place_in(zone, local).map_or(RecurrenceId::Local(local), RecurrenceId::Instant),
+                Some(zone) => {
+                    place_in(zone, local).map_or(RecurrenceId::Local(local), RecurrenceId::Instant)
+                }
                 None => RecurrenceId::Local(local),
             },
         });
@@ -470,7 +487,10 @@ impl<Z: Zone> Run<'_, Z> {
     }
 
     fn push_busy(&mut self, busy: &BusyPeriod) {
-        let (Some(start), Some(end)) = (self.placer.instant(&busy.start), self.placer.instant(&busy.end)) else {
+        let (Some(start), Some(end)) = (
+            self.placer.instant(&busy.start),
+            self.placer.instant(&busy.end),
+        ) else {
             return;
         };
         if !(start < self.window.end() && self.window.start() < end) {
@@ -525,17 +545,15 @@ pub(crate) fn expand<Z: Zone>(
         (a.period.start(), a.period.end(), &a.uid).cmp(&(b.period.start(), b.period.end(), &b.uid))
     });
     let mut cut = run.cut;
-    if instances.len() > limits.max_instances {
-        if let Some(first_dropped) = instances.get(limits.max_instances) {
-            let at = first_dropped.period.start().max(window.start());
-            if cut.as_ref().is_none_or(|cut| at < cut.unknown_from) {
-                cut = Some(Cut {
-                    unknown_from: at,
-                    reason: CutReason::TooManyInstances {
-                        limit: limits.max_instances,
-                    },
-                });
-            }
+    if let Some(first_dropped) = instances.get(limits.max_instances) {
+        let at = first_dropped.period.start().max(window.start());
+        if cut.as_ref().is_none_or(|cut| at < cut.unknown_from) {
+            cut = Some(Cut {
+                unknown_from: at,
+                reason: CutReason::TooManyInstances {
+                    limit: limits.max_instances,
+                },
+            });
         }
     }
     if let Some(cut) = &cut {

@@ -137,7 +137,9 @@ impl fmt::Display for SkipReason {
             SkipReason::BadLine => f.write_str("not a content line (no colon)"),
             SkipReason::MissingStart => f.write_str("no DTSTART"),
             SkipReason::UnreadableValue(property) => write!(f, "unreadable {property}"),
-            SkipReason::MismatchedEnd => f.write_str("DTSTART and DTEND are not both dates or both times"),
+            SkipReason::MismatchedEnd => {
+                f.write_str("DTSTART and DTEND are not both dates or both times")
+            }
             SkipReason::UnknownZone(tzid) => write!(f, "unknown time zone {tzid:?}"),
             SkipReason::UnreadableRule(why) => write!(f, "unreadable RRULE: {why}"),
         }
@@ -229,7 +231,12 @@ impl Calendar {
     }
 
     /// [`Calendar::expand`] with other [`Limits`].
-    pub fn expand_with<Z: Zone>(&self, window: Window, account: &Account<Z>, limits: Limits) -> Expansion {
+    pub fn expand_with<Z: Zone>(
+        &self,
+        window: Window,
+        account: &Account<Z>,
+        limits: Limits,
+    ) -> Expansion {
         expand::expand(self, window, account, limits)
     }
 }
@@ -268,7 +275,9 @@ impl<Z: Zone> Account<Z> {
 fn normalize_address(email: &str) -> String {
     let email = email.trim();
     let email = match email.get(..7) {
-        Some(scheme) if scheme.eq_ignore_ascii_case("mailto:") => email.get(7..).unwrap_or_default(),
+        Some(scheme) if scheme.eq_ignore_ascii_case("mailto:") => {
+            email.get(7..).unwrap_or_default()
+        }
         _ => email,
     };
     email.trim().to_lowercase()
@@ -319,10 +328,12 @@ impl Expansion {
             .map(|instance| instance.period)
             .filter(|period| period.status().is_blocking())
             .collect();
-        if let Some(cut) = &self.cut {
-            if let Ok(unknown) = Period::new(cut.unknown_from, self.window.end(), Status::Unknown) {
-                periods.push(unknown);
-            }
+        if let Some(unknown) = self
+            .cut
+            .as_ref()
+            .and_then(|cut| Period::new(cut.unknown_from, self.window.end(), Status::Unknown).ok())
+        {
+            periods.push(unknown);
         }
         periods
     }
@@ -363,7 +374,10 @@ impl fmt::Display for CutReason {
                 write!(f, "more than {limit} instances in the window")
             }
             CutReason::RuleTooLong { uid, steps } => {
-                write!(f, "the rule of {uid:?} needs more than {steps} steps to reach the window")
+                write!(
+                    f,
+                    "the rule of {uid:?} needs more than {steps} steps to reach the window"
+                )
             }
         }
     }

@@ -146,12 +146,11 @@ pub(crate) fn read_calendar(
                     Ok((None, _, occurrence)) => {
                         let existing = by_uid.get(&uid).and_then(|&index| series.get_mut(index));
                         match existing {
-                            Some(found) if found.master.is_none() => found.master = Some(occurrence),
+                            Some(found) if found.master.is_none() => {
+                                found.master = Some(occurrence)
+                            }
                             Some(_) => {
-                                let duplicate = series
-                                    .iter()
-                                    .filter(|s| s.uid == uid)
-                                    .count();
+                                let duplicate = series.iter().filter(|s| s.uid == uid).count();
                                 series.push(Series {
                                     uid,
                                     duplicate: u32::try_from(duplicate).unwrap_or(u32::MAX),
@@ -261,13 +260,16 @@ fn read_event(component: &ICalendarComponent, zones: &Zones) -> Result<EventPart
                         zone: zone.clone(),
                     },
                 ),
-                ICalendarValue::Period(ICalendarPeriod::Duration { start, duration }) => ExtraDate::For(
-                    Time {
-                        moment: moment_of(start, "RDATE")?,
-                        zone: zone.clone(),
-                    },
-                    value::duration(duration).ok_or(SkipReason::UnreadableValue("RDATE".into()))?,
-                ),
+                ICalendarValue::Period(ICalendarPeriod::Duration { start, duration }) => {
+                    ExtraDate::For(
+                        Time {
+                            moment: moment_of(start, "RDATE")?,
+                            zone: zone.clone(),
+                        },
+                        value::duration(duration)
+                            .ok_or(SkipReason::UnreadableValue("RDATE".into()))?,
+                    )
+                }
                 _ => return Err(SkipReason::UnreadableValue("RDATE".into())),
             });
         }
@@ -315,14 +317,16 @@ fn read_event(component: &ICalendarComponent, zones: &Zones) -> Result<EventPart
 }
 
 fn traits_of(component: &ICalendarComponent) -> Traits {
-    let status = component.property(&ICalendarProperty::Status).and_then(|entry| {
-        entry.values.first().map(|value| match value {
-            ICalendarValue::Status(ICalendarStatus::Cancelled) => "CANCELLED".to_owned(),
-            ICalendarValue::Status(ICalendarStatus::Tentative) => "TENTATIVE".to_owned(),
-            ICalendarValue::Status(ICalendarStatus::Confirmed) => "CONFIRMED".to_owned(),
-            other => shown(Some(other)).to_ascii_uppercase(),
-        })
-    });
+    let status = component
+        .property(&ICalendarProperty::Status)
+        .and_then(|entry| {
+            entry.values.first().map(|value| match value {
+                ICalendarValue::Status(ICalendarStatus::Cancelled) => "CANCELLED".to_owned(),
+                ICalendarValue::Status(ICalendarStatus::Tentative) => "TENTATIVE".to_owned(),
+                ICalendarValue::Status(ICalendarStatus::Confirmed) => "CONFIRMED".to_owned(),
+                other => shown(Some(other)).to_ascii_uppercase(),
+            })
+        });
     let transparent = component
         .property(&ICalendarProperty::Transp)
         .and_then(|entry| entry.values.first())
@@ -377,7 +381,11 @@ fn partstat_text(value: &ICalendarParameterValue) -> String {
             ICalendarParticipationStatus::Failed => "FAILED",
         }
         .to_owned(),
-        other => other.as_text().unwrap_or_default().trim().to_ascii_uppercase(),
+        other => other
+            .as_text()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_uppercase(),
     }
 }
 
@@ -463,7 +471,11 @@ fn read_free_busy(
             Some(ICalendarParameterValue::Fbtype(ICalendarFreeBusyType::BusyTentative)) => {
                 Status::Tentative
             }
-            Some(other) if other.as_text().is_some_and(|t| t.eq_ignore_ascii_case("FREE")) => {
+            Some(other)
+                if other
+                    .as_text()
+                    .is_some_and(|t| t.eq_ignore_ascii_case("FREE")) =>
+            {
                 Status::Free
             }
             Some(other)

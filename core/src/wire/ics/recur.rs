@@ -6,9 +6,11 @@
 //! also makes zones only the feed defines work, which `rrule` (IANA zones only) cannot.
 //!
 //! Traps of the crate, and what is done about them here:
-//! - Without `RRuleSet::limit()` its iterator loops forever on a rule that matches
-//!   nothing (`FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30`): always set, so it gives up after
-//!   100,000 empty iterations.
+//! - Without `RRuleSet::limit()` its iterator has no bound on empty iterations: a rule
+//!   that matches nothing (`FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30`) runs on to the crate's
+//!   last year. Always set, so it gives up after 100,000 empty iterations.
+//! - `MINUTELY`/`SECONDLY` rules filtered by hour or day lose instances (an rrule.js
+//!   heritage): rewritten as the equivalent `DAILY` rule (`LocalRule::as_daily`).
 //! - `UNTIL` is compared by `rrule` in the zone of `DTSTART`; here it is stripped and
 //!   compared by the caller with each instance's real instant (RFC 5545: `UNTIL` in UTC
 //!   for zoned starts), so a zone only the feed defines still ends the series correctly.
@@ -95,7 +97,11 @@ fn build(
     }
     let (hours, minutes, seconds) = match times {
         Some(times) => (times.hours, times.minutes, times.seconds),
-        None => (rule.byhour.clone(), rule.byminute.clone(), rule.bysecond.clone()),
+        None => (
+            rule.byhour.clone(),
+            rule.byminute.clone(),
+            rule.bysecond.clone(),
+        ),
     };
     if !hours.is_empty() {
         built = built.by_hour(hours);
@@ -184,22 +190,36 @@ impl LocalRule {
                 "{} with INTERVAL={} and BYHOUR/BYDAY filters{} is not supported",
                 if sub_minute { "SECONDLY" } else { "MINUTELY" },
                 self.interval,
-                if rule.bysetpos.is_empty() { "" } else { " and BYSETPOS" }
+                if rule.bysetpos.is_empty() {
+                    ""
+                } else {
+                    " and BYSETPOS"
+                }
             )));
         };
         let reached = |first: u32, keep: &[u8]| -> Vec<u8> {
             (0..60u8)
-                .filter(|value| u32::from(*value) % u32::from(interval) == first % u32::from(interval))
+                .filter(|value| {
+                    u32::from(*value) % u32::from(interval) == first % u32::from(interval)
+                })
                 .filter(|value| keep.is_empty() || keep.contains(value))
                 .collect()
         };
         let all_hours = || (0..24u8).collect::<Vec<_>>();
         let all_minutes = || (0..60u8).collect::<Vec<_>>();
-        let hours = if rule.byhour.is_empty() { all_hours() } else { rule.byhour.clone() };
+        let hours = if rule.byhour.is_empty() {
+            all_hours()
+        } else {
+            rule.byhour.clone()
+        };
         let times = if sub_minute {
             Times {
                 hours,
-                minutes: if rule.byminute.is_empty() { all_minutes() } else { rule.byminute.clone() },
+                minutes: if rule.byminute.is_empty() {
+                    all_minutes()
+                } else {
+                    rule.byminute.clone()
+                },
                 seconds: reached(chrono::Timelike::second(&start), &rule.bysecond),
             }
         } else {
@@ -231,7 +251,10 @@ impl LocalRule {
             None => self.rule.clone(),
         };
         let start = start.and_utc().with_timezone(&rrule::Tz::UTC);
-        let set: RRuleSet = rule.build(start).map_err(|error| error.to_string())?.limit();
+        let set: RRuleSet = rule
+            .build(start)
+            .map_err(|error| error.to_string())?
+            .limit();
         Ok(LocalTimes {
             inner: (&set).into_iter(),
         })
@@ -268,7 +291,11 @@ pub(crate) fn iterate_local(
 /// or after the new start are exactly the original's. Months and years vary in length and
 /// are cheap to iterate anyway (a monthly rule since 1900 is 1,500 steps); a counted rule
 /// must count from its first instance.
-pub(crate) fn fast_forward(rule: &LocalRule, start: NaiveDateTime, target: NaiveDateTime) -> NaiveDateTime {
+pub(crate) fn fast_forward(
+    rule: &LocalRule,
+    start: NaiveDateTime,
+    target: NaiveDateTime,
+) -> NaiveDateTime {
     if rule.counted() || target <= start {
         return start;
     }

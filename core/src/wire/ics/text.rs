@@ -68,7 +68,8 @@ mod tests {
     // A fold inside a UTF-8 character joins its bytes again before decoding.
     #[test]
     fn a_fold_inside_a_utf8_character_is_joined_before_decoding() {
-        let unfolded = unfold(b"BEGIN:VCALENDAR\r\nSUMMARY:Caf\xc3\r\n \xa9\r\nEND:VCALENDAR\r\n").unwrap();
+        let unfolded =
+            unfold(b"BEGIN:VCALENDAR\r\nSUMMARY:Caf\xc3\r\n \xa9\r\nEND:VCALENDAR\r\n").unwrap();
         assert!(unfolded.text.contains("SUMMARY:Caf\u{e9}\r\n"));
     }
 
@@ -79,6 +80,9 @@ mod tests {
             unfold(b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART:2026"),
             Err(ParseError::Truncated)
         ));
-        assert!(matches!(unfold(b"<html>nope</html>"), Err(ParseError::NotICalendar)));
+        assert!(matches!(
+            unfold(b"<html>nope</html>"),
+            Err(ParseError::NotICalendar)
+        ));
     }
 }

@@ -5,7 +5,9 @@
 //! panics, and the caller turns `None` into a skipped entry with the property's name.
 
 use calcard::common::PartialDateTime;
-use calcard::icalendar::{ICalendarDuration, ICalendarEntry, ICalendarParameterName, ICalendarValue};
+use calcard::icalendar::{
+    ICalendarDuration, ICalendarEntry, ICalendarParameterName, ICalendarValue,
+};
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeDelta, Utc};
 
 /// Years outside this range are refused: no calendar means them, and the recurrence
@@ -47,7 +49,8 @@ pub(crate) fn moment(value: &PartialDateTime) -> Option<Moment> {
     match (value.tz_hour, value.tz_minute) {
         (None, None) => Some(Moment::Local(local)),
         (hours, minutes) => {
-            let seconds = i32::from(hours.unwrap_or(0)) * 3600 + i32::from(minutes.unwrap_or(0)) * 60;
+            let seconds =
+                i32::from(hours.unwrap_or(0)) * 3600 + i32::from(minutes.unwrap_or(0)) * 60;
             let offset = FixedOffset::east_opt(if value.tz_minus { -seconds } else { seconds })?;
             Some(Moment::Utc(local.checked_sub_offset(offset)?.and_utc()))
         }

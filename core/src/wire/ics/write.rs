@@ -129,7 +129,10 @@ pub fn write(event: &NewEvent, method: Method) -> Result<String, WriteError> {
         return Err(WriteError::EmptySpan);
     }
     let mut calendar = ICalendarComponent::new(ICalendarComponentType::VCalendar);
-    calendar.add_property(ICalendarProperty::Version, ICalendarValue::Text("2.0".into()));
+    calendar.add_property(
+        ICalendarProperty::Version,
+        ICalendarValue::Text("2.0".into()),
+    );
     calendar.add_property(
         ICalendarProperty::Prodid,
         ICalendarValue::Text("-//freebusy//freebusy//EN".into()),
@@ -155,14 +158,29 @@ pub fn write(event: &NewEvent, method: Method) -> Result<String, WriteError> {
     vevent.add_uid(&event.uid);
     vevent.add_dtstamp(utc(event.stamp)?);
     vevent.add_sequence(i64::from(event.sequence));
-    vevent.add_property(ICalendarProperty::Dtstart, ICalendarValue::PartialDateTime(Box::new(utc(event.start)?)));
-    vevent.add_property(ICalendarProperty::Dtend, ICalendarValue::PartialDateTime(Box::new(utc(event.end)?)));
-    vevent.add_property(ICalendarProperty::Summary, ICalendarValue::Text(event.summary.clone()));
+    vevent.add_property(
+        ICalendarProperty::Dtstart,
+        ICalendarValue::PartialDateTime(Box::new(utc(event.start)?)),
+    );
+    vevent.add_property(
+        ICalendarProperty::Dtend,
+        ICalendarValue::PartialDateTime(Box::new(utc(event.end)?)),
+    );
+    vevent.add_property(
+        ICalendarProperty::Summary,
+        ICalendarValue::Text(event.summary.clone()),
+    );
     if let Some(description) = &event.description {
-        vevent.add_property(ICalendarProperty::Description, ICalendarValue::Text(description.clone()));
+        vevent.add_property(
+            ICalendarProperty::Description,
+            ICalendarValue::Text(description.clone()),
+        );
     }
     if let Some(location) = &event.location {
-        vevent.add_property(ICalendarProperty::Location, ICalendarValue::Text(location.clone()));
+        vevent.add_property(
+            ICalendarProperty::Location,
+            ICalendarValue::Text(location.clone()),
+        );
     }
     vevent.add_property_with_params(
         ICalendarProperty::Organizer,
@@ -171,10 +189,18 @@ pub fn write(event: &NewEvent, method: Method) -> Result<String, WriteError> {
     );
     for attendee in &event.attendees {
         let mut parameters = name_parameter(attendee);
-        parameters.push(ICalendarParameter::role(ICalendarParticipationRole::ReqParticipant));
-        parameters.push(ICalendarParameter::partstat(ICalendarParticipationStatus::NeedsAction));
+        parameters.push(ICalendarParameter::role(
+            ICalendarParticipationRole::ReqParticipant,
+        ));
+        parameters.push(ICalendarParameter::partstat(
+            ICalendarParticipationStatus::NeedsAction,
+        ));
         parameters.push(ICalendarParameter::rsvp(true));
-        vevent.add_property_with_params(ICalendarProperty::Attendee, parameters, address(attendee)?);
+        vevent.add_property_with_params(
+            ICalendarProperty::Attendee,
+            parameters,
+            address(attendee)?,
+        );
     }
     vevent.add_property(
         ICalendarProperty::Status,
@@ -198,11 +224,19 @@ pub fn write(event: &NewEvent, method: Method) -> Result<String, WriteError> {
     Ok(text)
 }
 
+/// `CN`, without what a parameter value cannot hold: control characters, and `"`
+/// (RFC 5545 has no escape for it inside a quoted value; the writer would emit `\"`,
+/// which a strict reader takes as the end of the value), which becomes `'`.
 fn name_parameter(person: &Attendee) -> Vec<ICalendarParameter> {
     person
         .name
         .as_ref()
-        .map(|name| name.chars().filter(|c| !c.is_control()).collect::<String>())
+        .map(|name| {
+            name.chars()
+                .filter(|c| !c.is_control())
+                .map(|c| if c == '"' { '\'' } else { c })
+                .collect::<String>()
+        })
         .filter(|name| !name.trim().is_empty())
         .map(|name| vec![ICalendarParameter::cn(name)])
         .unwrap_or_default()
@@ -212,11 +246,15 @@ fn address(person: &Attendee) -> Result<ICalendarValue, WriteError> {
     let email = person.email.trim();
     let valid = email.split_once('@').is_some_and(|(local, domain)| {
         !local.is_empty() && !domain.is_empty() && !domain.contains('@')
-    }) && !email.chars().any(|c| c.is_control() || c.is_whitespace() || c == '"');
+    }) && !email
+        .chars()
+        .any(|c| c.is_control() || c.is_whitespace() || c == '"');
     if !valid {
         return Err(WriteError::BadAddress(person.email.clone()));
     }
-    Ok(ICalendarValue::Uri(Uri::Location(format!("mailto:{email}"))))
+    Ok(ICalendarValue::Uri(Uri::Location(format!(
+        "mailto:{email}"
+    ))))
 }
 
 fn utc(instant: DateTime<Utc>) -> Result<PartialDateTime, WriteError> {

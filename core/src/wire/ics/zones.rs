@@ -23,8 +23,8 @@ use calcard::icalendar::{
 use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeDelta, Utc};
 
 use super::recur::{self, LocalRule};
-use super::windows_zones::WINDOWS_ZONES;
 use super::value;
+use super::windows_zones::WINDOWS_ZONES;
 use crate::zone::Zone;
 
 /// A resolved time zone: all the engine asks of it is [`Zone::offset_at`].
@@ -57,7 +57,10 @@ pub(crate) struct DefinedZone {
 impl Zone for DefinedZone {
     fn offset_at(&self, instant: DateTime<Utc>) -> FixedOffset {
         let after = self.transitions.partition_point(|(at, _)| *at <= instant);
-        match after.checked_sub(1).and_then(|last| self.transitions.get(last)) {
+        match after
+            .checked_sub(1)
+            .and_then(|last| self.transitions.get(last))
+        {
             Some((_, offset)) => *offset,
             None => self.initial,
         }
@@ -89,7 +92,10 @@ impl DefinedZone {
         transitions.sort_by_key(|(at, _, _)| *at);
         let (_, first_from, _) = *transitions.first()?;
         Some(DefinedZone {
-            transitions: transitions.into_iter().map(|(at, _, to)| (at, to)).collect(),
+            transitions: transitions
+                .into_iter()
+                .map(|(at, _, to)| (at, to))
+                .collect(),
             initial: first_from,
         })
     }
@@ -194,12 +200,10 @@ impl Zones {
                 .and_then(|entry: &ICalendarEntry| entry.values.first())
                 .and_then(ICalendarValue::as_text)
                 .and_then(iana);
-            let zone = location
-                .map(TimeZone::Iana)
-                .or_else(|| {
-                    DefinedZone::from_component(components, component)
-                        .map(|zone| TimeZone::Defined(Arc::new(zone)))
-                });
+            let zone = location.map(TimeZone::Iana).or_else(|| {
+                DefinedZone::from_component(components, component)
+                    .map(|zone| TimeZone::Defined(Arc::new(zone)))
+            });
             if let Some(zone) = zone {
                 defined.insert(tzid.trim().to_owned(), zone);
             }
