@@ -64,6 +64,19 @@ fn calcard_expand(text: &str, zone: chrono_tz::Tz, window: Span, limit: usize) -
     if any { Ok(found) } else { Err("no calendar".into()) }
 }
 
+/// The instances of an rrule set that overlap `window`, each `length` long.
+fn set_instances(set: rrule::RRuleSet, length: chrono::TimeDelta, window: Span, found: &mut BTreeSet<Span>) {
+    let after = (window.0 - chrono::TimeDelta::days(2)).with_timezone(&rrule::Tz::UTC);
+    let before = window.1.with_timezone(&rrule::Tz::UTC);
+    for instance in set.after(after).before(before).all(65_535).dates {
+        let begin = instance.with_timezone(&Utc);
+        let Some(end) = begin.checked_add_signed(length) else { continue };
+        if overlaps((begin, end), window) {
+            found.insert((begin, end));
+        }
+    }
+}
+
 /// icalendar (hoodie) with its `recurrence` feature: parse, then per event
 /// `get_recurrence()` (DTSTART + RRULE + RDATE + EXDATE as an rrule::RRuleSet).
 /// The crate has no notion of overrides: RECURRENCE-ID events count as events.
@@ -84,16 +97,7 @@ fn icalendar_expand(text: &str, window: Span) -> Result<BTreeSet<Span>, String> 
             },
         };
         let length = end.map(|end| as_naive(&end) - as_naive(&start)).unwrap_or_default();
-        let after = (window.0 - chrono::TimeDelta::days(2)).with_timezone(&rrule::Tz::UTC);
-        let before = window.1.with_timezone(&rrule::Tz::UTC);
-        for instance in set.after(after).before(before).all(65_535).dates {
-            let begin = instance.with_timezone(&Utc);
-            let Some(end) = begin.checked_add_signed(length) else { continue };
-            let span = (begin, end);
-            if overlaps(span, window) {
-                found.insert(span);
-            }
-        }
+        set_instances(set, length, window, &mut found);
     }
     Ok(found)
 }
@@ -137,16 +141,7 @@ fn ical_rrule_expand(text: &str, window: Span) -> Result<BTreeSet<Span>, String>
                 (Some(start), Some(end)) => end - start,
                 _ => chrono::TimeDelta::zero(),
             };
-            let after = (window.0 - chrono::TimeDelta::days(2)).with_timezone(&rrule::Tz::UTC);
-            let before = window.1.with_timezone(&rrule::Tz::UTC);
-            for instance in set.after(after).before(before).all(65_535).dates {
-                let begin = instance.with_timezone(&Utc);
-                let Some(end) = begin.checked_add_signed(length) else { continue };
-            let span = (begin, end);
-                if overlaps(span, window) {
-                    found.insert(span);
-                }
-            }
+            set_instances(set, length, window, &mut found);
         }
     }
     Ok(found)
@@ -267,7 +262,11 @@ fn main() {
     }));
     let mut inputs = Vec::new();
     for entry in std::fs::read_dir(&corpus).unwrap() {
-        let text = String::from_utf8_lossy(&std::fs::read(entry.unwrap().path()).unwrap()).into_owned();
+        let entry = entry.unwrap();
+        if entry.path().extension().is_none_or(|ext| ext != "ics") {
+            continue;
+        }
+        let text = String::from_utf8_lossy(&std::fs::read(entry.path()).unwrap()).into_owned();
         inputs.extend(mutations(&text, 300));
     }
     let zone = chrono_tz::Europe::Berlin;

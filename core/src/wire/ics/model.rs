@@ -336,14 +336,7 @@ fn traits_of(component: &ICalendarComponent) -> Traits {
             }
             other => shown(Some(other)).eq_ignore_ascii_case("TRANSPARENT"),
         });
-    let busy_status = component
-        .entries
-        .iter()
-        .find(|entry| {
-            matches!(&entry.name, ICalendarProperty::Other(name)
-                if name.eq_ignore_ascii_case("X-MICROSOFT-CDO-BUSYSTATUS"))
-        })
-        .and_then(|entry| entry.values.first())
+    let busy_status = value::extension(component, "X-MICROSOFT-CDO-BUSYSTATUS")
         .map(|value| shown(Some(value)).trim().to_ascii_uppercase());
     let organizer = component
         .property(&ICalendarProperty::Organizer)

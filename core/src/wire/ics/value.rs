@@ -6,7 +6,8 @@
 
 use calcard::common::PartialDateTime;
 use calcard::icalendar::{
-    ICalendarDuration, ICalendarEntry, ICalendarParameterName, ICalendarValue,
+    ICalendarComponent, ICalendarDuration, ICalendarEntry, ICalendarParameterName,
+    ICalendarProperty, ICalendarValue,
 };
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeDelta, Utc};
 
@@ -115,4 +116,16 @@ pub(crate) fn tzid(entry: &ICalendarEntry) -> Option<&str> {
     entry
         .parameters(&ICalendarParameterName::Tzid)
         .find_map(|value| value.as_text())
+}
+
+/// The first value of an extension property (`X-…`), its name compared without case.
+pub(crate) fn extension<'a>(
+    component: &'a ICalendarComponent,
+    name: &str,
+) -> Option<&'a ICalendarValue> {
+    component
+        .entries
+        .iter()
+        .find(|entry| matches!(&entry.name, ICalendarProperty::Other(other) if other.eq_ignore_ascii_case(name)))
+        .and_then(|entry| entry.values.first())
 }

@@ -18,7 +18,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use calcard::icalendar::{
-    ICalendarComponent, ICalendarComponentType, ICalendarEntry, ICalendarProperty, ICalendarValue,
+    ICalendarComponent, ICalendarComponentType, ICalendarProperty, ICalendarValue,
 };
 use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeDelta, Utc};
 
@@ -190,14 +190,7 @@ impl Zones {
             else {
                 continue;
             };
-            let location = component
-                .entries
-                .iter()
-                .find(|entry| {
-                    matches!(&entry.name, ICalendarProperty::Other(name)
-                        if name.eq_ignore_ascii_case("X-LIC-LOCATION"))
-                })
-                .and_then(|entry: &ICalendarEntry| entry.values.first())
+            let location = value::extension(component, "X-LIC-LOCATION")
                 .and_then(ICalendarValue::as_text)
                 .and_then(iana);
             let zone = location.map(TimeZone::Iana).or_else(|| {
