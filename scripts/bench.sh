@@ -223,7 +223,8 @@ if wants backend; then
   all_cores="0-$((cores - 1))"
   # PostgreSQL: a throwaway cluster of scripts/postgres.sh, with fsync on as in
   # production (the reads measured here do not touch the disk either way).
-  pg_dir="$db_dir/pg"
+  # A folder of its own: as root, the cluster's unprivileged owner must reach it.
+  pg_dir=$(mktemp -d "${TMPDIR:-/tmp}/freebusy-bench-pg.XXXXXX")
   pg_url="$(scripts/postgres.sh start "$pg_dir")/postgres"
   python3 bench/history_seed.py > "$db_dir/history.json"
   # Per-request log lines off (RUST_LOG=warn): the same for both routes, and a load test

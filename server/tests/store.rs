@@ -359,6 +359,90 @@ async fn events_and_calendars_are_ordered_bytewise(db: TestDb) {
     );
 }
 
+// Pins the PostgreSQL pool's limit: however many operations run at once, a store opens
+// at most `pool_size` connections, and every operation still completes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_postgres_store_never_opens_more_connections_than_its_pool_size() {
+    let Some(db) = TestDb::new(Backend::Postgres).await else {
+        return;
+    };
+    let options = freebusy_server::store::StoreOptions {
+        pool_size: 2,
+        ..Default::default()
+    };
+    let store = db.try_open(options).await.unwrap();
+    store
+        .import(one_meeting(), at("2026-04-19T00:00:00Z"))
+        .await
+        .unwrap();
+    let readers: Vec<_> = (0..40)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                uids(
+                    &store,
+                    window("2026-04-20T00:00:00Z", "2026-04-21T00:00:00Z"),
+                )
+                .await
+            })
+        })
+        .collect();
+    for reader in readers {
+        assert_eq!(reader.await.unwrap(), ["evt_meeting"]);
+    }
+    let (max, size) = store.as_postgres().unwrap().pool_status();
+    assert_eq!(max, 2);
+    assert!(size <= 2, "{size} connections");
+    let client = common::db::connect(&db.db_flag()).await;
+    let open: i64 = client
+        .query_one(
+            "SELECT count(*) FROM pg_stat_activity
+             WHERE datname = current_database() AND application_name = 'freebusy-server'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert!(open <= 2, "{open} server connections");
+}
+
+// Pins the SQLite readers' limit and timeout: with every reader busy, a read waits at
+// most the store's timeout and then fails as "unavailable" (a 503), not forever; and
+// writes do not wait for readers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sqlite_read_waits_for_a_reader_at_most_its_timeout() {
+    let db = TestDb::new(Backend::Sqlite).await.unwrap();
+    let options = freebusy_server::store::StoreOptions {
+        pool_size: 1,
+        timeout: std::time::Duration::from_millis(200),
+    };
+    let store = db.try_open(options).await.unwrap();
+    let (let_go, held_until) = std::sync::mpsc::channel::<()>();
+    let (taken, is_taken) = tokio::sync::oneshot::channel::<()>();
+    let hog = store.clone();
+    let holder = tokio::spawn(async move {
+        hog.as_sqlite()
+            .unwrap()
+            .read(move |_| {
+                let _ = taken.send(());
+                let _ = held_until.recv_timeout(std::time::Duration::from_secs(30));
+            })
+            .await
+    });
+    is_taken.await.unwrap();
+    match store.counts().await {
+        Err(error) => assert!(error.is_unavailable(), "{error}"),
+        Ok(counts) => panic!("a read got through a full pool: {counts:?}"),
+    }
+    store
+        .import(one_meeting(), at("2026-04-19T00:00:00Z"))
+        .await
+        .expect("the writer is not a reader");
+    let_go.send(()).unwrap();
+    holder.await.unwrap().unwrap();
+    assert_eq!(store.counts().await.unwrap().events, 1);
+}
+
 on_both_backends!(
     an_event_touching_the_window_edge_is_not_returned,
     no_calendars_means_no_events,
