@@ -2,7 +2,8 @@
 # Turns a fresh machine into one that builds and tests everything: the wasm32 target,
 # trunk, wasm-bindgen-cli at the lockfile's version, wasm-opt (binaryen), Chromium with
 # its driver, Firefox with geckodriver, the Cronofy Node SDK (a real client of the
-# Cronofy-style API), and the Python test tools (a pinned virtualenv: the API fuzzer).
+# Cronofy-style API), and the Python test tools (one pinned virtualenv: the iCalendar
+# oracle, the API fuzzer).
 # Idempotent: it installs only what is missing or at the wrong version, and says what it
 # does. Everything comes from crates.io, npm, PyPI or Debian's packages: nothing here
 # downloads a prebuilt binary from anywhere else (these machines can't).
@@ -130,7 +131,8 @@ else
 fi
 
 # 3d. Python tools in one virtualenv outside the clone, $FREEBUSY_TOOLS/venv: exactly the
-#     pins of a list (dependencies included, installed with --no-deps), rebuilt only when
+#     pins of scripts/python-tools.txt (dependencies included, installed with --no-deps;
+#     the iCalendar oracle, the API fuzzer, CalDAV servers later), rebuilt only when
 #     missing or when what it holds differs from the list. Add a tool to the list, not
 #     another venv.
 python_tools() {
