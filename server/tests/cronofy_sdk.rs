@@ -40,22 +40,7 @@ async fn the_cronofy_sdk_reads_every_page_exactly_once() {
         return;
     }
     let day = common::booking_day();
-    let events: Vec<String> = (0..250)
-        .map(|i| {
-            let start =
-                day.and_hms_opt(0, 0, 0).unwrap().and_utc() + chrono::TimeDelta::minutes(i * 10);
-            let end = start + chrono::TimeDelta::minutes(5);
-            format!(
-                r#"{{"uid": "e{i:03}", "start": "{}", "end": "{}", "status": "busy"}}"#,
-                start.to_rfc3339(),
-                end.to_rfc3339()
-            )
-        })
-        .collect();
-    let seed = format!(
-        r#"{{"accounts": [{{"email": "alice@example.com", "calendars": [{{"id": "c", "name": "W", "events": [{}]}}]}}]}}"#,
-        events.join(", ")
-    );
+    let seed = common::many_events_seed(250);
     let mut flags = vec!["--token", "sdk-token=alice@example.com"];
     flags.extend(NO_RATE_LIMIT);
     let server = TestServer::start_with_seed(&seed, &flags).await;

@@ -202,3 +202,25 @@ pub fn status_and_json(answer: &str) -> (u16, serde_json::Value) {
         serde_json::from_str(body).unwrap_or_else(|_| panic!("not JSON: {body:?}")),
     )
 }
+
+/// A seed of `count` busy events for alice in calendar `c`, uids `e000`…, 5 minutes
+/// each, every 10 minutes from midnight UTC of [`booking_day`] (so bookings fit in the
+/// gaps, in the future).
+pub fn many_events_seed(count: i64) -> String {
+    let midnight = booking_day().and_hms_opt(0, 0, 0).unwrap().and_utc();
+    let events: Vec<String> = (0..count)
+        .map(|i| {
+            let start = midnight + chrono::TimeDelta::minutes(i * 10);
+            let end = start + chrono::TimeDelta::minutes(5);
+            format!(
+                r#"{{"uid": "e{i:03}", "start": "{}", "end": "{}", "status": "busy"}}"#,
+                start.to_rfc3339(),
+                end.to_rfc3339()
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"accounts": [{{"email": "alice@example.com", "calendars": [{{"id": "c", "name": "W", "events": [{}]}}]}}]}}"#,
+        events.join(", ")
+    )
+}
