@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fuzzes the server's API from its own /openapi.json with schemathesis (a pinned PyPI
-# tool in $FREEBUSY_TOOLS/venv, installed by scripts/setup.sh): a fresh server with the
+# tool in $FREEBUSY_VENV, installed by scripts/setup.sh): a fresh server with the
 # demo week and a token, every check schemathesis has, a fixed seed and a bounded
 # number of examples per operation. Fails on any 5xx, any status or body the document
 # does not describe, and any schema-valid request refused with a status the document
@@ -16,7 +16,7 @@ source scripts/env.sh
 readonly SEED="${FREEBUSY_FUZZ_SEED:-20261201}"
 readonly EXAMPLES="${FREEBUSY_FUZZ_EXAMPLES:-100}"
 readonly CONFIG="$PWD/server/tests/fuzz/schemathesis.toml"
-readonly SCHEMATHESIS="$FREEBUSY_TOOLS/venv/bin/schemathesis"
+readonly SCHEMATHESIS="$FREEBUSY_VENV/bin/schemathesis"
 bin=${1:?usage: scripts/fuzz-api.sh SERVER_BINARY}
 
 if [ ! -x "$SCHEMATHESIS" ]; then

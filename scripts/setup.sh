@@ -130,13 +130,13 @@ else
   npm install --prefix "$FREEBUSY_TOOLS" --no-audit --no-fund --silent "cronofy@$CRONOFY_SDK_VERSION"
 fi
 
-# 3d. Python tools in one virtualenv outside the clone, $FREEBUSY_TOOLS/venv: exactly the
-#     pins of scripts/python-tools.txt (dependencies included, installed with --no-deps;
-#     the iCalendar oracle, the API fuzzer, CalDAV servers later), rebuilt only when
-#     missing or when what it holds differs from the list. Add a tool to the list, not
-#     another venv.
+# 3d. Python tools in one virtualenv outside the clone, $FREEBUSY_VENV (scripts/env.sh
+#     names it by a hash of the list): exactly the pins of scripts/python-tools.txt
+#     (dependencies included, installed with --no-deps; the iCalendar oracle, the API
+#     fuzzer, the CalDAV servers), rebuilt only when missing or when what it holds
+#     differs from the list. Add a tool to the list, not another venv.
 python_tools() {
-  local list=$1 venv="$FREEBUSY_TOOLS/venv"
+  local list=$1 venv="$FREEBUSY_VENV"
   local wanted have
   wanted=$(grep -Ev '^\s*(#|$)' "$list" | tr 'A-Z_' 'a-z-' | sort)
   have=$("$venv/bin/python3" -m pip freeze --disable-pip-version-check 2>/dev/null | tr 'A-Z_' 'a-z-' | sort || true)
