@@ -2,7 +2,7 @@
 // JavaScript), in Debian's headless Chromium driven by playwright-core.
 //
 // Usage: node bench/browser.mjs render|merge|all DIST_DIR FC_BUNDLE MERGE_PKG_DIR [OUT_JSON]
-//        (MERGE_PKG_DIR holds speed/ and size/, each a wasm-bindgen --target web output)
+//        (MERGE_PKG_DIR holds speed/, size/ and any size-* variants, each a wasm-bindgen --target web output)
 // Env:   FREEBUSY_TOOLS (playwright-core), CHROMIUM (default /usr/bin/chromium),
 //        BENCH_RUNS (default 20), BENCH_WARMUPS (default 3)
 //
@@ -10,7 +10,7 @@
 
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -97,7 +97,13 @@ try {
     results.fullcalendar = await onPage('/bench/fullcalendar.html', ([r, w]) => window.bench(r, w), RUNS, WARMUPS);
   }
   if (what === 'merge' || what === 'all') {
-    results.merge = await onPage('/bench/merge.html', ([n, r, w]) => window.bench(n, r, w), 100_000, RUNS, WARMUPS);
+    // Every wasm-bindgen package in MERGE_PKG_DIR, the shipped ones first.
+    const order = (name) => ['speed', 'size'].indexOf(name) >>> 0;
+    const packages = readdirSync(mergePkg)
+      .filter((name) => existsSync(join(mergePkg, name, 'freebusy_merge_wasm.js')))
+      .sort((a, b) => order(a) - order(b) || a.localeCompare(b));
+    results.merge = await onPage(`/bench/merge.html?packages=${packages.join(',')}`, ([n, r, w]) => window.bench(n, r, w), 100_000, RUNS, WARMUPS);
+    results.merge.packages = packages;
   }
 } finally {
   await browser.close();
