@@ -4,7 +4,8 @@
 // Usage: node bench/browser.mjs render|merge|all DIST_DIR FC_BUNDLE MERGE_PKG_DIR [OUT_JSON]
 //        (MERGE_PKG_DIR holds speed/, size/ and any size-* variants, each a wasm-bindgen --target web output)
 // Env:   FREEBUSY_TOOLS (playwright-core), CHROMIUM (default /usr/bin/chromium),
-//        BENCH_RUNS (default 20), BENCH_WARMUPS (default 3)
+//        BENCH_RUNS (default 20), BENCH_WARMUPS (default 3); the heavy render case:
+//        BENCH_HEAVY_RUNS (default 5), BENCH_HEAVY_WARMUPS (default 1)
 //
 // Everything is served from one loopback origin by this script; nothing leaves the machine.
 
@@ -21,6 +22,8 @@ if (!['render', 'merge', 'all'].includes(what) || !dist || !fcBundle || !mergePk
 }
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
 const WARMUPS = Number(process.env.BENCH_WARMUPS ?? 3);
+const HEAVY_RUNS = Number(process.env.BENCH_HEAVY_RUNS ?? 5);
+const HEAVY_WARMUPS = Number(process.env.BENCH_HEAVY_WARMUPS ?? 1);
 const tools = process.env.FREEBUSY_TOOLS ?? join(process.env.HOME, '.cache/freebusy/tools');
 const { chromium } = createRequire(join(tools, '/'))('playwright-core');
 const web = join(dirname(fileURLToPath(import.meta.url)), 'web');
@@ -95,6 +98,12 @@ try {
   if (what === 'render' || what === 'all') {
     results.widget = await onPage('/bench/widget.html', ([r, w]) => window.bench(r, w), RUNS, WARMUPS);
     results.fullcalendar = await onPage('/bench/fullcalendar.html', ([r, w]) => window.bench(r, w), RUNS, WARMUPS);
+    // The heavy case (10,000 periods, 20 attendees): FullCalendar takes seconds a run,
+    // so fewer runs (the widget gets as many, for the same statistics).
+    results.heavy = { runs: HEAVY_RUNS, warmups: HEAVY_WARMUPS };
+    for (const [key, page] of [['widget', 'widget'], ['fullcalendar', 'fullcalendar']]) {
+      results.heavy[key] = await onPage(`/bench/${page}.html?case=heavy`, ([r, w]) => window.bench(r, w), HEAVY_RUNS, HEAVY_WARMUPS);
+    }
   }
   if (what === 'merge' || what === 'all') {
     // Every wasm-bindgen package in MERGE_PKG_DIR, the shipped ones first.

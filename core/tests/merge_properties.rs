@@ -222,8 +222,8 @@ proptest! {
         prop_assert_eq!(merged.periods(), &reference_merge(&input)[..]);
     }
 
-    // And across thousands of centuries (64-bit keys), with fractions of a second and
-    // leap seconds (128-bit keys), and with everything mixed.
+    // And across thousands of centuries, with fractions of a second and leap seconds
+    // (the engine's 128-bit keys), and with everything mixed.
     #[test]
     fn merging_gives_the_reference_periods_across_centuries(input in periods_of(far_apart_instant)) {
         let merged = Availability::merge(input.clone());
