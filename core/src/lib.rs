@@ -17,7 +17,9 @@
 //! - [`zone`]: the [`Zone`](zone::Zone) trait (UTC offset at an instant, all the engine
 //!   asks of a time zone) and local-time resolution across DST gaps and folds.
 //! - [`week`] and [`slot`]: the week grid in a zone, and what each slot shows.
-//! - [`wire`]: the Zonio and Cronofy documents, both directions.
+//! - [`wire`]: the Zonio and Cronofy documents, both directions; with the `ics` feature
+//!   also `wire::ics`: iCalendar feeds parsed and expanded into instances for a window and
+//!   an account, and events written for invitations and CalDAV.
 //!
 //! No clock: whatever depends on the current time takes `now` as an argument.
 //!
@@ -26,6 +28,7 @@
 //! - `json` (default): `parse_*` and `to_json` over `serde_json`.
 //! - `tzdb`: [`Zone`](zone::Zone) for `chrono_tz::Tz`, for native users; too large for
 //!   the widget's wasm bundle, which implements `Zone` with the browser's `Intl` instead.
+//! - `ics` (implies `tzdb`): `wire::ics`, for the server. The widget never compiles it.
 //!
 //! # Example
 //!

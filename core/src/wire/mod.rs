@@ -12,6 +12,8 @@
 
 pub mod cronofy;
 pub mod date;
+#[cfg(feature = "ics")]
+pub mod ics;
 pub mod zonio;
 
 mod conversion;
