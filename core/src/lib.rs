@@ -17,7 +17,11 @@
 //! - [`zone`]: the [`Zone`](zone::Zone) trait (UTC offset at an instant, all the engine
 //!   asks of a time zone) and local-time resolution across DST gaps and folds.
 //! - [`week`] and [`slot`]: the week grid in a zone, and what each slot shows.
-//! - [`wire`]: the Zonio and Cronofy documents, both directions.
+//! - [`rule`]: hosts' [`Rules`](rule::Rules) (working hours in their zone, notice,
+//!   horizon, buffers, durations, step, bookings per day) and the one rule of what can
+//!   be booked: [`bookable`](rule::bookable) and its twin [`check`](rule::check), and the
+//!   [`unavailable`](rule::unavailable) time the week grid shows apart from busy.
+//! - [`wire`]: the Zonio and Cronofy documents, both directions, and the rules document.
 //!
 //! No clock: whatever depends on the current time takes `now` as an argument.
 //!
@@ -73,6 +77,7 @@
 pub mod group;
 pub mod merge;
 pub mod period;
+pub mod rule;
 pub mod slot;
 pub mod status;
 pub mod week;
