@@ -5,10 +5,10 @@ use chrono::{DateTime, NaiveDate, TimeDelta, Utc, Weekday};
 use chrono_tz::Tz;
 use chrono_tz::{America, Asia, Australia, Europe};
 use freebusy_core::rule::{
-    Host, Reason, Refusal, Rules, SlotOffer, TimeRange, bookable, check, unavailable,
+    Host, Openings, Reason, Refusal, Rules, SlotOffer, TimeRange, bookable, check, unavailable,
 };
 use freebusy_core::wire::rules::{self as rules_wire, RulesDocument};
-use freebusy_core::zone::local_time_at;
+use freebusy_core::zone::{Zone, local_time_at};
 use freebusy_core::{Availability, GroupAvailability, Period, Slot, SlotStatus, Status, Window};
 
 fn utc(text: &str) -> DateTime<Utc> {
@@ -55,6 +55,28 @@ fn local_starts(openings: &[Window], zone: Tz) -> Vec<String> {
                 .to_string()
         })
         .collect()
+}
+
+/// A host in New York working `ranges` on `day`, offering hour-long meetings on the hour.
+fn hourly_in_new_york(day: NaiveDate, ranges: &[TimeRange]) -> Rules {
+    rules_in("America/New_York")
+        .with_override(day, ranges)
+        .unwrap()
+        .with_durations_minutes(&[60])
+        .unwrap()
+        .with_step_minutes(60)
+        .unwrap()
+}
+
+/// What one host with a free calendar offers.
+fn alone(
+    rules: &Rules,
+    zone: &dyn Zone,
+    minutes: u32,
+    now: DateTime<Utc>,
+    window: Window,
+) -> Openings {
+    bookable(&[Host::new(rules, zone, &free())], minutes, now, window)
 }
 
 fn reason(refusal: Result<(), Refusal>) -> Option<Reason> {
@@ -202,17 +224,15 @@ fn a_london_host_works_nine_to_five_local_on_both_sides_of_the_autumn_change() {
 // and there is no 02:00 to start at.
 #[test]
 fn a_23_hour_day_has_no_start_at_the_skipped_hour() {
-    let rules = rules_in("America/New_York")
-        .with_override(date(2026, 3, 8), &[range("00:00", "06:00")])
-        .unwrap()
-        .with_durations_minutes(&[60])
-        .unwrap()
-        .with_step_minutes(60)
-        .unwrap();
-    let calendar = free();
-    let hosts = [Host::new(&rules, &America::New_York, &calendar)];
+    let rules = hourly_in_new_york(date(2026, 3, 8), &[range("00:00", "06:00")]);
     let sunday = window("2026-03-08T00:00:00Z", "2026-03-09T00:00:00Z");
-    let openings = bookable(&hosts, 60, utc("2026-03-01T00:00:00Z"), sunday);
+    let openings = alone(
+        &rules,
+        &America::New_York,
+        60,
+        utc("2026-03-01T00:00:00Z"),
+        sunday,
+    );
     assert_eq!(
         local_starts(openings.meetings(), America::New_York),
         ["00:00", "01:00", "03:00", "04:00", "05:00"]
@@ -229,17 +249,15 @@ fn a_23_hour_day_has_no_start_at_the_skipped_hour() {
 // and 01:00 happens twice, so there are two starts labelled 01:00.
 #[test]
 fn a_25_hour_day_offers_both_of_the_repeated_hour() {
-    let rules = rules_in("America/New_York")
-        .with_override(date(2026, 11, 1), &[range("00:00", "04:00")])
-        .unwrap()
-        .with_durations_minutes(&[60])
-        .unwrap()
-        .with_step_minutes(60)
-        .unwrap();
-    let calendar = free();
-    let hosts = [Host::new(&rules, &America::New_York, &calendar)];
+    let rules = hourly_in_new_york(date(2026, 11, 1), &[range("00:00", "04:00")]);
     let sunday = window("2026-11-01T00:00:00Z", "2026-11-02T00:00:00Z");
-    let openings = bookable(&hosts, 60, utc("2026-10-25T00:00:00Z"), sunday);
+    let openings = alone(
+        &rules,
+        &America::New_York,
+        60,
+        utc("2026-10-25T00:00:00Z"),
+        sunday,
+    );
     assert_eq!(
         local_starts(openings.meetings(), America::New_York),
         ["00:00", "01:00", "01:00", "02:00", "03:00"]
