@@ -150,6 +150,34 @@ impl SlotStatus {
             SlotStatus::Busy => "busy",
         }
     }
+
+    /// The availability the slot shows; `None` for a past slot.
+    pub const fn status(self) -> Option<Status> {
+        match self {
+            SlotStatus::Past => None,
+            SlotStatus::Free => Some(Status::Free),
+            SlotStatus::Tentative => Some(Status::Tentative),
+            SlotStatus::Unknown => Some(Status::Unknown),
+            SlotStatus::Busy => Some(Status::Busy),
+        }
+    }
+
+    /// Whether a slot showing this can be booked: never when past, else as
+    /// [`Status::is_bookable`] says.
+    ///
+    /// ```
+    /// use freebusy_core::SlotStatus;
+    ///
+    /// assert!(SlotStatus::Free.is_bookable(false));
+    /// assert!(SlotStatus::Tentative.is_bookable(true));
+    /// assert!(!SlotStatus::Past.is_bookable(true));
+    /// ```
+    pub const fn is_bookable(self, over_tentative: bool) -> bool {
+        match self.status() {
+            Some(status) => status.is_bookable(over_tentative),
+            None => false,
+        }
+    }
 }
 
 impl From<Status> for SlotStatus {

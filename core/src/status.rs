@@ -65,6 +65,27 @@ impl Status {
     pub const fn is_blocking(self) -> bool {
         !matches!(self, Status::Free)
     }
+
+    /// Whether time with this status may be booked: free time always, tentative time
+    /// only where the host allows booking over it (`over_tentative`), unknown and busy
+    /// time never. The one statement of the rule; the server's booking check and the
+    /// widget's clickable slots both ask it.
+    ///
+    /// ```
+    /// use freebusy_core::Status;
+    ///
+    /// assert!(Status::Free.is_bookable(false));
+    /// assert!(!Status::Tentative.is_bookable(false));
+    /// assert!(Status::Tentative.is_bookable(true));
+    /// assert!(!Status::Unknown.is_bookable(true));
+    /// ```
+    pub const fn is_bookable(self, over_tentative: bool) -> bool {
+        match self {
+            Status::Free => true,
+            Status::Tentative => over_tentative,
+            Status::Unknown | Status::Busy => false,
+        }
+    }
 }
 
 impl fmt::Display for Status {

@@ -10,12 +10,8 @@ use std::time::Duration;
 use axum::http::HeaderValue;
 use clap::Parser;
 
-use crate::email;
-
-/// The scope a token needs for the Cronofy-style free/busy route.
-pub const READ_FREE_BUSY: &str = "read_free_busy";
-/// A broader scope that, as Cronofy documents, includes [`READ_FREE_BUSY`].
-pub const READ_EVENTS: &str = "read_events";
+use crate::auth::{TokenGrant, parse_token};
+use crate::store::Location;
 
 /// The freebusy server: free/busy APIs and bookings over SQLite.
 #[derive(Debug, Clone, Parser)]
@@ -27,7 +23,7 @@ pub struct Config {
 
     /// SQLite database file; created if missing.
     #[arg(long, env = "FREEBUSY_DB", default_value = "freebusy.sqlite3")]
-    pub db: PathBuf,
+    pub db: Location,
 
     /// A web origin allowed to call the API from a browser, e.g. `http://localhost:8080`.
     /// Repeatable (comma-separated in the environment). Without any, no origin gets a
@@ -125,75 +121,6 @@ impl Config {
     }
 }
 
-/// A bearer token and what it may do: whose calendars, which scopes.
-#[derive(Clone, PartialEq, Eq)]
-pub struct TokenGrant {
-    /// The secret the client sends as `Authorization: Bearer TOKEN`.
-    pub token: String,
-    /// The account the token acts for.
-    pub email: String,
-    /// Cronofy-style scopes, e.g. `read_free_busy`.
-    pub scopes: Vec<String>,
-}
-
-impl TokenGrant {
-    /// Whether the token may read free/busy (`read_free_busy`, or `read_events`
-    /// which includes it).
-    pub fn can_read_free_busy(&self) -> bool {
-        self.scopes
-            .iter()
-            .any(|scope| scope == READ_FREE_BUSY || scope == READ_EVENTS)
-    }
-}
-
-// Tokens are secrets: keep them out of `{:?}` and so out of logs.
-impl std::fmt::Debug for TokenGrant {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TokenGrant")
-            .field("token", &"<redacted>")
-            .field("email", &self.email)
-            .field("scopes", &self.scopes)
-            .finish()
-    }
-}
-
-/// Parses `TOKEN=EMAIL`, `TOKEN=EMAIL:SCOPE,SCOPE` or `TOKEN=EMAIL:`.
-///
-/// # Errors
-///
-/// A message saying which part is malformed.
-pub fn parse_token(text: &str) -> Result<TokenGrant, String> {
-    let (token, rest) = text
-        .split_once('=')
-        .ok_or("expected TOKEN=EMAIL or TOKEN=EMAIL:SCOPES")?;
-    // RFC 6750's token68 alphabet, so the token survives an Authorization header as is.
-    let token_char = |c: char| c.is_ascii_alphanumeric() || "-._~+/".contains(c);
-    if token.is_empty() || !token.chars().all(token_char) {
-        return Err("the token must be non-empty and use only A-Z a-z 0-9 - . _ ~ + /".into());
-    }
-    let (email, scopes) = match rest.split_once(':') {
-        None => (rest, vec![READ_FREE_BUSY.to_owned()]),
-        Some((email, "")) => (email, Vec::new()),
-        Some((email, list)) => {
-            let scopes: Vec<String> = list.split(',').map(str::to_owned).collect();
-            let scope_ok =
-                |s: &String| !s.is_empty() && s.chars().all(|c| c.is_ascii_lowercase() || c == '_');
-            if !scopes.iter().all(scope_ok) {
-                return Err(format!(
-                    "scopes {list:?} must be comma-separated names like read_free_busy"
-                ));
-            }
-            (email, scopes)
-        }
-    };
-    email::check(email).map_err(|why| format!("email {email:?} {why}"))?;
-    Ok(TokenGrant {
-        token: token.to_owned(),
-        email: email.to_owned(),
-        scopes,
-    })
-}
-
 /// Parses a web origin `scheme://host[:port]`, exactly as browsers send it.
 ///
 /// # Errors
@@ -221,46 +148,6 @@ pub fn parse_origin(text: &str) -> Result<HeaderValue, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    // Pins the default: a bare TOKEN=EMAIL may read free/busy.
-    #[test]
-    fn a_token_without_scopes_reads_free_busy() {
-        let grant = parse_token("abc123=alice@example.com").unwrap();
-        assert_eq!(grant.email, "alice@example.com");
-        assert!(grant.can_read_free_busy());
-    }
-
-    // Pins how to express a token that is known but lacks the free/busy scope.
-    #[test]
-    fn a_token_with_an_empty_or_other_scope_list_cannot_read_free_busy() {
-        assert!(
-            !parse_token("t=alice@example.com:")
-                .unwrap()
-                .can_read_free_busy()
-        );
-        let grant = parse_token("t=alice@example.com:create_event,list_calendars").unwrap();
-        assert_eq!(grant.scopes, ["create_event", "list_calendars"]);
-        assert!(!grant.can_read_free_busy());
-        assert!(
-            parse_token("t=alice@example.com:read_events")
-                .unwrap()
-                .can_read_free_busy()
-        );
-    }
-
-    // Pins the rejected token shapes.
-    #[test]
-    fn malformed_tokens_are_rejected() {
-        for text in [
-            "alice@example.com",
-            "=alice@example.com",
-            "t=alice",
-            "a b=x@example.com",
-            "t=a@example.com:Read",
-        ] {
-            assert!(parse_token(text).is_err(), "{text:?}");
-        }
-    }
 
     // Pins that origins must be exactly what a browser sends in `Origin`.
     #[test]

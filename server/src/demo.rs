@@ -6,7 +6,10 @@
 //! the week's Monday, so loading the demo twice in one week changes nothing, and a
 //! server started next week adds that week's events beside the old ones.
 
-use chrono::{Datelike, Days, NaiveDate, NaiveTime};
+use chrono::{Days, NaiveDate, NaiveTime, Weekday};
+use freebusy_core::Status::{self, Busy, Free, Tentative};
+use freebusy_core::week::week_start;
+use freebusy_core::wire::rfc3339;
 
 use crate::seed::{Seed, SeedAccount, SeedCalendar, SeedEvent};
 
@@ -23,17 +26,12 @@ struct Entry {
     calendar: &'static str,
     tag: &'static str,
     when: When,
-    status: &'static str,
+    status: Status,
     deleted: bool,
     event_id: Option<&'static str>,
 }
 
-const fn entry(
-    calendar: &'static str,
-    tag: &'static str,
-    when: When,
-    status: &'static str,
-) -> Entry {
+const fn entry(calendar: &'static str, tag: &'static str, when: When, status: Status) -> Entry {
     Entry {
         calendar,
         tag,
@@ -58,80 +56,41 @@ const PEOPLE: [(&str, &[(&str, &str)]); 4] = [
     ("dave@example.com", &[("dave_work", "Work")]),
 ];
 
+// A table, one event a line, so the week reads at a glance.
+#[rustfmt::skip]
 fn week_entries() -> Vec<Entry> {
     use When::{AllDay, At};
     let mut entries = Vec::new();
     // A daily stand-up that alice, bob and carol share.
     for day in 0..5 {
         for calendar in ["alice_work", "bob_work", "carol_work"] {
-            entries.push(entry(
-                calendar,
-                STANDUP_TAGS[day as usize],
-                At(day, "09:00", "09:15"),
-                "busy",
-            ));
+            entries.push(entry(calendar, STANDUP_TAGS[day as usize], At(day, "09:00", "09:15"), Busy));
         }
     }
     entries.extend([
         // alice: work and personal calendars overlap on Tuesday (busy over tentative)
         // and on Wednesday (busy over busy).
-        entry("alice_work", "one-on-one", At(1, "10:00", "11:00"), "busy"),
-        entry(
-            "alice_home",
-            "dentist",
-            At(1, "10:30", "12:00"),
-            "tentative",
-        ),
-        entry(
-            "alice_work",
-            "design-review",
-            At(2, "13:00", "15:00"),
-            "busy",
-        ),
-        entry("alice_home", "school-run", At(2, "14:30", "15:30"), "busy"),
-        entry("alice_work", "focus", At(3, "14:00", "16:00"), "free"),
-        Entry {
-            deleted: true,
-            ..entry(
-                "alice_work",
-                "cancelled-lunch",
-                At(4, "12:00", "13:00"),
-                "busy",
-            )
-        },
+        entry("alice_work", "one-on-one", At(1, "10:00", "11:00"), Busy),
+        entry("alice_home", "dentist", At(1, "10:30", "12:00"), Tentative),
+        entry("alice_work", "design-review", At(2, "13:00", "15:00"), Busy),
+        entry("alice_home", "school-run", At(2, "14:30", "15:30"), Busy),
+        entry("alice_work", "focus", At(3, "14:00", "16:00"), Free),
+        Entry { deleted: true, ..entry("alice_work", "cancelled-lunch", At(4, "12:00", "13:00"), Busy) },
         // bob: an afternoon block, pending invitations, and an overlap in one calendar.
-        entry("bob_work", "workshop", At(0, "13:00", "17:00"), "busy"),
-        entry(
-            "bob_work",
-            "vendor-call",
-            At(1, "11:00", "12:00"),
-            "tentative",
-        ),
-        entry("bob_work", "planning", At(3, "10:00", "11:30"), "tentative"),
-        entry("bob_work", "customer", At(3, "11:00", "12:00"), "busy"),
+        entry("bob_work", "workshop", At(0, "13:00", "17:00"), Busy),
+        entry("bob_work", "vendor-call", At(1, "11:00", "12:00"), Tentative),
+        entry("bob_work", "planning", At(3, "10:00", "11:30"), Tentative),
+        entry("bob_work", "customer", At(3, "11:00", "12:00"), Busy),
         // carol: away all Wednesday, and a meeting booked through this service.
-        entry("carol_travel", "offsite", AllDay(2, 1), "busy"),
-        entry(
-            "carol_work",
-            "interviews",
-            At(0, "10:00", "12:00"),
-            "tentative",
-        ),
-        entry("carol_work", "budget", At(3, "14:00", "15:00"), "busy"),
-        Entry {
-            event_id: Some("demo-booking-1"),
-            ..entry(
-                "carol_work",
-                "booked-intro",
-                At(4, "10:00", "10:30"),
-                "busy",
-            )
-        },
+        entry("carol_travel", "offsite", AllDay(2, 1), Busy),
+        entry("carol_work", "interviews", At(0, "10:00", "12:00"), Tentative),
+        entry("carol_work", "budget", At(3, "14:00", "15:00"), Busy),
+        Entry { event_id: Some("demo-booking-1"), ..entry("carol_work", "booked-intro", At(4, "10:00", "10:30"), Busy) },
         // dave: a conference marked free all Thursday and Friday, and a busy Monday.
-        entry("dave_work", "conference", AllDay(3, 2), "free"),
-        entry("dave_work", "release", At(0, "09:00", "12:00"), "busy"),
-        entry("dave_work", "retro", At(0, "15:00", "16:00"), "tentative"),
-        entry("dave_work", "hiring", At(1, "16:00", "17:00"), "busy"),
+        entry("dave_work", "conference", AllDay(3, 2), Free),
+        entry("dave_work", "release", At(0, "09:00", "12:00"), Busy),
+        entry("dave_work", "retro", At(0, "15:00", "16:00"), Tentative),
+        entry("dave_work", "hiring", At(1, "16:00", "17:00"), Busy),
     ]);
     entries
 }
@@ -144,14 +103,10 @@ const STANDUP_TAGS: [&str; 5] = [
     "standup-fri",
 ];
 
-/// The Monday of the week containing `day` (weeks start on Monday, as in ISO 8601).
-pub fn monday_of(day: NaiveDate) -> NaiveDate {
-    day - Days::new(u64::from(day.weekday().num_days_from_monday()))
-}
-
-/// The demo seed for the week (Monday to Sunday) containing `today`.
+/// The demo seed for the week (Monday to Sunday, as in ISO 8601) containing `today`.
 pub fn week_seed(today: NaiveDate) -> Seed {
-    let monday = monday_of(today);
+    // Only the first days of the calendar have no Monday before them.
+    let monday = week_start(today, Weekday::Mon).unwrap_or(today);
     let entries = week_entries();
     let accounts = PEOPLE
         .iter()
@@ -189,7 +144,7 @@ fn demo_event(monday: NaiveDate, entry: &Entry) -> SeedEvent {
         uid: format!("evt_demo_{monday}_{}_{}", entry.calendar, entry.tag),
         start,
         end,
-        status: entry.status.to_owned(),
+        status: entry.status.as_str().to_owned(),
         deleted: entry.deleted,
         event_id: entry.event_id.map(str::to_owned),
         last_modified: None,
@@ -199,7 +154,5 @@ fn demo_event(monday: NaiveDate, entry: &Entry) -> SeedEvent {
 fn utc_time(date: NaiveDate, hh_mm: &str) -> String {
     // The table above is static, so a malformed time is a bug caught by the tests.
     let time = NaiveTime::parse_from_str(hh_mm, "%H:%M").expect("demo times are HH:MM");
-    date.and_time(time)
-        .and_utc()
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    rfc3339::format(date.and_time(time).and_utc())
 }

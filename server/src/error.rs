@@ -95,14 +95,71 @@ pub struct ParamError {
     pub description: String,
 }
 
+impl ParamError {
+    /// A problem, e.g. `ParamError::new("errors.required", "required")`.
+    pub fn new(key: &str, description: &str) -> ParamError {
+        ParamError {
+            key: key.to_owned(),
+            description: description.to_owned(),
+        }
+    }
+}
+
+/// Collects every problem of a request's parameters (or body fields), so that one 422
+/// names all of them, and builds the checked value only when there are none.
+///
+/// Each field is read through [`ParamCheck::take`], which records its problem and
+/// leaves `None`; the checked value is then built from the `Some`s with `?` and handed
+/// to [`ParamCheck::finish`].
+#[derive(Debug, Default)]
+pub struct ParamCheck {
+    errors: ParamErrors,
+}
+
+impl ParamCheck {
+    /// Nothing wrong yet.
+    pub fn new() -> ParamCheck {
+        ParamCheck::default()
+    }
+
+    /// Records a problem with `name`.
+    pub fn fail(&mut self, name: &str, key: &str, description: &str) {
+        self.errors
+            .entry(name.to_owned())
+            .or_default()
+            .push(ParamError::new(key, description));
+    }
+
+    /// The value of a check of `name`; `None`, with the problem recorded, if it failed.
+    pub fn take<T>(&mut self, name: &str, checked: Result<T, ParamError>) -> Option<T> {
+        match checked {
+            Ok(value) => Some(value),
+            Err(error) => {
+                self.errors.entry(name.to_owned()).or_default().push(error);
+                None
+            }
+        }
+    }
+
+    /// `value` if no problem was recorded; otherwise the 422 naming every problem.
+    ///
+    /// # Errors
+    ///
+    /// [`ApiError::Unprocessable`] with what was recorded.
+    pub fn finish<T>(self, value: Option<T>) -> Result<T, ApiError> {
+        match value {
+            Some(value) if self.errors.is_empty() => Ok(value),
+            _ => Err(ApiError::Unprocessable(self.errors)),
+        }
+    }
+}
+
 impl ApiError {
     /// A 422 for one parameter, e.g. `ApiError::param("tzid", "errors.required", "required")`.
     pub fn param(name: &str, key: &str, description: &str) -> ApiError {
-        let error = ParamError {
-            key: key.to_owned(),
-            description: description.to_owned(),
-        };
-        ApiError::Unprocessable(BTreeMap::from([(name.to_owned(), vec![error])]))
+        let mut check = ParamCheck::new();
+        check.fail(name, key, description);
+        ApiError::Unprocessable(check.errors)
     }
 
     /// The HTTP status this error answers with.

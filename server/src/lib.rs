@@ -1,21 +1,42 @@
 //! The freebusy backend: two free/busy APIs and bookings over embedded SQLite.
 //!
-//! - [`config`]: the command-line flags and their environment variables.
-//! - [`store`]: the SQLite database, the only module with SQL.
-//! - [`seed`] and [`demo`]: data loaded at start-up, from a file or generated.
-//! - [`app`]: the shared state and the route table; [`routes`]: the handlers;
-//!   [`layers`]: CORS, tracing, rate limits, timeouts and body limits around them.
+//! A request goes through the rooms one way: layers -> route -> domain -> store, with
+//! the engine (`freebusy_core`) for every fact about time and status.
+//!
+//! - [`app`]: the route table, serving it, and opening the store with its seed; the
+//!   only module that knows every other (only `main.rs` and the tests use it).
+//! - [`layers`]: CORS, tracing, rate limits, timeouts and body limits around every
+//!   route.
+//! - [`routes`]: one module per API; each reads the request ([`query`] for query
+//!   strings, [`json_body`] for bodies), calls the domain and shapes the answer. No
+//!   route uses another.
+//! - Domain: [`availability`] (what each free/busy API reports, the deadline, the
+//!   Cronofy-style pages) and [`booking`] (the checked request, the host check, the
+//!   replay comparison, the booking rule). They know the store and the engine, not HTTP
+//!   extractors.
+//! - [`store`]: one interface ([`store::Store`]) over a backend chosen in one place;
+//!   its types in [`store::model`]; SQL only in [`store::sqlite`].
+//! - [`state`]: what handlers share ([`state::AppState`]) and the policies the flags
+//!   set; [`auth`]: bearer tokens, scopes, cancel tokens and their hashes;
+//!   [`config`]: the flags.
+//! - [`seed`] and [`demo`]: data loaded at start-up, from a file or generated;
+//!   [`email`]: what an address is.
 //! - [`error`]: the one error type, and the one JSON shape of every error.
 
 #![warn(missing_docs)]
 
 pub mod app;
+pub mod auth;
+pub mod availability;
+pub mod booking;
 pub mod config;
 pub mod demo;
 pub mod email;
 pub mod error;
 pub mod json_body;
 pub mod layers;
+pub mod query;
 pub mod routes;
 pub mod seed;
+pub mod state;
 pub mod store;

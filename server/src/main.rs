@@ -4,8 +4,9 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
-use freebusy_server::app::{self, AppState};
+use freebusy_server::app;
 use freebusy_server::config::Config;
+use freebusy_server::state::AppState;
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
@@ -31,7 +32,9 @@ async fn main() -> ExitCode {
 
 async fn run(config: Config) -> Result<(), String> {
     config.check()?;
-    let store = app::open_store(&config, chrono::Utc::now()).map_err(|e| e.to_string())?;
+    let store = app::open_store(&config, chrono::Utc::now())
+        .await
+        .map_err(|e| e.to_string())?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;

@@ -10,11 +10,14 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, NaiveDate, Utc};
+use freebusy_core::Status;
+use freebusy_core::wire::date;
 use serde::{Deserialize, Serialize};
 
 use crate::email;
+use crate::store::model::BOOKINGS_CALENDAR_PREFIX;
 use crate::store::{
-    AccountImport, CalendarImport, EventImport, EventSpan, ImportReport, Status, Store, StoreError,
+    AccountImport, CalendarImport, EventImport, EventSpan, ImportReport, Store, StoreError,
 };
 
 /// A whole seed file: the accounts to create or update.
@@ -144,16 +147,22 @@ impl Seed {
             let mut calendars = Vec::with_capacity(account.calendars.len());
             for (c, calendar) in account.calendars.iter().enumerate() {
                 let at = format!("{at} / calendars[{c}] {:?}", calendar.id);
-                check_id("calendar id", &calendar.id).map_err(|why| invalid(&at, why))?;
-                if !calendar_ids.insert(calendar.id.as_str()) {
-                    return Err(invalid(&at, "duplicate calendar id".into()));
-                }
+                unique_id(
+                    &mut calendar_ids,
+                    "calendar id",
+                    &calendar.id,
+                    "in the seed",
+                )
+                .map_err(|why| invalid(&at, why))?;
                 // The server makes these for bookings; a seed taking one could route a
                 // host's bookings into another person's calendar.
-                if calendar.id.starts_with("bookings_") {
+                if calendar.id.starts_with(BOOKINGS_CALENDAR_PREFIX) {
                     return Err(invalid(
                         &at,
-                        "calendar ids starting with bookings_ are reserved for bookings".into(),
+                        format!(
+                            "calendar ids starting with {BOOKINGS_CALENDAR_PREFIX} are reserved \
+                             for bookings"
+                        ),
                     ));
                 }
                 if calendar.name.trim().is_empty() {
@@ -169,18 +178,18 @@ impl Seed {
         Ok(accounts)
     }
 
-    /// Validates the seed and upserts it into `store` in one transaction.
+    /// Validates the seed and upserts it into `store` atomically.
     ///
     /// # Errors
     ///
     /// As [`Seed::validate`], or [`SeedError::Store`]; nothing is written on error.
-    pub fn load_into(
+    pub async fn load_into(
         &self,
-        store: &mut Store,
+        store: &Store,
         now: DateTime<Utc>,
     ) -> Result<ImportReport, SeedError> {
         let accounts = self.validate()?;
-        Ok(store.import(&accounts, now)?)
+        Ok(store.import(accounts, now).await?)
     }
 }
 
@@ -190,23 +199,21 @@ fn validate_calendar(at: &str, calendar: &SeedCalendar) -> Result<CalendarImport
     let mut events = Vec::with_capacity(calendar.events.len());
     for (e, event) in calendar.events.iter().enumerate() {
         let at = format!("{at} / events[{e}] {:?}", event.uid);
-        check_id("event uid", &event.uid).map_err(|why| invalid(&at, why))?;
-        if !uids.insert(event.uid.as_str()) {
-            return Err(invalid(&at, "duplicate event uid in this calendar".into()));
-        }
+        unique_id(&mut uids, "event uid", &event.uid, "in this calendar")
+            .map_err(|why| invalid(&at, why))?;
         if let Some(event_id) = &event.event_id {
-            check_id("event_id", event_id).map_err(|why| invalid(&at, why))?;
-            if !event_ids.insert(event_id.as_str()) {
-                return Err(invalid(
-                    &at,
-                    format!("duplicate event_id {event_id:?} in this calendar"),
-                ));
-            }
+            unique_id(&mut event_ids, "event_id", event_id, "in this calendar")
+                .map_err(|why| invalid(&at, why))?;
         }
-        let status: Status = event
-            .status
-            .parse()
-            .map_err(|e: crate::store::UnknownStatus| invalid(&at, e.to_string()))?;
+        let status: Status = event.status.parse().map_err(|_| {
+            invalid(
+                &at,
+                format!(
+                    "unknown status {:?} (expected busy, tentative, free or unknown)",
+                    event.status
+                ),
+            )
+        })?;
         let span = parse_span(&event.start, &event.end).map_err(|why| invalid(&at, why))?;
         let last_modified = event
             .last_modified
@@ -245,10 +252,7 @@ enum Moment {
 }
 
 fn parse_moment(field: &str, text: &str) -> Result<Moment, String> {
-    // Exactly `YYYY-MM-DD`: chrono's `%Y` alone would also take `+2026-4-1`.
-    if text.len() == 10
-        && let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d")
-    {
+    if let Some(date) = date::parse(text) {
         return Ok(Moment::Date(date));
     }
     DateTime::parse_from_rfc3339(text)
@@ -275,7 +279,7 @@ fn parse_span(start: &str, end: &str) -> Result<EventSpan, String> {
             ));
         }
     };
-    let (start_at, end_at) = span.unix_bounds();
+    let (start_at, end_at) = span.utc_bounds();
     if end_at <= start_at {
         return Err(format!("end {end:?} is not after start {start:?}"));
     }
@@ -286,12 +290,22 @@ fn whole_seconds(time: DateTime<Utc>) -> DateTime<Utc> {
     DateTime::from_timestamp(time.timestamp(), 0).unwrap_or(time)
 }
 
+/// Checks `id` and that it is not in `seen` yet, then adds it.
+///
 /// Ids travel in URLs and query strings, and Cronofy documents them as ASCII-only.
-fn check_id(what: &str, id: &str) -> Result<(), String> {
+fn unique_id<'a>(
+    seen: &mut HashSet<&'a str>,
+    what: &str,
+    id: &'a str,
+    scope: &str,
+) -> Result<(), String> {
     if id.is_empty() || id.len() > 255 || !id.chars().all(|c| c.is_ascii_graphic()) {
         return Err(format!(
             "{what} {id:?} must be 1 to 255 printable ASCII characters without spaces"
         ));
+    }
+    if !seen.insert(id) {
+        return Err(format!("duplicate {what} {id:?} {scope}"));
     }
     Ok(())
 }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use common::{at, booking_seed};
-use freebusy_server::store::Store;
+use freebusy_server::store::{Location, Store};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -122,9 +122,11 @@ async fn every_acknowledged_booking_survives_kill_9() {
         "the kill should land while bookings are still in flight"
     );
 
-    let store = Store::open(&dir.path().join("crash.sqlite3")).unwrap();
+    let store = Store::open(&Location::Sqlite(dir.path().join("crash.sqlite3")))
+        .await
+        .unwrap();
     for (_, id) in &created {
-        let booking = store.booking(id).unwrap();
+        let booking = store.booking(id).await.unwrap();
         assert!(booking.is_some(), "acknowledged booking {id} was lost");
     }
     drop(store);

@@ -304,6 +304,9 @@ async fn invalid_parameters_answer_the_documented_422() {
         ("tzid=Etc/UTC&from=0000-12-31", "from"),
         ("tzid=Etc/UTC&to=262143-12-31", "to"),
         ("tzid=Etc/UTC&from=-262144-01-01", "from"),
+        // Exactly YYYY-MM-DD, as documented: the engine's date reader, not chrono's.
+        ("tzid=Etc/UTC&from=2026-4-1", "from"),
+        ("tzid=Etc/UTC&to=+2026-04-01", "to"),
     ] {
         let (status, body) = free_busy(&server, ALICE, query).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{query}");
@@ -430,11 +433,15 @@ async fn an_answer_slower_than_the_deadline_is_503() {
             "--token",
             "alice-token=alice@example.com",
         ],
-    );
+    )
+    .await;
     let server = TestServer::serve(router, dir).await;
     let hog = state.clone();
     let held = tokio::spawn(async move {
-        hog.with_store(|_| std::thread::sleep(std::time::Duration::from_millis(600)))
+        hog.store()
+            .as_sqlite()
+            .expect("the tests run on SQLite")
+            .run(|_| std::thread::sleep(std::time::Duration::from_millis(600)))
             .await
     });
     tokio::time::sleep(std::time::Duration::from_millis(50)).await;

@@ -2,10 +2,12 @@
 
 use std::path::Path;
 
-use chrono::{DateTime, Datelike, Days, Utc};
+use chrono::{DateTime, Datelike, Days, Utc, Weekday};
+use freebusy_core::week::week_start;
+use freebusy_core::{Status, Window};
 use freebusy_server::demo;
 use freebusy_server::seed::{Seed, SeedError};
-use freebusy_server::store::{EventSpan, Status, Store, Window};
+use freebusy_server::store::{EventFilter, EventSpan, Location, Store};
 
 /// The first ```json block of SEED.md: the documented example, loaded as it stands.
 fn documented_example() -> Seed {
@@ -20,9 +22,11 @@ fn now() -> DateTime<Utc> {
     "2026-04-25T00:00:00Z".parse().unwrap()
 }
 
-fn fresh_store() -> (tempfile::TempDir, Store) {
+async fn fresh_store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("seed.sqlite3")).unwrap();
+    let store = Store::open(&Location::Sqlite(dir.path().join("seed.sqlite3")))
+        .await
+        .unwrap();
     (dir, store)
 }
 
@@ -43,15 +47,15 @@ fn with_event(event: &str) -> String {
 }
 
 // Pins that SEED.md's example is valid and loads every account, calendar and event.
-#[test]
-fn the_documented_example_loads() {
-    let (_dir, mut store) = fresh_store();
-    let report = documented_example().load_into(&mut store, now()).unwrap();
+#[tokio::test]
+async fn the_documented_example_loads() {
+    let (_dir, store) = fresh_store().await;
+    let report = documented_example().load_into(&store, now()).await.unwrap();
     assert_eq!(
         (report.accounts, report.calendars, report.events),
         (3, 3, 8)
     );
-    let counts = store.counts().unwrap();
+    let counts = store.counts().await.unwrap();
     assert_eq!(
         (counts.accounts, counts.calendars, counts.events),
         (3, 3, 8)
@@ -59,59 +63,66 @@ fn the_documented_example_loads() {
 }
 
 // Pins the upsert: loading the same seed twice leaves the same rows and changes none.
-#[test]
-fn loading_the_example_twice_changes_nothing() {
-    let (_dir, mut store) = fresh_store();
+#[tokio::test]
+async fn loading_the_example_twice_changes_nothing() {
+    let (_dir, store) = fresh_store().await;
     let seed = documented_example();
-    seed.load_into(&mut store, now()).unwrap();
-    let before = store.counts().unwrap();
+    seed.load_into(&store, now()).await.unwrap();
+    let before = store.counts().await.unwrap();
     let later: DateTime<Utc> = "2026-05-01T00:00:00Z".parse().unwrap();
-    let report = seed.load_into(&mut store, later).unwrap();
+    let report = seed.load_into(&store, later).await.unwrap();
     assert_eq!(
         (report.accounts, report.calendars, report.events),
         (0, 0, 0)
     );
-    assert_eq!(store.counts().unwrap(), before);
+    assert_eq!(store.counts().await.unwrap(), before);
     let calendars = vec!["cal_alice_work".to_owned()];
     assert!(
         store
-            .events_modified_since(&calendars, later)
+            .events(&calendars, EventFilter::ModifiedSince(later))
+            .await
             .unwrap()
             .is_empty()
     );
 }
 
 // Pins that a changed event is updated in place and its last_modified moves.
-#[test]
-fn reloading_a_changed_event_updates_it_and_its_last_modified() {
-    let (_dir, mut store) = fresh_store();
+#[tokio::test]
+async fn reloading_a_changed_event_updates_it_and_its_last_modified() {
+    let (_dir, store) = fresh_store().await;
     let mut seed = documented_example();
-    seed.load_into(&mut store, now()).unwrap();
+    seed.load_into(&store, now()).await.unwrap();
     seed.accounts[0].calendars[0].events[0].status = "tentative".into();
     let later: DateTime<Utc> = "2026-05-01T00:00:00Z".parse().unwrap();
-    let report = seed.load_into(&mut store, later).unwrap();
+    let report = seed.load_into(&store, later).await.unwrap();
     assert_eq!(report.events, 1);
     let changed = store
-        .events_modified_since(&["cal_alice_work".to_owned()], later)
+        .events(
+            &["cal_alice_work".to_owned()],
+            EventFilter::ModifiedSince(later),
+        )
+        .await
         .unwrap();
     assert_eq!(changed.len(), 1);
     assert_eq!(changed[0].uid, "evt_alice_standup");
     assert_eq!(changed[0].status, Status::Tentative);
     assert_eq!(changed[0].last_modified, later);
-    assert_eq!(store.counts().unwrap().events, 8);
+    assert_eq!(store.counts().await.unwrap().events, 8);
 }
 
 // Pins that every field of the example survives the trip through the store.
-#[test]
-fn the_example_keeps_dates_flags_and_managed_ids() {
-    let (_dir, mut store) = fresh_store();
-    documented_example().load_into(&mut store, now()).unwrap();
+#[tokio::test]
+async fn the_example_keeps_dates_flags_and_managed_ids() {
+    let (_dir, store) = fresh_store().await;
+    documented_example().load_into(&store, now()).await.unwrap();
     let alice = store
         .account_by_email("ALICE@example.com")
+        .await
         .unwrap()
         .expect("case-insensitive");
     let ids: Vec<String> = store
         .calendars_of(alice.id)
+        .await
         .unwrap()
         .into_iter()
         .map(|c| c.id)
@@ -122,7 +133,10 @@ fn the_example_keeps_dates_flags_and_managed_ids() {
         "2026-04-27T00:00:00Z".parse().unwrap(),
     )
     .unwrap();
-    let events = store.events_overlapping(&ids, week).unwrap();
+    let events = store
+        .events(&ids, EventFilter::Overlapping(week))
+        .await
+        .unwrap();
     let find = |uid: &str| {
         events
             .iter()
@@ -254,31 +268,31 @@ fn an_unknown_field_is_rejected() {
 }
 
 // Pins that a refused seed writes nothing, even when its first entries were fine.
-#[test]
-fn a_refused_seed_writes_nothing() {
-    let (_dir, mut store) = fresh_store();
+#[tokio::test]
+async fn a_refused_seed_writes_nothing() {
+    let (_dir, store) = fresh_store().await;
     let seed =
         Seed::from_json(r#"{"accounts": [{"email": "alice@example.com"}, {"email": "nope"}]}"#)
             .unwrap();
     assert!(matches!(
-        seed.load_into(&mut store, now()),
+        seed.load_into(&store, now()).await,
         Err(SeedError::Invalid { .. })
     ));
-    assert_eq!(store.counts().unwrap().accounts, 0);
+    assert_eq!(store.counts().await.unwrap().accounts, 0);
 }
 
 // Pins what the demo promises: >= 3 people, busy and tentative this week, an all-day
 // event, overlapping calendars of one person, and idempotent reloads.
-#[test]
-fn the_demo_week_is_realistic_and_reloads_without_change() {
-    let (_dir, mut store) = fresh_store();
+#[tokio::test]
+async fn the_demo_week_is_realistic_and_reloads_without_change() {
+    let (_dir, store) = fresh_store().await;
     let now = Utc::now();
     let seed = demo::week_seed(now.date_naive());
-    seed.load_into(&mut store, now).unwrap();
-    assert_eq!(seed.load_into(&mut store, now).unwrap().events, 0);
-    assert!(store.counts().unwrap().accounts >= 3);
+    seed.load_into(&store, now).await.unwrap();
+    assert_eq!(seed.load_into(&store, now).await.unwrap().events, 0);
+    assert!(store.counts().await.unwrap().accounts >= 3);
 
-    let monday = demo::monday_of(now.date_naive());
+    let monday = week_start(now.date_naive(), Weekday::Mon).unwrap();
     assert_eq!(monday.weekday(), chrono::Weekday::Mon);
     let week = Window::new(
         monday.and_hms_opt(0, 0, 0).unwrap().and_utc(),
@@ -290,14 +304,18 @@ fn the_demo_week_is_realistic_and_reloads_without_change() {
     .unwrap();
     let mut all_day = 0;
     for email in ["alice@example.com", "bob@example.com", "carol@example.com"] {
-        let account = store.account_by_email(email).unwrap().expect(email);
+        let account = store.account_by_email(email).await.unwrap().expect(email);
         let ids: Vec<String> = store
             .calendars_of(account.id)
+            .await
             .unwrap()
             .into_iter()
             .map(|c| c.id)
             .collect();
-        let events = store.events_overlapping(&ids, week).unwrap();
+        let events = store
+            .events(&ids, EventFilter::Overlapping(week))
+            .await
+            .unwrap();
         assert!(
             events.iter().any(|e| e.status == Status::Busy),
             "{email} has busy time"
@@ -317,19 +335,24 @@ fn the_demo_week_is_realistic_and_reloads_without_change() {
     // intersects.
     let alice = store
         .account_by_email("alice@example.com")
+        .await
         .unwrap()
         .unwrap();
     let ids: Vec<String> = store
         .calendars_of(alice.id)
+        .await
         .unwrap()
         .into_iter()
         .map(|c| c.id)
         .collect();
     assert_eq!(ids.len(), 2);
-    let events = store.events_overlapping(&ids, week).unwrap();
+    let events = store
+        .events(&ids, EventFilter::Overlapping(week))
+        .await
+        .unwrap();
     let overlap = events.iter().any(|a| {
         events.iter().any(|b| {
-            let ((a0, a1), (b0, b1)) = (a.span.unix_bounds(), b.span.unix_bounds());
+            let ((a0, a1), (b0, b1)) = (a.span.utc_bounds(), b.span.utc_bounds());
             a.calendar_id != b.calendar_id && !a.deleted && !b.deleted && a0 < b1 && b0 < a1
         })
     });

@@ -1,8 +1,9 @@
 //! The store: window semantics, durability settings, persistence and schema versions.
 
 use chrono::{DateTime, Utc};
+use freebusy_core::{Status, Window};
 use freebusy_server::store::{
-    AccountImport, CalendarImport, EventImport, EventSpan, Status, Store, StoreError, Window,
+    AccountImport, CalendarImport, EventFilter, EventImport, EventSpan, Location, Store, StoreError,
 };
 
 fn at(text: &str) -> DateTime<Utc> {
@@ -35,17 +36,23 @@ fn one_meeting() -> Vec<AccountImport> {
     }]
 }
 
-fn store_with_meeting(dir: &tempfile::TempDir) -> Store {
-    let mut store = Store::open(&dir.path().join("store.sqlite3")).unwrap();
+async fn open(path: &std::path::Path) -> Result<Store, StoreError> {
+    Store::open(&Location::Sqlite(path.to_owned())).await
+}
+
+async fn store_with_meeting(dir: &tempfile::TempDir) -> Store {
+    let store = open(&dir.path().join("store.sqlite3")).await.unwrap();
     store
-        .import(&one_meeting(), at("2026-04-19T00:00:00Z"))
+        .import(one_meeting(), at("2026-04-19T00:00:00Z"))
+        .await
         .unwrap();
     store
 }
 
-fn uids(store: &Store, window: Window) -> Vec<String> {
+async fn uids(store: &Store, window: Window) -> Vec<String> {
     store
-        .events_overlapping(&["cal_a".to_owned()], window)
+        .events(&["cal_a".to_owned()], EventFilter::Overlapping(window))
+        .await
         .unwrap()
         .into_iter()
         .map(|event| event.uid)
@@ -53,15 +60,16 @@ fn uids(store: &Store, window: Window) -> Vec<String> {
 }
 
 // Pins half-open overlap: touching at either edge is not overlapping.
-#[test]
-fn an_event_touching_the_window_edge_is_not_returned() {
+#[tokio::test]
+async fn an_event_touching_the_window_edge_is_not_returned() {
     let dir = tempfile::tempdir().unwrap();
-    let store = store_with_meeting(&dir);
+    let store = store_with_meeting(&dir).await;
     assert!(
         uids(
             &store,
             window("2026-04-20T11:00:00Z", "2026-04-20T12:00:00Z")
         )
+        .await
         .is_empty()
     );
     assert!(
@@ -69,75 +77,87 @@ fn an_event_touching_the_window_edge_is_not_returned() {
             &store,
             window("2026-04-20T09:00:00Z", "2026-04-20T10:00:00Z")
         )
+        .await
         .is_empty()
     );
     assert_eq!(
         uids(
             &store,
             window("2026-04-20T10:59:59Z", "2026-04-20T12:00:00Z")
-        ),
+        )
+        .await,
         ["evt_meeting"]
     );
     assert_eq!(
         uids(
             &store,
             window("2026-04-20T10:15:00Z", "2026-04-20T10:30:00Z")
-        ),
+        )
+        .await,
         ["evt_meeting"]
     );
     assert_eq!(
         uids(
             &store,
             window("2026-04-20T00:00:00Z", "2026-04-21T00:00:00Z")
-        ),
+        )
+        .await,
         ["evt_meeting"]
     );
 }
 
 // Pins that an empty calendar list asks nothing and finds nothing.
-#[test]
-fn no_calendars_means_no_events() {
+#[tokio::test]
+async fn no_calendars_means_no_events() {
     let dir = tempfile::tempdir().unwrap();
-    let store = store_with_meeting(&dir);
+    let store = store_with_meeting(&dir).await;
     let day = window("2026-04-20T00:00:00Z", "2026-04-21T00:00:00Z");
-    assert!(store.events_overlapping(&[], day).unwrap().is_empty());
+    assert!(
+        store
+            .events(&[], EventFilter::Overlapping(day))
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 // Pins that a window must have positive length.
 #[test]
 fn an_empty_or_inverted_window_cannot_be_built() {
-    assert!(Window::new(at("2026-04-20T10:00:00Z"), at("2026-04-20T10:00:00Z")).is_none());
-    assert!(Window::new(at("2026-04-20T11:00:00Z"), at("2026-04-20T10:00:00Z")).is_none());
+    assert!(Window::new(at("2026-04-20T10:00:00Z"), at("2026-04-20T10:00:00Z")).is_err());
+    assert!(Window::new(at("2026-04-20T11:00:00Z"), at("2026-04-20T10:00:00Z")).is_err());
 }
 
 // Pins durability across close and reopen of the same file.
-#[test]
-fn data_persists_after_closing_and_reopening_the_file() {
+#[tokio::test]
+async fn data_persists_after_closing_and_reopening_the_file() {
     let dir = tempfile::tempdir().unwrap();
-    drop(store_with_meeting(&dir));
-    let store = Store::open(&dir.path().join("store.sqlite3")).unwrap();
+    drop(store_with_meeting(&dir).await);
+    let store = open(&dir.path().join("store.sqlite3")).await.unwrap();
     let alice = store
         .account_by_email("alice@example.com")
+        .await
         .unwrap()
         .expect("alice persisted");
-    assert_eq!(store.calendars_of(alice.id).unwrap()[0].id, "cal_a");
+    assert_eq!(store.calendars_of(alice.id).await.unwrap()[0].id, "cal_a");
     assert_eq!(
         uids(
             &store,
             window("2026-04-20T00:00:00Z", "2026-04-21T00:00:00Z")
-        ),
+        )
+        .await,
         ["evt_meeting"]
     );
 }
 
 // Pins the settings durability depends on: WAL, synchronous=FULL, foreign keys.
-#[test]
-fn the_file_is_in_wal_mode_with_full_sync_and_foreign_keys() {
+#[tokio::test]
+async fn the_file_is_in_wal_mode_with_full_sync_and_foreign_keys() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("store.sqlite3");
-    let store = Store::open(&path).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 2);
-    let settings = store.settings().unwrap();
+    let store = open(&path).await.unwrap();
+    assert_eq!(store.schema_version().await.unwrap(), 2);
+    let settings = store.as_sqlite().unwrap().settings().await.unwrap();
     assert_eq!(settings.journal_mode, "wal");
     assert!(settings.synchronous_full);
     assert!(settings.foreign_keys);
@@ -150,15 +170,15 @@ fn the_file_is_in_wal_mode_with_full_sync_and_foreign_keys() {
 }
 
 // Pins that a file from a newer server is refused rather than misread.
-#[test]
-fn a_newer_schema_is_refused() {
+#[tokio::test]
+async fn a_newer_schema_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("store.sqlite3");
-    drop(Store::open(&path).unwrap());
+    drop(open(&path).await.unwrap());
     let conn = rusqlite::Connection::open(&path).unwrap();
     conn.pragma_update(None, "user_version", 99).unwrap();
     drop(conn);
-    match Store::open(&path) {
+    match open(&path).await {
         Err(StoreError::NewerSchema {
             found: 99,
             known: 2,
@@ -168,22 +188,33 @@ fn a_newer_schema_is_refused() {
 }
 
 // Pins incremental sync: last_modified is "on or after", deleted events included.
-#[test]
-fn events_modified_since_includes_the_boundary_and_deletions() {
+#[tokio::test]
+async fn events_modified_since_includes_the_boundary_and_deletions() {
     let dir = tempfile::tempdir().unwrap();
-    let mut store = store_with_meeting(&dir);
+    let store = store_with_meeting(&dir).await;
     let mut changed = one_meeting();
     changed[0].calendars[0].events[0].deleted = true;
-    store.import(&changed, at("2026-04-21T00:00:00Z")).unwrap();
+    store
+        .import(changed, at("2026-04-21T00:00:00Z"))
+        .await
+        .unwrap();
     let calendars = ["cal_a".to_owned()];
     let since = store
-        .events_modified_since(&calendars, at("2026-04-21T00:00:00Z"))
+        .events(
+            &calendars,
+            EventFilter::ModifiedSince(at("2026-04-21T00:00:00Z")),
+        )
+        .await
         .unwrap();
     assert_eq!(since.len(), 1);
     assert!(since[0].deleted);
     assert!(
         store
-            .events_modified_since(&calendars, at("2026-04-21T00:00:01Z"))
+            .events(
+                &calendars,
+                EventFilter::ModifiedSince(at("2026-04-21T00:00:01Z"))
+            )
+            .await
             .unwrap()
             .is_empty()
     );

@@ -165,11 +165,14 @@ async fn a_window_of_62_days_is_the_longest_accepted() {
 #[tokio::test]
 async fn an_answer_slower_than_the_deadline_is_503() {
     let (state, router, dir) =
-        TestServer::build(Some(&documented_seed()), &["--freebusy-deadline-ms", "100"]);
+        TestServer::build(Some(&documented_seed()), &["--freebusy-deadline-ms", "100"]).await;
     let server = TestServer::serve(router, dir).await;
     let hog = state.clone();
     let held = tokio::spawn(async move {
-        hog.with_store(|_| std::thread::sleep(Duration::from_millis(800)))
+        hog.store()
+            .as_sqlite()
+            .expect("the tests run on SQLite")
+            .run(|_| std::thread::sleep(Duration::from_millis(800)))
             .await
     });
     tokio::time::sleep(Duration::from_millis(50)).await;

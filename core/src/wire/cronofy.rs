@@ -271,7 +271,7 @@ fn read_time_or_date(text: &str) -> Option<TimeOrDate> {
 impl Serialize for PeriodTime {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
-            PeriodTime::Time(instant) => serializer.serialize_str(&rfc3339::format(instant)),
+            PeriodTime::Time(instant) => serializer.serialize_str(&rfc3339::format(*instant)),
             PeriodTime::Date(date) => serializer.collect_str(&date.format(DATE_FORMAT)),
             PeriodTime::LocalizedTime { time, tzid } => {
                 let mut map = serializer.serialize_map(Some(2))?;

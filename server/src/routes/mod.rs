@@ -1,10 +1,11 @@
-//! The HTTP handlers, one module per concern; [`crate::app::router`] lists the routes.
+//! The HTTP handlers, one module per API: each reads the request, calls the domain
+//! ([`crate::availability`], [`crate::booking`]) and shapes the answer. No route uses
+//! another; `app::router` lists them.
 
 pub mod bookings;
 pub mod free_busy;
 pub mod health;
 pub mod openapi;
-pub mod query;
 pub mod zonio;
 
 use axum::http::{Method, Uri};

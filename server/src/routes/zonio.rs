@@ -1,25 +1,19 @@
 //! `GET /{email}?start={unix}&end={unix}`: the Zonio-style free/busy API.
 //!
-//! The answer is the person's merged busy and tentative periods across all their
-//! calendars (bookings included, as busy managed events), clipped to the window, as a
-//! JSON array of `{start, end, type}` in ISO 8601 UTC. Busy wins where busy and
-//! tentative overlap; free time is not reported. The merge is the engine's.
+//! Reads the address and the window, asks [`crate::availability::zonio`] and answers a JSON
+//! array of `{start, end, type}` in ISO 8601 UTC.
 
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
+use freebusy_core::Window;
 use freebusy_core::wire::zonio::{self, AvailabilityPeriod};
-use freebusy_core::{Availability, Period, Window};
 
-use crate::app::AppState;
+use crate::availability::{self, in_time};
 use crate::email;
 use crate::error::ApiError;
-use crate::routes::query::QueryString;
-use crate::store::{self, Event, EventSpan, Store, StoreError};
-
-/// The longest window one request may ask for: two months, which covers any month
-/// view; longer asks are refused rather than left to the deadline.
-pub const MAX_WINDOW_DAYS: i64 = 62;
+use crate::query::QueryString;
+use crate::state::AppState;
 
 /// Answers the merged availability of `email` within `[start, end)`.
 ///
@@ -36,13 +30,12 @@ pub async fn availability(
         ApiError::BadRequest(format!("{address:?} is not an email address: {why}"))
     })?;
     let window = requested_window(&QueryString::parse(raw.as_deref()))?;
-    let work = state.with_store(move |store| merged_availability(store, &address, window));
-    let answer = tokio::time::timeout(state.freebusy_deadline(), work)
-        .await
-        .map_err(|_| ApiError::Timeout("free/busy not found in time".into()))??;
-    let availability = answer?.ok_or_else(|| {
-        ApiError::NotFound("free/busy not found: no calendar for this address".into())
-    })?;
+    let answer = availability::zonio::availability(state.store(), &address, window);
+    let availability = in_time(state.freebusy_deadline(), answer)
+        .await?
+        .ok_or_else(|| {
+            ApiError::NotFound("free/busy not found: no calendar for this address".into())
+        })?;
     Ok(Json(zonio::response(&availability)))
 }
 
@@ -67,66 +60,5 @@ fn requested_window(query: &QueryString) -> Result<Window, ApiError> {
             .ok_or_else(|| ApiError::BadRequest(format!("{name} is out of range")))
     };
     let (start, end) = (instant("start")?, instant("end")?);
-    if end <= start {
-        return Err(ApiError::BadRequest("end must be after start".into()));
-    }
-    if end - start > TimeDelta::days(MAX_WINDOW_DAYS) {
-        return Err(ApiError::BadRequest(format!(
-            "the window may be at most {MAX_WINDOW_DAYS} days long"
-        )));
-    }
-    Window::new(start, end).map_err(|e| ApiError::BadRequest(e.to_string()))
-}
-
-/// The merged availability of `address` in `window`; `None` if it has no calendar.
-fn merged_availability(
-    store: &mut Store,
-    address: &str,
-    window: Window,
-) -> Result<Option<Availability>, StoreError> {
-    let Some(account) = store.account_by_email(address)? else {
-        return Ok(None);
-    };
-    let calendars: Vec<String> = store
-        .calendars_of(account.id)?
-        .into_iter()
-        .map(|calendar| calendar.id)
-        .collect();
-    if calendars.is_empty() {
-        return Ok(None);
-    }
-    let store_window = store::Window::new(window.start(), window.end())
-        .ok_or_else(|| StoreError::Invalid("an empty window".into()))?;
-    let events = store.events_overlapping(&calendars, store_window)?;
-    let periods = events
-        .iter()
-        .filter(|e| !e.deleted)
-        .filter_map(engine_period);
-    Ok(Some(Availability::merge(periods).clipped(window)))
-}
-
-/// An event as an engine period; all-day events span their dates at UTC midnight,
-/// since this API names no time zone.
-pub fn engine_period(event: &Event) -> Option<Period> {
-    let (start, end) = match event.span {
-        EventSpan::Timed { start, end } => (start, end),
-        EventSpan::AllDay { .. } => {
-            let (start, end) = event.span.unix_bounds();
-            (
-                DateTime::from_timestamp(start, 0)?,
-                DateTime::from_timestamp(end, 0)?,
-            )
-        }
-    };
-    Period::new(start, end, engine_status(event.status)).ok()
-}
-
-/// The store's status as the engine's (the same four, in two crates).
-pub fn engine_status(status: store::Status) -> freebusy_core::Status {
-    match status {
-        store::Status::Busy => freebusy_core::Status::Busy,
-        store::Status::Tentative => freebusy_core::Status::Tentative,
-        store::Status::Free => freebusy_core::Status::Free,
-        store::Status::Unknown => freebusy_core::Status::Unknown,
-    }
+    availability::zonio::window(start, end)
 }

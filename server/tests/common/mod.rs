@@ -5,8 +5,9 @@
 use std::path::PathBuf;
 
 use clap::Parser;
-use freebusy_server::app::{self, AppState};
+use freebusy_server::app;
 use freebusy_server::config::Config;
+use freebusy_server::state::AppState;
 use tempfile::TempDir;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -23,19 +24,22 @@ pub struct TestServer {
 impl TestServer {
     /// Starts the server with these flags (beside `--db`, which points into a tempdir).
     pub async fn start(flags: &[&str]) -> TestServer {
-        let (_, router, dir) = TestServer::build(None, flags);
+        let (_, router, dir) = TestServer::build(None, flags).await;
         TestServer::serve(router, dir).await
     }
 
     /// Starts the server with `seed_json` loaded through `--seed`, and these flags.
     pub async fn start_with_seed(seed_json: &str, flags: &[&str]) -> TestServer {
-        let (_, router, dir) = TestServer::build(Some(seed_json), flags);
+        let (_, router, dir) = TestServer::build(Some(seed_json), flags).await;
         TestServer::serve(router, dir).await
     }
 
     /// The state and router a server would run, over a fresh tempdir database, for tests
     /// that need to reach behind the HTTP surface.
-    pub fn build(seed_json: Option<&str>, flags: &[&str]) -> (AppState, axum::Router, TempDir) {
+    pub async fn build(
+        seed_json: Option<&str>,
+        flags: &[&str],
+    ) -> (AppState, axum::Router, TempDir) {
         let dir = tempfile::tempdir().expect("tempdir");
         let db: PathBuf = dir.path().join("freebusy.sqlite3");
         let mut argv = vec![
@@ -51,7 +55,9 @@ impl TestServer {
         argv.extend(flags.iter().map(|flag| (*flag).to_owned()));
         let config = Config::parse_from(argv);
         config.check().expect("test config is consistent");
-        let store = app::open_store(&config, chrono::Utc::now()).expect("store opens");
+        let store = app::open_store(&config, chrono::Utc::now())
+            .await
+            .expect("store opens");
         let state = AppState::new(store, &config);
         let router = app::router(state.clone(), &config);
         (state, router, dir)

@@ -1,4 +1,4 @@
-//! Bookings: check-and-insert in one transaction, lookups, and cancellation.
+//! Bookings in SQLite: check-and-insert in one transaction, lookups, and cancellation.
 //!
 //! The one property only storage can give lives here: two requests for the same slot
 //! cannot both succeed, even from two processes on one file.
@@ -10,120 +10,31 @@
 //! events deleted, which incremental sync reports.
 
 use chrono::{DateTime, Utc};
+use freebusy_core::Status;
 use rusqlite::{OptionalExtension, Row, TransactionBehavior, params, params_from_iter};
 
-use super::{Status, Store, StoreError, placeholders, time_column};
-
-/// A booking to make: who hosts it, when, who books it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewBooking {
-    /// Account ids of the hosts; every one must be free for the booking to land.
-    pub hosts: Vec<i64>,
-    /// The first instant of the booking.
-    pub start: DateTime<Utc>,
-    /// The first instant after it; must be after `start`.
-    pub end: DateTime<Utc>,
-    /// The booker's name.
-    pub booker_name: String,
-    /// The booker's address.
-    pub booker_email: String,
-    /// A free-text note from the booker.
-    pub note: Option<String>,
-    /// The client's idempotency key (the booking route always sends one).
-    pub idempotency_key: Option<String>,
-    /// A hash of the cancel token handed to the booker (the token itself is not kept).
-    pub cancel_token_hash: String,
-}
-
-/// A stored booking.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Booking {
-    /// The booking id: 32 random hex digits.
-    pub id: String,
-    /// Account ids of the hosts, ascending.
-    pub hosts: Vec<i64>,
-    /// The first instant of the booking.
-    pub start: DateTime<Utc>,
-    /// The first instant after it.
-    pub end: DateTime<Utc>,
-    /// The booker's name.
-    pub booker_name: String,
-    /// The booker's address.
-    pub booker_email: String,
-    /// The booker's note.
-    pub note: Option<String>,
-    /// The idempotency key it was made with.
-    pub idempotency_key: Option<String>,
-    /// The hash of its cancel token.
-    pub cancel_token_hash: String,
-    /// When it was made.
-    pub created_at: DateTime<Utc>,
-    /// When it was cancelled, if it was.
-    pub cancelled_at: Option<DateTime<Utc>>,
-}
-
-/// Which event statuses keep a host from being booked.
-///
-/// `busy` and `unknown` always do (an unknown status is not known to be free); `free`
-/// never does; `tentative` does unless `--allow-booking-over-tentative`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Blocking {
-    /// Whether tentative events block a booking.
-    pub tentative: bool,
-}
-
-/// What [`Store::insert_booking_if_free`] did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum BookingOutcome {
-    /// The booking was stored.
-    Created(Booking),
-    /// A booking with this idempotency key exists already; nothing was written. The
-    /// caller compares it with the request to tell a retry from a reused key.
-    Replayed(Booking),
-    /// Some hosts are not free then; nothing was written.
-    Taken(Vec<Blocker>),
-}
-
-/// A host who is not free for a requested booking, and the strongest status in the way.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Blocker {
-    /// The host's account id.
-    pub account_id: i64,
-    /// `busy` (an event or another booking), `unknown` or `tentative`.
-    pub status: Status,
-}
-
-/// The id of the calendar that holds an account's bookings.
-pub fn bookings_calendar_id(account_id: i64) -> String {
-    format!("bookings_{account_id}")
-}
+use super::{Database, StoreError, placeholders, time_column};
+use crate::store::model::{
+    Blocker, Blocking, Booking, BookingOutcome, BookingTerms, NewBooking, bookings_calendar_id,
+};
 
 const BOOKING_COLUMNS: &str = "id, start_at, end_at, booker_name, booker_email, note, \
      idempotency_key, cancel_token_hash, created_at, cancelled_at";
 
-impl Store {
-    /// Stores `booking` if every host is free for all of `[start, end)`, atomically.
-    ///
-    /// A host is not free when a non-deleted event in any of their calendars that
-    /// `blocking` counts overlaps the booking, or when another booking they host that is
-    /// not cancelled overlaps it (half-open, so back-to-back bookings are fine). All-day
-    /// events are matched at UTC midnight, as in [`Store::events_overlapping`].
+impl Database {
+    /// See `Store::insert_booking_if_free`.
     ///
     /// The check and the insert run in one `IMMEDIATE` transaction, which takes SQLite's
     /// write lock before reading: a second writer (thread or process) waits, then sees
     /// the first one's booking.
-    ///
-    /// # Errors
-    ///
-    /// [`StoreError::Invalid`] for no hosts or `end <= start`; [`StoreError::Sqlite`] for
-    /// an unknown host (a foreign key) or I/O.
-    pub fn insert_booking_if_free(
+    pub(in crate::store) fn insert_booking_if_free(
         &mut self,
         booking: &NewBooking,
         blocking: Blocking,
         now: DateTime<Utc>,
     ) -> Result<BookingOutcome, StoreError> {
-        let mut hosts = booking.hosts.clone();
+        let terms = &booking.terms;
+        let mut hosts = terms.hosts.clone();
         hosts.sort_unstable();
         hosts.dedup();
         if hosts.is_empty() {
@@ -131,7 +42,7 @@ impl Store {
                 "a booking needs at least one host".into(),
             ));
         }
-        if booking.end <= booking.start {
+        if terms.end <= terms.start {
             return Err(StoreError::Invalid(
                 "a booking must end after it starts".into(),
             ));
@@ -153,11 +64,13 @@ impl Store {
             }
         }
 
-        let blocking_statuses = if blocking.tentative {
-            "'busy', 'unknown', 'tentative'"
-        } else {
-            "'busy', 'unknown'"
-        };
+        // Status names are fixed ASCII words, so they can stand in the SQL text.
+        let blocking_statuses = Status::ALL
+            .into_iter()
+            .filter(|&status| blocking.blocks(status))
+            .map(|status| format!("'{status}'"))
+            .collect::<Vec<_>>()
+            .join(", ");
         let host_list = placeholders(hosts.len());
         let sql = format!(
             "SELECT c.account_id, e.status FROM events e JOIN calendars c ON c.id = e.calendar_id
@@ -170,7 +83,7 @@ impl Store {
                AND b.start_at < ? AND b.end_at > ?
              ORDER BY 1"
         );
-        let (start, end) = (booking.start.timestamp(), booking.end.timestamp());
+        let (start, end) = (terms.start.timestamp(), terms.end.timestamp());
         let values = hosts
             .iter()
             .copied()
@@ -195,9 +108,9 @@ impl Store {
             params![
                 start,
                 end,
-                booking.booker_name,
-                booking.booker_email,
-                booking.note,
+                terms.booker_name,
+                terms.booker_email,
+                terms.note,
                 booking.idempotency_key,
                 booking.cancel_token_hash,
                 now.timestamp(),
@@ -234,17 +147,13 @@ impl Store {
         Ok(BookingOutcome::Created(created))
     }
 
-    /// The booking with this id, cancelled or not.
-    pub fn booking(&self, id: &str) -> Result<Option<Booking>, StoreError> {
+    /// See `Store::booking`.
+    pub(in crate::store) fn booking(&self, id: &str) -> Result<Option<Booking>, StoreError> {
         read_booking(&self.conn, id)
     }
 
-    /// Marks a booking cancelled if `cancel_token_hash` matches its first token or one
-    /// added by [`Store::add_cancel_token`]; returns the booking as it now stands, or
-    /// `None` if no booking has this id and hash. Its managed events become deleted.
-    ///
-    /// Cancelling twice is harmless: the first cancellation time is kept.
-    pub fn cancel_booking(
+    /// See `Store::cancel_booking`.
+    pub(in crate::store) fn cancel_booking(
         &mut self,
         id: &str,
         cancel_token_hash: &str,
@@ -274,12 +183,9 @@ impl Store {
         tx.commit()?;
         Ok(booking)
     }
-}
 
-impl Store {
-    /// Adds another valid cancel token (its hash) to a booking; see
-    /// [`Store::cancel_booking`].
-    pub fn add_cancel_token(
+    /// See `Store::add_cancel_token`.
+    pub(in crate::store) fn add_cancel_token(
         &mut self,
         id: &str,
         cancel_token_hash: &str,
@@ -295,22 +201,12 @@ impl Store {
 
 /// One blocker per host (ascending), with the strongest status found for it.
 fn strongest_per_host(found: &[(i64, String)]) -> Vec<Blocker> {
-    let rank = |status: Status| match status {
-        Status::Free => 0,
-        Status::Tentative => 1,
-        Status::Unknown => 2,
-        Status::Busy => 3,
-    };
     let mut blockers: Vec<Blocker> = Vec::new();
     for (account_id, status) in found {
         // The query only yields known names; an odd one is treated as busy.
         let status = status.parse().unwrap_or(Status::Busy);
         match blockers.last_mut() {
-            Some(last) if last.account_id == *account_id => {
-                if rank(status) > rank(last.status) {
-                    last.status = status;
-                }
-            }
+            Some(last) if last.account_id == *account_id => last.status = last.status.max(status),
             _ => blockers.push(Blocker {
                 account_id: *account_id,
                 status,
@@ -331,7 +227,7 @@ fn read_booking(conn: &rusqlite::Connection, id: &str) -> Result<Option<Booking>
     else {
         return Ok(None);
     };
-    booking.hosts = conn
+    booking.terms.hosts = conn
         .prepare_cached(
             "SELECT account_id FROM booking_hosts WHERE booking_id = ?1 ORDER BY account_id",
         )?
@@ -344,12 +240,14 @@ fn booking_from_row(row: &Row<'_>) -> rusqlite::Result<Booking> {
     let cancelled_at: Option<i64> = row.get(9)?;
     Ok(Booking {
         id: row.get(0)?,
-        hosts: Vec::new(),
-        start: time_column(row, 1)?,
-        end: time_column(row, 2)?,
-        booker_name: row.get(3)?,
-        booker_email: row.get(4)?,
-        note: row.get(5)?,
+        terms: BookingTerms {
+            hosts: Vec::new(),
+            start: time_column(row, 1)?,
+            end: time_column(row, 2)?,
+            booker_name: row.get(3)?,
+            booker_email: row.get(4)?,
+            note: row.get(5)?,
+        },
         idempotency_key: row.get(6)?,
         cancel_token_hash: row.get(7)?,
         created_at: time_column(row, 8)?,

@@ -1,0 +1,157 @@
+//! Booking a slot, and cancelling it: the decisions, apart from HTTP.
+//!
+//! - [`request`]: the request body read into a checked [`BookingRequest`].
+//! - [`book`]: the hosts must be accounts with a calendar; the store books them only if
+//!   all are free ([`Store::insert_booking_if_free`], the one rule no two requests can
+//!   both pass); a repeated idempotency key is a retry only with the same terms.
+//! - [`cancel`]: with the token handed out at booking time.
+
+pub mod request;
+
+pub use request::BookingRequest;
+
+use chrono::{DateTime, Utc};
+
+use crate::auth::{self, CancelToken};
+use crate::error::{ApiError, ParamCheck};
+use crate::state::BookingPolicy;
+use crate::store::{
+    Account, Blocker, Blocking, Booking, BookingOutcome, BookingTerms, NewBooking, Store,
+};
+
+/// A booking that holds: new, or the one an earlier identical request made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Booked {
+    /// The booking as stored.
+    pub booking: Booking,
+    /// Whether an earlier request with the same idempotency key and terms made it.
+    pub replayed: bool,
+    /// The hosts' accounts, in the request's order.
+    pub hosts: Vec<Account>,
+    /// A cancel token for the booker. A replay gets a fresh one too: the first is not
+    /// kept in clear, so it cannot be handed out again.
+    pub cancel_token: CancelToken,
+}
+
+/// Books `request` if every host is free for all of it.
+///
+/// Tentative time blocks unless `policy.allow_over_tentative`; busy and unknown time
+/// always do (`Status::is_bookable`).
+///
+/// # Errors
+///
+/// 422 for a host that is not an account or has no calendar, and for an idempotency
+/// key reused with other terms; 409 ([`ApiError::SlotTaken`]) when a host is not free,
+/// naming each with the strongest status in the way; 500 if the store fails.
+pub async fn book(
+    store: &Store,
+    request: &BookingRequest,
+    policy: BookingPolicy,
+    now: DateTime<Utc>,
+) -> Result<Booked, ApiError> {
+    let hosts = host_accounts(store, request.hosts()).await?;
+    let mut host_ids: Vec<i64> = hosts.iter().map(|account| account.id).collect();
+    host_ids.sort_unstable();
+    host_ids.dedup();
+    let terms = BookingTerms {
+        hosts: host_ids,
+        start: request.start(),
+        end: request.end(),
+        booker_name: request.name().to_owned(),
+        booker_email: request.email().to_owned(),
+        note: request.note().map(str::to_owned),
+    };
+    let cancel_token = CancelToken::new()?;
+    let new = NewBooking {
+        terms: terms.clone(),
+        idempotency_key: Some(request.idempotency_key().to_owned()),
+        cancel_token_hash: cancel_token.hash.clone(),
+    };
+    let blocking = Blocking {
+        tentative: !policy.allow_over_tentative,
+    };
+    let (booking, replayed) = match store.insert_booking_if_free(new, blocking, now).await? {
+        BookingOutcome::Created(booking) => (booking, false),
+        BookingOutcome::Replayed(booking) if booking.terms == terms => {
+            store
+                .add_cancel_token(&booking.id, &cancel_token.hash)
+                .await?;
+            (booking, true)
+        }
+        BookingOutcome::Replayed(_) => {
+            return Err(ApiError::param(
+                "idempotency_key",
+                "errors.reused",
+                "this idempotency key was used for a different booking request",
+            ));
+        }
+        BookingOutcome::Taken(blockers) => return Err(slot_taken(&blockers, &hosts)),
+    };
+    Ok(Booked {
+        booking,
+        replayed,
+        hosts,
+        cancel_token,
+    })
+}
+
+/// Cancels booking `id` with the bearer `token` handed out for it; cancelling twice is
+/// fine.
+///
+/// # Errors
+///
+/// 404 for an unknown id or a token that does not cancel it (the two are not told
+/// apart, so ids cannot be probed); 500 if the store fails.
+pub async fn cancel(
+    store: &Store,
+    id: &str,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let cancelled = store
+        .cancel_booking(id, &auth::token_hash(token), now)
+        .await?;
+    cancelled
+        .map(|_| ())
+        .ok_or_else(|| ApiError::NotFound("no booking with this id and cancel token".into()))
+}
+
+/// The account of each host address, in order; every one must exist and have a
+/// calendar to book into.
+async fn host_accounts(store: &Store, addresses: &[String]) -> Result<Vec<Account>, ApiError> {
+    let mut check = ParamCheck::new();
+    let mut hosts = Vec::with_capacity(addresses.len());
+    for address in addresses {
+        match store.account_by_email(address).await? {
+            None => check.fail(
+                "hosts",
+                "errors.unknown_host",
+                &format!("{address} is not a host here"),
+            ),
+            Some(account) if store.calendars_of(account.id).await?.is_empty() => check.fail(
+                "hosts",
+                "errors.unknown_host",
+                &format!("{address} has no calendar to book into"),
+            ),
+            Some(account) => hosts.push(account),
+        }
+    }
+    check.finish(Some(hosts))
+}
+
+/// The 409 for hosts who are not free, each named by address.
+fn slot_taken(blockers: &[Blocker], hosts: &[Account]) -> ApiError {
+    ApiError::SlotTaken {
+        message: "a host is not free for all of this time".into(),
+        blockers: blockers
+            .iter()
+            .map(|blocker| {
+                let host = hosts
+                    .iter()
+                    .find(|account| account.id == blocker.account_id)
+                    .map_or_else(String::new, |account| account.email.clone());
+                (host, blocker.status.as_str())
+            })
+            .collect(),
+    }
+}

@@ -1,0 +1,62 @@
+//! What every handler shares: the store, the known tokens, and the policies the flags
+//! set.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::auth::Tokens;
+use crate::config::Config;
+use crate::store::Store;
+
+/// What the booking route enforces, from the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BookingPolicy {
+    /// The longest booking accepted, in minutes.
+    pub max_minutes: u32,
+    /// Whether a booking may cover time the host holds only tentatively.
+    pub allow_over_tentative: bool,
+}
+
+/// State shared by every handler; cloned per request, so everything in it is a handle.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    store: Store,
+    tokens: Arc<Tokens>,
+    freebusy_deadline: Duration,
+    booking: BookingPolicy,
+}
+
+impl AppState {
+    /// State over an opened store, with the handler settings taken from `config`.
+    pub fn new(store: Store, config: &Config) -> AppState {
+        AppState {
+            store,
+            tokens: Arc::new(Tokens::new(&config.tokens)),
+            freebusy_deadline: config.freebusy_deadline(),
+            booking: BookingPolicy {
+                max_minutes: config.max_booking_minutes,
+                allow_over_tentative: config.allow_booking_over_tentative,
+            },
+        }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The bearer tokens the server knows.
+    pub fn tokens(&self) -> &Tokens {
+        &self.tokens
+    }
+
+    /// How long a free/busy answer may take before the API answers 503.
+    pub fn freebusy_deadline(&self) -> Duration {
+        self.freebusy_deadline
+    }
+
+    /// What the booking route enforces.
+    pub fn booking_policy(&self) -> BookingPolicy {
+        self.booking
+    }
+}

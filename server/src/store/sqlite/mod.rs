@@ -1,0 +1,472 @@
+//! The SQLite backend: the one module that speaks SQL.
+//!
+//! A [`SqliteStore`] owns one connection to a file, behind a mutex, and runs every
+//! operation on it in `spawn_blocking`: with `synchronous=FULL` a commit waits for the
+//! disk and must not stall the async workers. Its async methods are those of
+//! [`Store`](super::Store); [`Database`] holds the synchronous SQL they run.
+//!
+//! # Why one connection behind a mutex
+//!
+//! SQLite allows one writer at a time anyway, and a booking must check-and-insert
+//! atomically; one connection serialises that for free and keeps the prepared statement
+//! cache warm. Should reads queue behind each other, WAL allows a pool of read
+//! connections beside this one (the PostgreSQL issue plans it).
+//!
+//! Times are stored as UTC unix seconds, so window queries are integer comparisons and
+//! the half-open rule `[start, end)` is exact; all-day events also keep their dates.
+//!
+//! Durability: the file runs in WAL mode with `synchronous=FULL`, so a committed
+//! transaction (say, the one behind a booking's 201) survives a `kill -9` or power loss.
+
+mod bookings;
+mod schema;
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use freebusy_core::Status;
+use freebusy_core::wire::date;
+use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params, params_from_iter};
+
+use super::StoreError;
+use super::model::{
+    Account, AccountEvents, AccountImport, Calendar, Counts, Event, EventFilter, EventImport,
+    EventQuery, EventSpan, ImportReport,
+};
+
+/// Connection settings, as reported by [`SqliteStore::settings`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// `wal` for a file store.
+    pub journal_mode: String,
+    /// Whether every commit syncs to disk (`synchronous=FULL`).
+    pub synchronous_full: bool,
+    /// Whether foreign keys are enforced.
+    pub foreign_keys: bool,
+}
+
+/// A SQLite database file holding accounts, calendars, events and bookings; a cheap
+/// handle, cloned by every request. [`Store`](super::Store)'s operations run their
+/// [`Database`] method through [`SqliteStore::run`].
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    database: Arc<Mutex<Database>>,
+}
+
+/// The connection itself, on which [`SqliteStore::run`] runs work; its methods are the
+/// synchronous halves of [`Store`](super::Store)'s operations, and hold all the SQL.
+#[derive(Debug)]
+pub struct Database {
+    conn: Connection,
+}
+
+impl SqliteStore {
+    /// Opens the database at `path`; see [`Store::open`](super::Store::open).
+    pub(super) async fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        let path: PathBuf = path.to_owned();
+        let database = tokio::task::spawn_blocking(move || Database::open(&path))
+            .await
+            .map_err(|e| StoreError::Task(e.to_string()))??;
+        Ok(SqliteStore {
+            database: Arc::new(Mutex::new(database)),
+        })
+    }
+
+    /// Runs `work` on the connection on a blocking thread and returns its result.
+    ///
+    /// Public for what the common interface has no operation for, e.g. a test that
+    /// holds the connection to see a deadline pass.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Task`] if `work` panicked; errors of `work` itself are in `T`.
+    pub async fn run<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        F: FnOnce(&mut Database) -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let database = Arc::clone(&self.database);
+        tokio::task::spawn_blocking(move || {
+            // A panic mid-call poisons the mutex, but SQLite rolled the transaction
+            // back when it unwound, so the connection is still sound to use.
+            let mut database = database.lock().unwrap_or_else(PoisonError::into_inner);
+            work(&mut database)
+        })
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))
+    }
+
+    /// The connection's settings that durability and integrity depend on, as SQLite
+    /// reports them (they are per connection, so only the store can tell).
+    pub async fn settings(&self) -> Result<Settings, StoreError> {
+        self.run(|db| db.settings()).await?
+    }
+}
+
+const EVENT_COLUMNS: &str = "calendar_id, uid, event_id, status, all_day, start_date, end_date, \
+     start_at, end_at, deleted, last_modified";
+
+impl Database {
+    fn open(path: &Path) -> Result<Database, StoreError> {
+        let mut conn = Connection::open(path)?;
+        // Another process (a second server, the sqlite3 shell) may hold the write lock
+        // briefly; waiting beats failing the request.
+        conn.busy_timeout(Duration::from_secs(5))?;
+        let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(StoreError::Setup(format!(
+                "{} refused WAL mode (got {mode})",
+                path.display()
+            )));
+        }
+        // FULL syncs the WAL on every commit: a commit that returned is on disk.
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", true)?;
+        migrate(&mut conn)?;
+        Ok(Database { conn })
+    }
+
+    pub(in crate::store) fn schema_version(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA user_version", [], |row| row.get(0))?)
+    }
+
+    pub(in crate::store) fn settings(&self) -> Result<Settings, StoreError> {
+        let read = |pragma: &str| -> Result<String, StoreError> {
+            Ok(self
+                .conn
+                .query_row(&format!("PRAGMA {pragma}"), [], |row| {
+                    row.get::<_, rusqlite::types::Value>(0)
+                })
+                .map(|value| match value {
+                    rusqlite::types::Value::Integer(n) => n.to_string(),
+                    rusqlite::types::Value::Text(text) => text,
+                    other => format!("{other:?}"),
+                })?)
+        };
+        Ok(Settings {
+            journal_mode: read("journal_mode")?,
+            // 2 is FULL in SQLite's numbering.
+            synchronous_full: read("synchronous")? == "2",
+            foreign_keys: read("foreign_keys")? == "1",
+        })
+    }
+
+    pub(in crate::store) fn counts(&self) -> Result<Counts, StoreError> {
+        let count = |table: &str| -> Result<usize, StoreError> {
+            let n: i64 =
+                self.conn
+                    .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |row| {
+                        row.get(0)
+                    })?;
+            Ok(n as usize)
+        };
+        Ok(Counts {
+            accounts: count("accounts")?,
+            calendars: count("calendars")?,
+            events: count("events")?,
+            bookings: count("bookings")?,
+        })
+    }
+
+    pub(in crate::store) fn import(
+        &mut self,
+        accounts: &[AccountImport],
+        now: DateTime<Utc>,
+    ) -> Result<ImportReport, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut report = ImportReport::default();
+        for account in accounts {
+            report.accounts += tx.execute(
+                "INSERT INTO accounts (email) VALUES (?1) ON CONFLICT (email) DO NOTHING",
+                params![account.email],
+            )?;
+            let account_id: i64 = tx.query_row(
+                "SELECT id FROM accounts WHERE email = ?1",
+                params![account.email],
+                |row| row.get(0),
+            )?;
+            for calendar in &account.calendars {
+                report.calendars += tx.execute(
+                    "INSERT INTO calendars (id, account_id, name) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (id) DO UPDATE SET
+                         account_id = excluded.account_id, name = excluded.name
+                     WHERE calendars.account_id IS NOT excluded.account_id
+                        OR calendars.name IS NOT excluded.name",
+                    params![calendar.id, account_id, calendar.name],
+                )?;
+                for event in &calendar.events {
+                    report.events += upsert_event(&tx, &calendar.id, event, now)?;
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(report)
+    }
+
+    pub(in crate::store) fn account_by_email(
+        &self,
+        email: &str,
+    ) -> Result<Option<Account>, StoreError> {
+        // Cached: every free/busy request starts here.
+        Ok(self
+            .conn
+            .prepare_cached("SELECT id, email FROM accounts WHERE email = ?1")?
+            .query_row(params![email], |row| {
+                Ok(Account {
+                    id: row.get(0)?,
+                    email: row.get(1)?,
+                })
+            })
+            .optional()?)
+    }
+
+    pub(in crate::store) fn calendars_of(
+        &self,
+        account_id: i64,
+    ) -> Result<Vec<Calendar>, StoreError> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT id, account_id, name FROM calendars WHERE account_id = ?1 ORDER BY id",
+        )?;
+        let calendars = statement
+            .query_map(params![account_id], |row| {
+                Ok(Calendar {
+                    id: row.get(0)?,
+                    account_id: row.get(1)?,
+                    name: row.get(2)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(calendars)
+    }
+
+    pub(in crate::store) fn account_events(
+        &self,
+        email: &str,
+        query: &EventQuery,
+    ) -> Result<Option<AccountEvents>, StoreError> {
+        let Some(account) = self.account_by_email(email)? else {
+            return Ok(None);
+        };
+        let calendars = self.calendars_of(account.id)?;
+        let chosen: Vec<String> = match &query.calendars {
+            None => calendars
+                .iter()
+                .map(|calendar| calendar.id.clone())
+                .collect(),
+            Some(wanted) => {
+                let own: HashSet<&str> = calendars.iter().map(|c| c.id.as_str()).collect();
+                let mut chosen: Vec<String> = Vec::new();
+                for id in wanted {
+                    if own.contains(id.as_str()) && !chosen.contains(id) {
+                        chosen.push(id.clone());
+                    }
+                }
+                chosen
+            }
+        };
+        let overlapping = self.events(&chosen, EventFilter::Overlapping(query.window))?;
+        let managed = if query.all_managed {
+            self.events(&chosen, EventFilter::Managed)?
+        } else {
+            Vec::new()
+        };
+        Ok(Some(AccountEvents {
+            account,
+            calendars,
+            overlapping,
+            managed,
+        }))
+    }
+
+    pub(in crate::store) fn events(
+        &self,
+        calendar_ids: &[String],
+        filter: EventFilter,
+    ) -> Result<Vec<Event>, StoreError> {
+        if calendar_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (condition, times): (&str, Vec<i64>) = match filter {
+            EventFilter::Overlapping(window) => (
+                "start_at < ? AND end_at > ?",
+                vec![window.end().timestamp(), window.start().timestamp()],
+            ),
+            EventFilter::ModifiedSince(since) => ("last_modified >= ?", vec![since.timestamp()]),
+            EventFilter::Managed => ("managed = 1", Vec::new()),
+        };
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM events
+             WHERE calendar_id IN ({}) AND {condition}
+             ORDER BY start_at, end_at, calendar_id, uid",
+            placeholders(calendar_ids.len())
+        );
+        self.events_where(&sql, calendar_ids, &times)
+    }
+
+    fn events_where(
+        &self,
+        sql: &str,
+        calendar_ids: &[String],
+        times: &[i64],
+    ) -> Result<Vec<Event>, StoreError> {
+        // Cached by its text: one statement per calendar count, reused by every request
+        // for an account with that many calendars.
+        let mut statement = self.conn.prepare_cached(sql)?;
+        let values = calendar_ids
+            .iter()
+            .map(|id| rusqlite::types::Value::Text(id.clone()))
+            .chain(times.iter().map(|&t| rusqlite::types::Value::Integer(t)));
+        let events = statement
+            .query_map(params_from_iter(values), event_from_row)?
+            .collect::<Result<_, _>>()?;
+        Ok(events)
+    }
+}
+
+/// Brings the schema up to the newest version, one transaction per migration.
+fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let known = schema::MIGRATIONS.len() as i64;
+    loop {
+        // IMMEDIATE takes the write lock before reading the version, so two servers
+        // starting on one file cannot both run the same migration.
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let version: i64 = tx.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+        if version > known {
+            return Err(StoreError::NewerSchema {
+                found: version,
+                known,
+            });
+        }
+        if version == known {
+            return Ok(());
+        }
+        tx.execute_batch(schema::MIGRATIONS[version as usize])?;
+        tx.pragma_update(None, "user_version", version + 1)?;
+        tx.commit()?;
+    }
+}
+
+/// Inserts or updates one event; returns 1 if a row was written, 0 if it was unchanged.
+fn upsert_event(
+    tx: &rusqlite::Transaction<'_>,
+    calendar_id: &str,
+    event: &EventImport,
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    let (start_at, end_at) = unix_bounds(&event.span);
+    let (all_day, start_date, end_date) = match event.span {
+        EventSpan::Timed { .. } => (false, None, None),
+        EventSpan::AllDay { start, end } => (true, Some(start.to_string()), Some(end.to_string())),
+    };
+    let last_modified = event.last_modified.unwrap_or(now).timestamp();
+    // The WHERE clause makes an identical re-import a no-op, so `last_modified` (and
+    // with it incremental sync) only moves on a real change.
+    let written = tx.execute(
+        "INSERT INTO events (calendar_id, uid, managed, event_id, status, all_day,
+                             start_date, end_date, start_at, end_at, deleted, last_modified)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+         ON CONFLICT (calendar_id, uid) DO UPDATE SET
+             managed = excluded.managed, event_id = excluded.event_id,
+             status = excluded.status, all_day = excluded.all_day,
+             start_date = excluded.start_date, end_date = excluded.end_date,
+             start_at = excluded.start_at, end_at = excluded.end_at,
+             deleted = excluded.deleted, last_modified = excluded.last_modified
+         WHERE events.managed IS NOT excluded.managed
+            OR events.event_id IS NOT excluded.event_id
+            OR events.status IS NOT excluded.status
+            OR events.all_day IS NOT excluded.all_day
+            OR events.start_date IS NOT excluded.start_date
+            OR events.end_date IS NOT excluded.end_date
+            OR events.start_at IS NOT excluded.start_at
+            OR events.end_at IS NOT excluded.end_at
+            OR events.deleted IS NOT excluded.deleted
+            OR (?13 AND events.last_modified IS NOT excluded.last_modified)",
+        params![
+            calendar_id,
+            event.uid,
+            event.event_id.is_some(),
+            event.event_id,
+            event.status.as_str(),
+            all_day,
+            start_date,
+            end_date,
+            start_at,
+            end_at,
+            event.deleted,
+            last_modified,
+            event.last_modified.is_some(),
+        ],
+    )?;
+    Ok(written)
+}
+
+/// The span as the `start_at`/`end_at` columns hold it: UTC unix seconds.
+fn unix_bounds(span: &EventSpan) -> (i64, i64) {
+    let (start, end) = span.utc_bounds();
+    (start.timestamp(), end.timestamp())
+}
+
+fn placeholders(n: usize) -> String {
+    vec!["?"; n].join(", ")
+}
+
+fn event_from_row(row: &Row<'_>) -> rusqlite::Result<Event> {
+    let status: String = row.get(3)?;
+    let status = status
+        .parse::<Status>()
+        .map_err(|e| conversion_error(3, e))?;
+    let all_day: bool = row.get(4)?;
+    let span = if all_day {
+        let start = date_column(row, 5)?;
+        let end = date_column(row, 6)?;
+        EventSpan::AllDay { start, end }
+    } else {
+        EventSpan::Timed {
+            start: time_column(row, 7)?,
+            end: time_column(row, 8)?,
+        }
+    };
+    Ok(Event {
+        calendar_id: row.get(0)?,
+        uid: row.get(1)?,
+        event_id: row.get(2)?,
+        span,
+        status,
+        deleted: row.get(9)?,
+        last_modified: time_column(row, 10)?,
+    })
+}
+
+fn date_column(row: &Row<'_>, index: usize) -> rusqlite::Result<NaiveDate> {
+    let text: String = row.get(index)?;
+    date::parse(&text).ok_or_else(|| {
+        conversion_error(
+            index,
+            StoreError::Corrupt(format!("date {text:?} is not YYYY-MM-DD")),
+        )
+    })
+}
+
+fn time_column(row: &Row<'_>, index: usize) -> rusqlite::Result<DateTime<Utc>> {
+    let seconds: i64 = row.get(index)?;
+    DateTime::from_timestamp(seconds, 0).ok_or_else(|| {
+        conversion_error(
+            index,
+            StoreError::Corrupt(format!("time {seconds} is out of range")),
+        )
+    })
+}
+
+fn conversion_error(
+    index: usize,
+    error: impl std::error::Error + Send + Sync + 'static,
+) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(error))
+}
