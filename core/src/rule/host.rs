@@ -305,13 +305,10 @@ impl<'a> HostView<'a> {
         full
     }
 
-    /// Whether the rules let a meeting cover time of `status`.
+    /// Whether the rules keep a meeting off time of `status` ([`Status::is_bookable`],
+    /// with the host's choice about tentative time).
     fn blocks(&self, status: Status) -> bool {
-        match status {
-            Status::Free => false,
-            Status::Tentative => !self.host.rules.book_over_tentative(),
-            Status::Unknown | Status::Busy => true,
-        }
+        !status.is_bookable(self.host.rules.book_over_tentative())
     }
 
     /// The strongest status in `window` that keeps a meeting out: of the host's
