@@ -123,7 +123,7 @@ pub struct WeeklyDocument {
 
 impl WeeklyDocument {
     /// The ranges of `day`.
-    pub fn day(&self, day: Weekday) -> &Vec<RangeDocument> {
+    pub fn day(&self, day: Weekday) -> &[RangeDocument] {
         match day {
             Weekday::Mon => &self.monday,
             Weekday::Tue => &self.tuesday,
