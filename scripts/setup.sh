@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Turns a fresh machine into one that builds and tests everything: the wasm32 target,
 # trunk, wasm-bindgen-cli at the lockfile's version, wasm-opt (binaryen), Chromium with
-# its driver, Firefox with geckodriver. Idempotent: it installs only what is missing or at the wrong
-# version, and says what it does. Everything comes from crates.io, npm or Debian's
-# packages: nothing here downloads a prebuilt binary from anywhere else (these machines
-# can't).
+# its driver, Firefox with geckodriver, and the Python test tools (a pinned virtualenv).
+# Idempotent: it installs only what is missing or at the wrong version, and says what it
+# does. Everything comes from crates.io, npm, PyPI or Debian's packages: nothing here
+# downloads a prebuilt binary from anywhere else (these machines can't).
 #
 # Usage: scripts/setup.sh          (called by scripts/test.sh and scripts/demo.sh)
 set -euo pipefail
@@ -115,6 +115,29 @@ else
   say "installing playwright-core $PLAYWRIGHT_VERSION from npm into $FREEBUSY_TOOLS"
   mkdir -p "$FREEBUSY_TOOLS"
   npm install --prefix "$FREEBUSY_TOOLS" --no-audit --no-fund --silent "playwright-core@$PLAYWRIGHT_VERSION"
+fi
+
+# 3c. Python tools (scripts/python-tools.txt, exact pins) in a virtualenv outside the
+#     clone: the iCalendar oracle now, CalDAV servers later. Rebuilt only when missing or
+#     when what it holds differs from the list.
+python_tools_wanted() { grep -Ev '^\s*(#|$)' scripts/python-tools.txt | tr 'A-Z_' 'a-z-' | sort; }
+python_tools_have() {
+  "$FREEBUSY_TOOLS/venv/bin/python3" -m pip freeze --disable-pip-version-check 2>/dev/null | tr 'A-Z_' 'a-z-' | sort
+}
+if [ "$(python_tools_have || true)" = "$(python_tools_wanted)" ]; then
+  say "python tools present ($FREEBUSY_TOOLS/venv)"
+else
+  if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
+    say "installing Debian package python3-venv"
+    apt_get update -q
+    apt_get install -y -q python3-venv
+  fi
+  say "installing python tools from PyPI into $FREEBUSY_TOOLS/venv"
+  rm -rf "$FREEBUSY_TOOLS/venv"
+  mkdir -p "$FREEBUSY_TOOLS"
+  python3 -m venv "$FREEBUSY_TOOLS/venv"
+  "$FREEBUSY_TOOLS/venv/bin/python3" -m pip install --quiet --disable-pip-version-check \
+    --no-deps -r scripts/python-tools.txt
 fi
 
 # 4. Cargo.lock must exist to know which wasm-bindgen CLI to install.

@@ -21,7 +21,9 @@
 //!   horizon, buffers, durations, step, bookings per day) and the one rule of what can
 //!   be booked: [`bookable`](rule::bookable) and its twin [`check`](rule::check), and the
 //!   [`unavailable`](rule::unavailable) time the week grid shows apart from busy.
-//! - [`wire`]: the Zonio and Cronofy documents, both directions, and the rules document.
+//! - [`wire`]: the Zonio and Cronofy documents, both directions, and the rules document;
+//!   with the `ics` feature also `wire::ics`: iCalendar feeds parsed and expanded into
+//!   instances for a window and an account, and events written for invitations and CalDAV.
 //!
 //! No clock: whatever depends on the current time takes `now` as an argument.
 //!
@@ -30,6 +32,7 @@
 //! - `json` (default): `parse_*` and `to_json` over `serde_json`.
 //! - `tzdb`: [`Zone`](zone::Zone) for `chrono_tz::Tz`, for native users; too large for
 //!   the widget's wasm bundle, which implements `Zone` with the browser's `Intl` instead.
+//! - `ics` (implies `tzdb`): `wire::ics`, for the server. The widget never compiles it.
 //!
 //! # Example
 //!

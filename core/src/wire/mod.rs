@@ -13,6 +13,8 @@
 
 pub mod cronofy;
 pub mod date;
+#[cfg(feature = "ics")]
+pub mod ics;
 pub mod rules;
 pub mod zonio;
 
