@@ -46,6 +46,7 @@ fn spawn(db: &str, seed: &Path) -> Child {
         .arg(seed)
         .args(common::NO_RATE_LIMIT)
         .args(["--db-timeout-ms", "30000", "--request-timeout-ms", "60000"])
+        .args(["--idle-timeout-ms", "90000"])
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
