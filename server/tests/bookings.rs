@@ -193,6 +193,45 @@ async fn busy_events_block_and_free_or_deleted_ones_do_not(db: TestDb) {
     ));
 }
 
+// Pins the check's long parts: a busy event of weeks that began long before the slot,
+// and a booking of three days, block what they overlap, with short events around them.
+async fn long_events_and_bookings_that_began_days_before_still_block(db: TestDb) {
+    let (store, alice) = open(&db).await;
+    let mut trip = alice_day();
+    trip[0].calendars[0].events = vec![event(
+        "trip",
+        "2026-03-01T00:00:00Z",
+        "2026-04-01T00:00:00Z",
+        Status::Busy,
+        false,
+    )];
+    store.import(trip, at(NOW)).await.unwrap();
+    let try_book = async |start: &str, end: &str| {
+        store
+            .insert_booking_if_free(request(alice, start, end, None), STRICT, at(NOW))
+            .await
+            .unwrap()
+    };
+    let BookingOutcome::Taken(blockers) =
+        try_book("2026-03-31T23:00:00Z", "2026-04-01T01:00:00Z").await
+    else {
+        panic!("booked during a trip of a month")
+    };
+    assert_eq!(blockers[0].status, Status::Busy);
+    assert!(matches!(
+        try_book("2026-04-01T00:00:00Z", "2026-04-01T01:00:00Z").await,
+        BookingOutcome::Created(_)
+    ));
+    assert!(matches!(
+        try_book("2026-04-25T00:00:00Z", "2026-04-28T00:00:00Z").await,
+        BookingOutcome::Created(_)
+    ));
+    assert!(matches!(
+        try_book("2026-04-27T12:00:00Z", "2026-04-27T13:00:00Z").await,
+        BookingOutcome::Taken(_)
+    ));
+}
+
 // Pins idempotency: a retried request with the same key gets the same booking back.
 async fn a_retry_with_the_same_idempotency_key_returns_the_first_booking(db: TestDb) {
     let (store, alice) = open(&db).await;
@@ -503,6 +542,7 @@ on_both_backends!(
     the_second_of_two_overlapping_bookings_is_refused,
     back_to_back_bookings_both_land,
     busy_events_block_and_free_or_deleted_ones_do_not,
+    long_events_and_bookings_that_began_days_before_still_block,
     a_retry_with_the_same_idempotency_key_returns_the_first_booking,
     a_cancelled_booking_frees_its_slot,
     stores_racing_for_one_slot_book_it_once,

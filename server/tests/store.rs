@@ -244,7 +244,8 @@ async fn events_modified_since_includes_the_boundary_and_deletions(db: TestDb) {
 
 // Pins the window bound: an event far longer than the rest, starting long before the
 // window, is still found inside it (and its edges are still half-open), also after it
-// was lengthened by a later import.
+// was lengthened by a later import; events of up to two days and longer ones are both
+// found, on either side of the threshold, and whichever way an event changes.
 async fn a_long_event_that_began_long_before_the_window_is_found(db: TestDb) {
     let store = db.open().await;
     let day = |n: i64| at("2026-01-01T00:00:00Z") + Duration::days(n);
@@ -277,13 +278,44 @@ async fn a_long_event_that_began_long_before_the_window_is_found(db: TestDb) {
         .await
         .unwrap();
     assert_eq!(found(149, 150).await, ["leave", "short_149"]);
+    // Long events are found through their end: they never widen the calendar's bound,
+    // which stays the longest event of at most two days (here one hour).
+    let bound = "SELECT longest_event_seconds FROM calendars WHERE id = 'cal_a'";
+    assert_eq!(db.query_i64(bound).await, 3600);
+    // Two days exactly is the longest the bound takes; a second more is long.
+    store
+        .import(
+            alice_with(vec![
+                timed("two_days", day(160), day(162)),
+                timed("longer", day(170), day(172) + Duration::seconds(1)),
+                // Lengthened from an hour to 47 hours, starting a day and more before.
+                timed("short_180", day(180), day(180) + Duration::hours(47)),
+            ]),
+            at("2026-01-03T00:00:00Z"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(db.query_i64(bound).await, 2 * 86_400);
+    assert_eq!(found(161, 162).await, ["short_161", "two_days"]);
+    assert_eq!(found(172, 173).await, ["longer", "short_172"]);
+    assert_eq!(found(181, 182).await, ["short_180", "short_181"]);
+    // Shortened from long to short: found through the bound from then on.
+    store
+        .import(
+            alice_with(vec![timed("leave", day(10), day(11) + Duration::hours(12))]),
+            at("2026-01-04T00:00:00Z"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(found(11, 12).await, ["leave", "short_11"]);
+    assert_eq!(found(120, 121).await, ["short_120"]);
     // And the free/busy read sees the same.
     let read = store
         .account_events(
             "alice@example.com",
             EventQuery {
                 calendars: None,
-                window: Window::new(day(120), day(121)).unwrap(),
+                window: Window::new(day(171), day(172)).unwrap(),
                 all_managed: false,
             },
         )
@@ -292,7 +324,7 @@ async fn a_long_event_that_began_long_before_the_window_is_found(db: TestDb) {
         .unwrap();
     let mut seen: Vec<&str> = read.overlapping.iter().map(|e| e.uid.as_str()).collect();
     seen.sort();
-    assert_eq!(seen, ["leave", "short_120"]);
+    assert_eq!(seen, ["longer", "short_171"]);
 }
 
 // Pins the order of events and of calendars: bytewise, on both backends (PostgreSQL's

@@ -42,3 +42,27 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
 
 /// The schema version this build migrates databases to: the number of migrations.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Events longer than this (two days, in seconds) are read through their end, not
+/// through their calendar's longest event (migration 0003): so one long event (a trip,
+/// a source's unknown time) does not widen every window query of its calendar. The
+/// queries write it into their text as a literal, so that both planners match the
+/// partial indexes; a test below keeps it the migration's number.
+pub(crate) const LONG_EVENT_SECONDS: i64 = 172_800;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_long_event_threshold_is_the_one_the_window_migration_indexes() {
+        let bound = MIGRATIONS
+            .iter()
+            .find(|m| m.name == "0003_event_window_bound")
+            .expect("the window migration");
+        for sql in [bound.sqlite, bound.postgres] {
+            assert!(sql.contains(&format!("end_at - start_at > {LONG_EVENT_SECONDS}")));
+            assert!(sql.contains(&format!("end_at - start_at <= {LONG_EVENT_SECONDS}")));
+        }
+    }
+}

@@ -308,8 +308,10 @@ impl Store {
     /// The account with this address (ignoring ASCII case), all its calendars, and the
     /// events `query` asks for, read together; `None` if there is no such account.
     ///
-    /// The cost of the window part depends on the events it returns (and each
-    /// calendar's longest event), not on how much history the calendars hold.
+    /// The cost of the window part depends on the events it returns (plus, per
+    /// calendar, those starting up to its longest event of at most two days before the
+    /// window, and its longer events still to end), not on how much history the
+    /// calendars hold.
     pub async fn account_events(
         &self,
         email: &str,

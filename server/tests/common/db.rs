@@ -149,6 +149,31 @@ impl TestDb {
     }
 }
 
+impl TestDb {
+    /// The one integer `sql` selects, read on its own connection behind the store (for
+    /// tests that check what the store keeps, such as a calendar's window bound).
+    pub async fn query_i64(&self, sql: &str) -> i64 {
+        match &self.location {
+            Location::Sqlite(path) => {
+                let (path, sql) = (path.clone(), sql.to_owned());
+                tokio::task::spawn_blocking(move || {
+                    rusqlite::Connection::open(path)
+                        .and_then(|conn| conn.query_row(&sql, [], |row| row.get(0)))
+                        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+                })
+                .await
+                .expect("blocking task")
+            }
+            Location::Postgres(url) => connect(url)
+                .await
+                .query_one(sql, &[])
+                .await
+                .unwrap_or_else(|e| panic!("{sql}: {e}"))
+                .get(0),
+        }
+    }
+}
+
 impl Drop for TestDb {
     fn drop(&mut self) {
         let Some((cluster, name)) = self.postgres.take() else {

@@ -33,6 +33,7 @@ use freebusy_core::Status;
 use tokio_postgres::error::SqlState;
 
 use super::{ATTEMPTS, PgStore, StoreError, has_code, is_retryable, unix_seconds};
+use crate::store::migrations::LONG_EVENT_SECONDS as LONG;
 use crate::store::model::{
     Blocker, Blocking, Booking, BookingOutcome, BookingTerms, NewBooking, bookings_calendar_id,
 };
@@ -291,8 +292,9 @@ impl PgStore {
 }
 
 /// The hosts who are not free for the booking: events that `blocking` counts and other
-/// bookings, both bounded on both sides (events through each calendar's longest event,
-/// bookings through the GiST index of the exclusion constraint).
+/// bookings, each part bounded on both sides (events of at most two days through each
+/// calendar's longest one, longer ones through their end, bookings through the GiST
+/// index of the exclusion constraint).
 async fn blockers(
     client: &impl GenericClient,
     hosts: &[i64],
@@ -305,17 +307,21 @@ async fn blockers(
         .map(Status::as_str)
         .collect();
     let statement = client
-        .prepare_cached(
+        .prepare_cached(&format!(
             "SELECT c.account_id, e.status FROM calendars c JOIN events e ON e.calendar_id = c.id
              WHERE c.account_id = ANY($1) AND NOT e.deleted AND e.status = ANY($2)
                AND e.start_at < $3 AND e.start_at > $4 - c.longest_event_seconds
                AND e.end_at > $4
              UNION
+             SELECT c.account_id, e.status FROM calendars c JOIN events e ON e.calendar_id = c.id
+             WHERE c.account_id = ANY($1) AND NOT e.deleted AND e.status = ANY($2)
+               AND e.end_at - e.start_at > {LONG} AND e.end_at > $4 AND e.start_at < $3
+             UNION
              SELECT h.account_id, 'busy' FROM booking_hosts h
              WHERE h.account_id = ANY($1) AND NOT h.cancelled
                AND h.during && int8range($4, $3)
-             ORDER BY 1",
-        )
+             ORDER BY 1"
+        ))
         .await?;
     let (start, end) = (terms.start.timestamp(), terms.end.timestamp());
     let found: Vec<(i64, String)> = client

@@ -32,7 +32,7 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{NoTls, Row};
 
-use super::migrations::{MIGRATIONS, SCHEMA_VERSION};
+use super::migrations::{LONG_EVENT_SECONDS as LONG, MIGRATIONS, SCHEMA_VERSION};
 use super::model::{
     Account, AccountEvents, AccountImport, Calendar, Counts, Event, EventFilter, EventImport,
     EventQuery, EventSpan, ImportReport,
@@ -192,15 +192,19 @@ async fn retrying<T>(
 const EVENT_COLUMNS: &str = "e.calendar_id, e.uid, e.event_id, e.status, e.all_day, e.start_date, \
      e.end_date, e.start_at, e.end_at, e.deleted, e.last_modified";
 
-/// Events overlapping the window [`start`, `end`) (two parameters, e.g. `$3`), bounded
-/// on both sides through each calendar's longest event (migration 0003), of calendars
-/// `c` chosen by the caller's condition.
+/// Events overlapping the window [`start`, `end`) (two parameters, e.g. `$3`), of
+/// calendars `c` chosen by the caller's condition, in two disjoint parts, each an index
+/// range bounded on both sides (migration 0003): events of at most two days through
+/// each calendar's longest one, longer ones through their end.
 fn overlapping_events(from_and_condition: &str, end: &str, start: &str) -> String {
     format!(
         "SELECT {EVENT_COLUMNS} {from_and_condition}
            AND e.start_at < {end} AND e.start_at > {start} - c.longest_event_seconds
-           AND e.end_at > {start}
-         ORDER BY e.start_at, e.end_at, e.calendar_id, e.uid"
+           AND e.end_at > {start} AND e.end_at - e.start_at <= {LONG}
+         UNION ALL
+         SELECT {EVENT_COLUMNS} {from_and_condition}
+           AND e.end_at - e.start_at > {LONG} AND e.end_at > {start} AND e.start_at < {end}
+         ORDER BY start_at, end_at, calendar_id, uid"
     )
 }
 

@@ -15,6 +15,7 @@ use rusqlite::types::Value;
 use rusqlite::{OptionalExtension, Row, TransactionBehavior, params, params_from_iter};
 
 use super::{Database, StoreError, time_column};
+use crate::store::migrations::LONG_EVENT_SECONDS as LONG;
 use crate::store::model::{
     Blocker, Blocking, Booking, BookingOutcome, BookingTerms, NewBooking, bookings_calendar_id,
 };
@@ -68,11 +69,12 @@ impl Database {
                 .join(", ")
         };
         let (host_list, bookings_calendars) = (numbered(3), numbered(3 + hosts.len()));
-        // Both halves are bounded on both sides (migration 0003), so the check costs
-        // what is near the slot, not the hosts' history: events through each calendar's
-        // longest event, bookings through the longest event of the hosts' bookings
-        // calendars (each booking is one of those events). CROSS JOIN keeps SQLite's
-        // planner on that order: the hosts' calendars, or the bookings in range, first.
+        // Every part is an index range bounded on both sides (migration 0003), so the
+        // check costs what is near the slot, not the hosts' history: events of at most
+        // two days through each calendar's longest one, bookings likewise through the
+        // hosts' bookings calendars (each booking is one of their events), and longer
+        // events and bookings through their end. CROSS JOIN keeps SQLite's planner on
+        // that order: the hosts' calendars, or the bookings in range, first.
         let sql = format!(
             "SELECT c.account_id, e.status FROM calendars c CROSS JOIN events e
              WHERE c.account_id IN ({host_list}) AND e.calendar_id = c.id AND e.deleted = 0
@@ -80,11 +82,21 @@ impl Database {
                AND e.start_at < ?1 AND e.start_at > ?2 - c.longest_event_seconds
                AND e.end_at > ?2
              UNION
+             SELECT c.account_id, e.status FROM calendars c CROSS JOIN events e
+             WHERE c.account_id IN ({host_list}) AND e.calendar_id = c.id AND e.deleted = 0
+               AND e.status IN ({blocking_statuses})
+               AND e.end_at - e.start_at > {LONG} AND e.end_at > ?2 AND e.start_at < ?1
+             UNION
              SELECT h.account_id, 'busy' FROM bookings b CROSS JOIN booking_hosts h
              WHERE h.booking_id = b.id AND h.account_id IN ({host_list})
                AND b.cancelled_at IS NULL AND b.start_at < ?1 AND b.end_at > ?2
                AND b.start_at > ?2 - (SELECT coalesce(max(longest_event_seconds), 0)
                                       FROM calendars WHERE id IN ({bookings_calendars}))
+             UNION
+             SELECT h.account_id, 'busy' FROM bookings b CROSS JOIN booking_hosts h
+             WHERE h.booking_id = b.id AND h.account_id IN ({host_list})
+               AND b.cancelled_at IS NULL AND b.end_at - b.start_at > {LONG}
+               AND b.end_at > ?2 AND b.start_at < ?1
              ORDER BY 1"
         );
         let (start, end) = (terms.start.timestamp(), terms.end.timestamp());

@@ -38,7 +38,7 @@ use rusqlite::{
     Connection, OpenFlags, OptionalExtension, Row, TransactionBehavior, params, params_from_iter,
 };
 
-use super::migrations::{MIGRATIONS, SCHEMA_VERSION};
+use super::migrations::{LONG_EVENT_SECONDS as LONG, MIGRATIONS, SCHEMA_VERSION};
 use super::model::{
     Account, AccountEvents, AccountImport, Calendar, Counts, Event, EventFilter, EventImport,
     EventQuery, EventSpan, ImportReport,
@@ -365,19 +365,37 @@ impl Database {
             return Ok(Vec::new());
         }
         let ids = placeholders(calendar_ids.len());
-        let (sql, times): (String, Vec<i64>) = match filter {
-            // Bounded on both sides through the calendar's longest event (migration
-            // 0003): the index range is [start - longest, end), whatever came before.
+        let ids_values = || {
+            calendar_ids
+                .iter()
+                .map(|id| rusqlite::types::Value::Text(id.clone()))
+        };
+        let integer = rusqlite::types::Value::Integer;
+        let (sql, values): (String, Vec<rusqlite::types::Value>) = match filter {
+            // Two disjoint parts, each an index range bounded on both sides (migration
+            // 0003), whatever came before: events of at most two days starting in
+            // [start - the calendar's longest of them, end), and longer ones ending
+            // after the start (numbered parameters: ?1 the start, ?2 the end, then ids).
             EventFilter::Overlapping(window) => {
                 let (start, end) = (window.start().timestamp(), window.end().timestamp());
+                let ids = numbered(3, calendar_ids.len());
                 (
                     format!(
-                        "SELECT {EVENT_COLUMNS} FROM calendars c JOIN events e ON e.calendar_id = c.id
-                         WHERE c.id IN ({ids}) AND e.start_at < ?
-                           AND e.start_at > ? - c.longest_event_seconds AND e.end_at > ?
-                         ORDER BY e.start_at, e.end_at, e.calendar_id, e.uid"
+                        "SELECT * FROM (
+                             SELECT {EVENT_COLUMNS} FROM calendars c JOIN events e ON e.calendar_id = c.id
+                             WHERE c.id IN ({ids}) AND e.start_at < ?2
+                               AND e.start_at > ?1 - c.longest_event_seconds AND e.end_at > ?1
+                               AND e.end_at - e.start_at <= {LONG}
+                             UNION ALL
+                             SELECT {EVENT_COLUMNS} FROM events e
+                             WHERE e.calendar_id IN ({ids}) AND e.end_at - e.start_at > {LONG}
+                               AND e.end_at > ?1 AND e.start_at < ?2)
+                         ORDER BY start_at, end_at, calendar_id, uid"
                     ),
-                    vec![end, start, start],
+                    [integer(start), integer(end)]
+                        .into_iter()
+                        .chain(ids_values())
+                        .collect(),
                 )
             }
             EventFilter::ModifiedSince(since) => (
@@ -386,7 +404,7 @@ impl Database {
                      WHERE e.calendar_id IN ({ids}) AND e.last_modified >= ?
                      ORDER BY e.start_at, e.end_at, e.calendar_id, e.uid"
                 ),
-                vec![since.timestamp()],
+                ids_values().chain([integer(since.timestamp())]).collect(),
             ),
             EventFilter::Managed => (
                 format!(
@@ -394,25 +412,20 @@ impl Database {
                      WHERE e.calendar_id IN ({ids}) AND e.managed = 1
                      ORDER BY e.start_at, e.end_at, e.calendar_id, e.uid"
                 ),
-                Vec::new(),
+                ids_values().collect(),
             ),
         };
-        self.events_where(&sql, calendar_ids, &times)
+        self.events_where(&sql, values)
     }
 
     fn events_where(
         &self,
         sql: &str,
-        calendar_ids: &[String],
-        times: &[i64],
+        values: Vec<rusqlite::types::Value>,
     ) -> Result<Vec<Event>, StoreError> {
         // Cached by its text: one statement per calendar count, reused by every request
         // for an account with that many calendars.
         let mut statement = self.conn.prepare_cached(sql)?;
-        let values = calendar_ids
-            .iter()
-            .map(|id| rusqlite::types::Value::Text(id.clone()))
-            .chain(times.iter().map(|&t| rusqlite::types::Value::Integer(t)));
         let events = statement
             .query_map(params_from_iter(values), event_from_row)?
             .collect::<Result<_, _>>()?;
@@ -504,6 +517,14 @@ fn unix_bounds(span: &EventSpan) -> (i64, i64) {
 
 fn placeholders(n: usize) -> String {
     vec!["?"; n].join(", ")
+}
+
+/// `?from, ?from+1, …`: `n` numbered parameters, for a statement naming them twice.
+fn numbered(from: usize, n: usize) -> String {
+    (from..from + n)
+        .map(|i| format!("?{i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn event_from_row(row: &Row<'_>) -> rusqlite::Result<Event> {
