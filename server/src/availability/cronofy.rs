@@ -14,13 +14,16 @@
 //! another place, so there is no server-side cursor to expire.
 
 use std::collections::HashSet;
+use std::time::Duration;
 
 use chrono::{DateTime, Days, NaiveDate, TimeDelta, Utc};
 use chrono_tz::Tz;
 use freebusy_core::zone::day_start;
 use freebusy_core::{Status, Window};
 
+use super::read_sources_first;
 use crate::error::ApiError;
+use crate::sources::Sources;
 use crate::store::{Calendar, Event, EventQuery, EventSpan, Store};
 
 /// Periods per page.
@@ -82,7 +85,9 @@ impl Page {
 
 /// Page `number` (from 1) of what `query` reports for the account of `email`, on the
 /// day `today` in the query's zone. A token for an address with no account yet has
-/// nothing to report: one empty page.
+/// nothing to report: one empty page. A chosen source never read is read first,
+/// waiting at most `wait`; if it is still unread, its calendar reports one `unknown`
+/// period over all time.
 ///
 /// # Errors
 ///
@@ -91,12 +96,14 @@ impl Page {
 /// last; 500 if the store fails.
 pub async fn page(
     store: &Store,
+    sources: &Sources,
+    wait: Duration,
     email: &str,
     query: &FreeBusyQuery,
     number: u32,
     today: NaiveDate,
 ) -> Result<Page, ApiError> {
-    let (events, account_id) = match reported(store, email, query, today).await? {
+    let (events, account_id) = match reported(store, sources, wait, email, query, today).await? {
         Some((events, account_id)) => (events, query.include_userinfo.then_some(account_id)),
         None => (Vec::new(), None),
     };
@@ -123,6 +130,8 @@ pub async fn page(
 /// account.
 async fn reported(
     store: &Store,
+    sources: &Sources,
+    wait: Duration,
     email: &str,
     query: &FreeBusyQuery,
     today: NaiveDate,
@@ -144,10 +153,11 @@ async fn reported(
         // Managed events are not bound by the default window.
         all_managed: query.include_managed && query.from.is_none() && query.to.is_none(),
     };
-    let Some(found) = store.account_events(email, wanted).await? else {
+    let Some(found) = store.account_events(email, wanted.clone()).await? else {
         return Ok(None);
     };
     check_calendars(query, &found.calendars)?;
+    let found = read_sources_first(store, sources, wait, email, &wanted, found).await?;
 
     let mut events: Vec<Event> = found
         .overlapping

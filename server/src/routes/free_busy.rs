@@ -64,7 +64,15 @@ async fn page_of(
     let grant = state.tokens().authorize(&headers, Scope::ReadFreeBusy)?;
     let query = read_query(&QueryString::parse(raw.as_deref()))?;
     let today = Utc::now().with_timezone(&query.zone).date_naive();
-    let answer = cronofy::page(state.store(), &grant.email, &query, number, today);
+    let answer = cronofy::page(
+        state.store(),
+        state.sources(),
+        state.source_wait(),
+        &grant.email,
+        &query,
+        number,
+        today,
+    );
     let page = in_time(state.freebusy_deadline(), answer).await?;
 
     let next_page = page.has_next().then(|| {

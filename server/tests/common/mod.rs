@@ -59,6 +59,9 @@ impl TestServer {
             .await
             .expect("store opens");
         let state = AppState::new(store, &config);
+        app::start_sources(&state, &config)
+            .await
+            .expect("sources start");
         let router = app::router(state.clone(), &config);
         (state, router, dir)
     }
