@@ -2,6 +2,8 @@
 
 #![allow(dead_code)] // Each test binary uses a different part of this module.
 
+pub mod feed;
+
 use std::path::PathBuf;
 
 use clap::Parser;
