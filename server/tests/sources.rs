@@ -569,3 +569,82 @@ async fn credentials_from_a_file_are_sent_and_never_shown() {
     assert!(!everything.contains("correct-horse"), "{everything}");
     assert!(!everything.contains(&authorization[6..]), "{everything}");
 }
+
+// The config file is watched: turning the source calendar back into a calendar of
+// listed events (no restart, no signal) stops the source, deletes what it brought, and
+// the listed events take its place; the status no longer lists it.
+#[tokio::test]
+async fn a_changed_config_file_is_applied_and_a_removed_source_stops() {
+    let feeds = FeedServer::start().await;
+    let wednesday = next_monday() + Days::new(2);
+    feeds.set("ann.ics", Answer::Ics(weekly_feed(wednesday, "Review")));
+    let (_state, server) = start(&seed(&feed_source(&feeds.url("ann.ics"), "")), &[]).await;
+    wait_for_state(&server, "ok").await;
+
+    let friday = next_monday() + Days::new(4);
+    let listed = format!(
+        r#"{{"accounts": [{{"email": "ann@example.com", "calendars": [
+            {{"id": "{CALENDAR}", "name": "Feed", "events": [
+                {{"uid": "lunch", "start": "{friday}T12:00:00Z", "end": "{friday}T13:00:00Z", "status": "busy"}}
+            ]}}
+        ]}}]}}"#
+    );
+    std::fs::write(server.dir.path().join("seed.json"), listed).unwrap();
+    wait_for("the source to stop", || async {
+        let body: Value = client()
+            .get(server.url("/v1/sources"))
+            .bearer_auth("ops")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        body["sources"].as_array().unwrap().is_empty()
+    })
+    .await;
+    let (code, periods) = zonio_week(&server).await;
+    assert_eq!(code, StatusCode::OK);
+    assert_eq!(
+        periods,
+        serde_json::json!([{"start": format!("{friday}T12:00:00Z"), "end": format!("{friday}T13:00:00Z"), "type": "busy"}])
+    );
+}
+
+// All-day events of a feed are the account's days: in Europe/Berlin a holiday on
+// Friday is busy from Thursday 23:00 UTC (winter) in the Zonio-style answer, and a date
+// in the Cronofy-style one.
+#[tokio::test]
+async fn all_day_feed_events_are_days_in_the_accounts_zone() {
+    let feeds = FeedServer::start().await;
+    let friday = next_monday() + Days::new(4);
+    let after = friday + Days::new(1);
+    feeds.set(
+        "ann.ics",
+        Answer::Ics(format!(
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\nUID:holiday@test\r\n\
+             DTSTAMP:20260101T000000Z\r\nDTSTART;VALUE=DATE:{}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+            friday.format("%Y%m%d")
+        )),
+    );
+    let seed = format!(
+        r#"{{"accounts": [{{"email": "ann@example.com", "time_zone": "Europe/Berlin", "calendars": [
+            {{"id": "{CALENDAR}", "name": "Feed", "source": {}}}
+        ]}}]}}"#,
+        feed_source(&feeds.url("ann.ics"), "")
+    );
+    let (_state, server) = start(&seed, &[]).await;
+    wait_for_state(&server, "ok").await;
+    let zone: chrono_tz::Tz = "Europe/Berlin".parse().unwrap();
+    let midnight = |day: NaiveDate| {
+        freebusy_core::wire::rfc3339::format(freebusy_core::zone::day_start(&zone, day).unwrap())
+    };
+    let (_, periods) = zonio_week(&server).await;
+    assert_eq!(
+        periods,
+        serde_json::json!([{"start": midnight(friday), "end": midnight(after), "type": "busy"}])
+    );
+    let periods = cronofy_week(&server).await;
+    assert_eq!(periods[0]["start"], friday.to_string());
+    assert_eq!(periods[0]["end"], after.to_string());
+}

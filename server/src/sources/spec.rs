@@ -9,8 +9,8 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use reqwest::Url;
 use sha2::{Digest, Sha256};
-use url::Url;
 
 use super::{Credentials, Secret};
 use crate::seed::SeedSource;
@@ -162,9 +162,9 @@ impl SourceSpec {
                 .unwrap_or(DEFAULT_TIMEOUT),
             max_bytes: ranged("max_bytes", seed.max_bytes, 1024, 1 << 30)?
                 .unwrap_or(DEFAULT_MAX_BYTES),
-            past_days: ranged("past_days", seed.past_days.map(u64::from), 0, 3660)?
+            past_days: ranged("past_days", seed.past_days.map(u64::from), 0, 10_000)?
                 .map_or(DEFAULT_PAST_DAYS, |days| days as u32),
-            future_days: ranged("future_days", seed.future_days.map(u64::from), 1, 3660)?
+            future_days: ranged("future_days", seed.future_days.map(u64::from), 1, 10_000)?
                 .map_or(DEFAULT_FUTURE_DAYS, |days| days as u32),
         })
     }

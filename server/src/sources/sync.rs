@@ -210,13 +210,14 @@ impl Sources {
             Ok(records) => {
                 let now = Utc::now();
                 for record in records {
-                    if !specs.contains_key(&record.calendar_id) {
+                    let Some(spec) = specs.get(&record.calendar_id) else {
                         continue;
-                    }
-                    if record.state.next_attempt_at <= now {
+                    };
+                    let due = due_at(&record, spec);
+                    if due <= now {
                         self.start(&record.calendar_id, Start::Due);
                     } else {
-                        next = next.min(record.state.next_attempt_at);
+                        next = next.min(due);
                     }
                 }
             }
@@ -266,7 +267,7 @@ impl Sources {
         }
         let now = Utc::now();
         let due = match start {
-            Start::Due => record.state.next_attempt_at <= now,
+            Start::Due => due_at(&record, spec) <= now,
             Start::Forced => true,
             Start::Immediate => {
                 record.state.snapshot_at.is_none()
@@ -551,6 +552,16 @@ enum Start {
     Immediate,
     /// Whatever the schedule.
     Forced,
+}
+
+/// When a source is due: as scheduled, or sooner if its interval was shortened since
+/// (a reload) and it is not backing off.
+fn due_at(record: &SourceRecord, spec: &SourceSpec) -> chrono::DateTime<Utc> {
+    let scheduled = record.state.next_attempt_at;
+    match record.state.last_attempt_at {
+        Some(last) if record.state.failures == 0 => scheduled.min(last + to_delta(spec.interval)),
+        _ => scheduled,
+    }
 }
 
 /// The wait after `failures` failures in a row.

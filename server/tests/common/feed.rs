@@ -24,6 +24,8 @@ pub enum Answer {
     Ics(String),
     /// 200 with this body, no ETag, whatever the request says (as Radicale does).
     Always(String),
+    /// 200 with these bytes (which need not be UTF-8).
+    Bytes(Vec<u8>),
     /// This status, with `Retry-After` if given.
     Status(u16, Option<&'static str>),
     /// The answer after this long.
@@ -163,6 +165,7 @@ async fn respond(answer: Answer, headers: HeaderMap) -> Response {
                 .into_response()
         }
         Answer::Always(body) => ([(header::CONTENT_TYPE, "text/calendar")], body).into_response(),
+        Answer::Bytes(body) => ([(header::CONTENT_TYPE, "text/calendar")], body).into_response(),
         Answer::Status(code, retry_after) => {
             let mut response =
                 (StatusCode::from_u16(code).unwrap(), "upstream says no").into_response();
