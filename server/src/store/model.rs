@@ -120,7 +120,8 @@ pub struct AccountImport {
     /// The account's address (the upsert key, compared ignoring case).
     pub email: String,
     /// The account's time zone (see [`Account::time_zone`]); changing it moves the
-    /// account's all-day events to midnight in the new zone.
+    /// account's all-day events to midnight in the new zone (their dates, and so their
+    /// `last_modified`, stay).
     pub time_zone: Tz,
     /// Calendars to create or update under this account.
     pub calendars: Vec<CalendarImport>,

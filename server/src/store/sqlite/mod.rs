@@ -374,7 +374,8 @@ fn upsert_event(
     };
     let last_modified = event.last_modified.unwrap_or(now).timestamp();
     // The WHERE clause makes an identical re-import a no-op, so `last_modified` (and
-    // with it incremental sync) only moves on a real change.
+    // with it incremental sync) only moves on a real change. An all-day event changes
+    // with its dates; where its days start (its owner's zone) is `place_all_day`'s.
     let written = tx.execute(
         "INSERT INTO events (calendar_id, uid, managed, event_id, status, all_day,
                              start_date, end_date, start_at, end_at, deleted, last_modified)
@@ -391,8 +392,8 @@ fn upsert_event(
             OR events.all_day IS NOT excluded.all_day
             OR events.start_date IS NOT excluded.start_date
             OR events.end_date IS NOT excluded.end_date
-            OR events.start_at IS NOT excluded.start_at
-            OR events.end_at IS NOT excluded.end_at
+            OR (excluded.all_day = 0 AND (events.start_at IS NOT excluded.start_at
+                                          OR events.end_at IS NOT excluded.end_at))
             OR events.deleted IS NOT excluded.deleted
             OR (?13 AND events.last_modified IS NOT excluded.last_modified)",
         params![
