@@ -119,6 +119,7 @@ impl Sources {
     /// Notes a load of the config file at `at`: applied (`refused: None`) or refused.
     pub fn record_config(&self, at: chrono::DateTime<Utc>, refused: Option<String>) {
         let mut status = lock(&self.inner.config);
+        let at = chrono::DateTime::from_timestamp(at.timestamp(), 0).unwrap_or(at);
         let at = Some(freebusy_core::wire::rfc3339::format(at));
         match refused {
             None => {
