@@ -15,8 +15,8 @@ import sys
 out, port = sys.argv[1], int(sys.argv[2])
 n = int(sys.argv[3]) if len(sys.argv) > 3 else 50
 today = dt.datetime.now(dt.timezone.utc).date()
-# The server's default horizon: 42 days back, 366 ahead.
-first, last = today - dt.timedelta(days=42), today + dt.timedelta(days=366)
+# The server's default horizon: 44 days back, 366 ahead.
+first, last = today - dt.timedelta(days=44), today + dt.timedelta(days=366)
 
 # (uid, weekdays, start hour, start minute, minutes, status)
 PATTERN = [

@@ -43,7 +43,8 @@ pub async fn open_store(config: &Config, now: DateTime<Utc>) -> Result<Store, Se
 }
 
 /// Starts the sources: applies `--seed` as the whole config (its sources configured,
-/// sources it no longer names stopped), then runs their sync and watches the file
+/// sources it no longer names stopped; without `--seed`, every source stops), then runs
+/// their sync and watches the file
 /// (SIGHUP, changes) to apply it again. Both run in the background for as long as the
 /// server's state lives (they stop once every handle on it is dropped).
 ///
@@ -55,6 +56,16 @@ pub async fn start_sources(state: &AppState, config: &Config) -> Result<(), Seed
         let applied = reload::apply(path, state.store(), state.sources(), Utc::now()).await?;
         tracing::info!(seed = %path.display(), sources = applied.sources, "sources configured");
         reload::watch(path.clone(), state.sources());
+    } else {
+        // No config file, so no source: ones a former config left in the database stop
+        // (rather than serve their last snapshot forever).
+        let retired = state
+            .store()
+            .retire_sources_except(Vec::new(), Utc::now())
+            .await?;
+        if retired > 0 {
+            tracing::info!(retired, "no --seed: sources of an earlier config stopped");
+        }
     }
     state.sources().run();
     Ok(())

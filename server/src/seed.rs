@@ -107,7 +107,7 @@ pub struct SeedSource {
     /// The largest body read, in bytes (default 10 MiB).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_bytes: Option<u64>,
-    /// Days before today the horizon starts (default 42).
+    /// Days before today the horizon starts (default 44).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub past_days: Option<u32>,
     /// Days after today the horizon ends (default 366).

@@ -165,3 +165,126 @@ fn span(instance: &Instance, zone: &Tz) -> EventSpan {
     }
     EventSpan::Timed { start, end }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::seed::SeedSource;
+
+    fn spec() -> SourceSpec {
+        SourceSpec::from_seed(
+            "cal",
+            &SeedSource {
+                kind: "ics".into(),
+                url: Some("https://x.example/feed.ics".into()),
+                ..SeedSource::default()
+            },
+        )
+        .unwrap()
+    }
+
+    fn utc(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    fn parsed(feed: &str) -> Vec<Parsed> {
+        vec![Parsed {
+            href: "feed.ics".into(),
+            calendar: ics::parse(feed.as_bytes()).map(Arc::new),
+        }]
+    }
+
+    fn account() -> Account {
+        Account {
+            id: 1,
+            email: "ann@example.com".into(),
+            time_zone: chrono_tz::UTC,
+        }
+    }
+
+    // Midnight UTC, 44 days back to 366 ahead, whatever the time of day.
+    #[test]
+    fn the_horizon_is_whole_days_around_today() {
+        let horizon = horizon(&spec(), utc("2026-04-20T17:45:00Z"));
+        assert_eq!(horizon.start(), utc("2026-03-07T00:00:00Z"));
+        assert_eq!(horizon.end(), utc("2027-04-21T00:00:00Z"));
+    }
+
+    // A feed too big to expand is cut: the rest of the horizon is an unknown event, and
+    // the time before and after the snapshot is unknown too.
+    #[test]
+    fn a_cut_expansion_leaves_the_rest_of_the_horizon_unknown() {
+        let feed = "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:tick\r\nDTSTAMP:20260101T000000Z\r\n\
+                    DTSTART:20260101T000000Z\r\nDURATION:PT30S\r\nRRULE:FREQ=MINUTELY\r\n\
+                    END:VEVENT\r\nEND:VCALENDAR\r\n";
+        let horizon =
+            Window::new(utc("2026-04-01T00:00:00Z"), utc("2026-05-01T00:00:00Z")).unwrap();
+        let (events, report) = events(&parsed(feed), &account(), horizon, None);
+        let cut = report.cut.expect("cut");
+        let unknown: Vec<(&str, EventSpan)> = events
+            .iter()
+            .filter(|event| event.status == Status::Unknown)
+            .map(|event| (event.uid.as_str(), event.span))
+            .collect();
+        assert_eq!(
+            unknown,
+            [
+                (
+                    UNKNOWN_BEFORE_UID,
+                    EventSpan::Timed {
+                        start: all_time().0,
+                        end: horizon.start()
+                    }
+                ),
+                (
+                    UNKNOWN_AFTER_UID,
+                    EventSpan::Timed {
+                        start: horizon.end(),
+                        end: all_time().1
+                    }
+                ),
+                (
+                    UNKNOWN_CUT_UID,
+                    EventSpan::Timed {
+                        start: cut.unknown_from,
+                        end: horizon.end()
+                    }
+                ),
+            ]
+        );
+        assert_eq!(report.instances, events.len() - 3);
+    }
+
+    // All-day instances keep their dates; a UID posing as one of ours is kept apart.
+    #[test]
+    fn all_day_instances_are_dates_and_our_uids_cannot_be_taken() {
+        let feed = "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:freebusy:unread\r\nDTSTAMP:20260101T000000Z\r\n\
+                    DTSTART;VALUE=DATE:20260424\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+        let horizon =
+            Window::new(utc("2026-04-01T00:00:00Z"), utc("2026-05-01T00:00:00Z")).unwrap();
+        let (events, _) = events(
+            &parsed(feed),
+            &account(),
+            horizon,
+            Some(utc("2026-03-01T00:00:00Z")),
+        );
+        assert_eq!(events[0].uid, "freebusy:unread#object0");
+        assert_eq!(
+            events[0].span,
+            EventSpan::AllDay {
+                start: chrono::NaiveDate::from_ymd_opt(2026, 4, 24).unwrap(),
+                end: chrono::NaiveDate::from_ymd_opt(2026, 4, 25).unwrap(),
+            }
+        );
+        // Covered since March: unknown only before that.
+        assert_eq!(
+            events[1].span,
+            EventSpan::Timed {
+                start: all_time().0,
+                end: utc("2026-03-01T00:00:00Z")
+            }
+        );
+    }
+}

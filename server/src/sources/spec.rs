@@ -23,8 +23,10 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
 /// The largest body read from an upstream (after gzip): 10 MiB, a few years of a busy
 /// calendar; larger answers fail as too large rather than fill the memory.
 pub const DEFAULT_MAX_BYTES: u64 = 10 * 1024 * 1024;
-/// Days before today the horizon starts: 42, the Cronofy-style route's default `from`.
-pub const DEFAULT_PAST_DAYS: u32 = 42;
+/// Days before today the horizon starts: 44, the Cronofy-style route's default `from`
+/// (42 days back) and two days more, so that its default query starts inside the
+/// horizon in every time zone.
+pub const DEFAULT_PAST_DAYS: u32 = 44;
 /// Days after today the horizon ends: 366, beyond the Cronofy-style default `to` (201).
 pub const DEFAULT_FUTURE_DAYS: u32 = 366;
 
