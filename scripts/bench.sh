@@ -208,7 +208,8 @@ fi
 
 # ------------------------------------------------------------------ backend
 
-if wants backend; then
+# The server as the benchmarks run it: --profile server, in $FREEBUSY_BENCH_TARGET.
+build_server() {
   say "building the server (--profile server)"
   CARGO_TARGET_DIR="$FREEBUSY_BENCH_TARGET" cargo build --quiet -p freebusy-server --profile server \
     > "$RESULTS/server-build.log" 2>&1 || {
@@ -216,6 +217,10 @@ if wants backend; then
     exit 1
   }
   server_bin="$FREEBUSY_BENCH_TARGET/server/freebusy-server"
+}
+
+if wants backend; then
+  build_server
   port=${FREEBUSY_BENCH_PORT:-39217}
   db_dir=$(mktemp -d)
   cores=$(nproc)
@@ -283,13 +288,7 @@ fi
 # ------------------------------------------------------------------ sources
 
 if wants sources; then
-  say "building the server (--profile server)"
-  CARGO_TARGET_DIR="$FREEBUSY_BENCH_TARGET" cargo build --quiet -p freebusy-server --profile server \
-    > "$RESULTS/server-build.log" 2>&1 || {
-    tail -n 30 "$RESULTS/server-build.log"
-    exit 1
-  }
-  server_bin="$FREEBUSY_BENCH_TARGET/server/freebusy-server"
+  build_server
   port=${FREEBUSY_BENCH_PORT:-39217}
   feed_port=$((port + 1))
   accounts=50

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use common::feed::{Answer, FeedServer};
+use common::feed::{Answer, FeedServer, sources_report};
 use common::{NO_RATE_LIMIT, TestServer, client};
 use freebusy_core::wire::ics::{self, Account};
 use freebusy_core::wire::zonio;
@@ -84,15 +84,7 @@ async fn every_corpus_window_through_a_feed_equals_the_engine() {
         let server = TestServer::start_with_seed(&seed, &flags).await;
         let started = Instant::now();
         loop {
-            let status: Value = client()
-                .get(server.url("/v1/sources"))
-                .bearer_auth("ops")
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let status = sources_report(&server, "ops").await;
             if status["sources"][0]["state"] == "ok" {
                 assert!(
                     status["sources"][0]["expansion"]["cut"].is_null(),

@@ -78,6 +78,24 @@ fn timed(uid: &str, start: &str, end: &str, status: Status) -> SnapshotEvent {
     }
 }
 
+/// Busy "a" on 21 April and tentative "b" on 22 April.
+fn a_and_b() -> Vec<SnapshotEvent> {
+    vec![
+        timed(
+            "a",
+            "2026-04-21T09:00:00Z",
+            "2026-04-21T10:00:00Z",
+            Status::Busy,
+        ),
+        timed(
+            "b",
+            "2026-04-22T09:00:00Z",
+            "2026-04-22T10:00:00Z",
+            Status::Tentative,
+        ),
+    ]
+}
+
 fn snapshot(events: Vec<SnapshotEvent>) -> Snapshot {
     Snapshot {
         objects: ObjectChange::Replace(vec![SourceObject {
@@ -140,20 +158,7 @@ async fn a_source_starts_unread_and_its_first_snapshot_replaces_the_unknown() {
         .record_sync(read(
             "f1",
             "2026-04-20T08:01:00Z",
-            Some(snapshot(vec![
-                timed(
-                    "a",
-                    "2026-04-21T09:00:00Z",
-                    "2026-04-21T10:00:00Z",
-                    Status::Busy,
-                ),
-                timed(
-                    "b",
-                    "2026-04-22T09:00:00Z",
-                    "2026-04-22T10:00:00Z",
-                    Status::Tentative,
-                ),
-            ])),
+            Some(snapshot(a_and_b())),
         ))
         .await
         .unwrap();
@@ -176,20 +181,7 @@ async fn a_source_starts_unread_and_its_first_snapshot_replaces_the_unknown() {
         .record_sync(read(
             "f1",
             "2026-04-20T09:00:00Z",
-            Some(snapshot(vec![
-                timed(
-                    "a",
-                    "2026-04-21T09:00:00Z",
-                    "2026-04-21T10:00:00Z",
-                    Status::Busy,
-                ),
-                timed(
-                    "b",
-                    "2026-04-22T09:00:00Z",
-                    "2026-04-22T10:00:00Z",
-                    Status::Tentative,
-                ),
-            ])),
+            Some(snapshot(a_and_b())),
         ))
         .await
         .unwrap();

@@ -10,7 +10,7 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use chrono::{Datelike, Days, NaiveDate, TimeDelta, Utc};
-use common::feed::{Answer, FeedServer, weekly_feed};
+use common::feed::{Answer, FeedServer, sources_report, weekly_feed};
 use common::{NO_RATE_LIMIT, TestServer, client};
 use freebusy_server::state::AppState;
 use reqwest::StatusCode;
@@ -75,15 +75,7 @@ async fn next_second() -> chrono::DateTime<Utc> {
 }
 
 async fn source_status(server: &TestServer) -> Value {
-    let response = client()
-        .get(server.url("/v1/sources"))
-        .bearer_auth("ops")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    let body: Value = response.json().await.unwrap();
-    body["sources"][0].clone()
+    sources_report(server, "ops").await["sources"][0].clone()
 }
 
 async fn wait_for_state(server: &TestServer, state: &str) -> Value {
@@ -591,16 +583,10 @@ async fn a_changed_config_file_is_applied_and_a_removed_source_stops() {
     );
     std::fs::write(server.dir.path().join("seed.json"), listed).unwrap();
     wait_for("the source to stop", || async {
-        let body: Value = client()
-            .get(server.url("/v1/sources"))
-            .bearer_auth("ops")
-            .send()
-            .await
+        sources_report(&server, "ops").await["sources"]
+            .as_array()
             .unwrap()
-            .json()
-            .await
-            .unwrap();
-        body["sources"].as_array().unwrap().is_empty()
+            .is_empty()
     })
     .await;
     let (code, periods) = zonio_week(&server).await;

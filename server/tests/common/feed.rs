@@ -208,6 +208,19 @@ async fn respond(answer: Answer, headers: HeaderMap) -> Response {
     }
 }
 
+/// `GET /v1/sources` of `server`, with a token granting `read_sources`.
+pub async fn sources_report(server: &super::TestServer, token: &str) -> serde_json::Value {
+    super::client()
+        .get(server.url("/v1/sources"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("the status answers")
+        .json()
+        .await
+        .expect("the status is JSON")
+}
+
 /// A feed with one weekly busy meeting (Mondays 09:00-10:00 UTC since 2026-01-05) and a
 /// tentative one-off at `tentative_day` 14:00-15:00 UTC, with its summary.
 pub fn weekly_feed(tentative_day: chrono::NaiveDate, summary: &str) -> String {
