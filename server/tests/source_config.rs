@@ -111,6 +111,14 @@ impl Running {
     }
 }
 
+impl Drop for Running {
+    // A failed assertion must not leave the server running.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 fn source<'a>(status: &'a Value, calendar: &str) -> Option<&'a Value> {
     status["sources"]
         .as_array()
@@ -224,8 +232,8 @@ async fn reloads_apply_whole_or_not_at_all_and_secrets_never_show() {
 
     let (_, health) = server.text("/healthz").await;
     server.signal("TERM");
-    let mut child = server.child;
-    assert!(child.wait().unwrap().success());
+    let mut server = server;
+    assert!(server.child.wait().unwrap().success());
     let logs = server.stderr.lock().unwrap().clone();
     assert!(logs.contains("config reloaded"), "{logs}");
     assert!(logs.contains("config refused"), "{logs}");
