@@ -36,6 +36,15 @@ fn feed_source(url: &str, extra: &str) -> String {
     format!(r#"{{"kind": "ics", "url": "{url}", "interval_seconds": 3600{extra}}}"#)
 }
 
+/// ann's calendar as a feed of a weekly review on `wednesday`'s weekday, served at
+/// `ann.ics`, and a server reading it.
+async fn reading_review(wednesday: NaiveDate) -> (FeedServer, AppState, TestServer) {
+    let feeds = FeedServer::start().await;
+    feeds.set("ann.ics", Answer::Ics(weekly_feed(wednesday, "Review")));
+    let (state, server) = start(&seed(&feed_source(&feeds.url("ann.ics"), "")), &[]).await;
+    (feeds, state, server)
+}
+
 async fn start(seed: &str, flags: &[&str]) -> (AppState, TestServer) {
     let mut all = vec![
         "--token",
@@ -139,10 +148,8 @@ fn busy_week_of(feed_tentative: NaiveDate) -> Value {
 // keyed by UID and recurrence, and the status says ok with what it read.
 #[tokio::test]
 async fn a_feed_is_read_into_the_store_and_answered_from_it() {
-    let feeds = FeedServer::start().await;
     let wednesday = next_monday() + Days::new(2);
-    feeds.set("ann.ics", Answer::Ics(weekly_feed(wednesday, "Review")));
-    let (_state, server) = start(&seed(&feed_source(&feeds.url("ann.ics"), "")), &[]).await;
+    let (feeds, _state, server) = reading_review(wednesday).await;
 
     let status = wait_for_state(&server, "ok").await;
     assert_eq!(status["kind"], "ics");
@@ -231,10 +238,8 @@ async fn conditional_requests_and_unchanged_bodies_keep_the_snapshot_as_it_was()
 // deleted (reported so to incremental sync), the rest keeps its last_modified.
 #[tokio::test]
 async fn a_change_upstream_replaces_the_snapshot_and_deletions_disappear() {
-    let feeds = FeedServer::start().await;
     let wednesday = next_monday() + Days::new(2);
-    feeds.set("ann.ics", Answer::Ics(weekly_feed(wednesday, "Review")));
-    let (state, server) = start(&seed(&feed_source(&feeds.url("ann.ics"), "")), &[]).await;
+    let (feeds, state, server) = reading_review(wednesday).await;
     wait_for_state(&server, "ok").await;
 
     // The one-off moves to Thursday.
@@ -295,10 +300,8 @@ async fn a_change_upstream_replaces_the_snapshot_and_deletions_disappear() {
 // old it is and why it failed, and the failures count up with backoff.
 #[tokio::test]
 async fn a_failing_feed_keeps_serving_its_snapshot_and_says_so() {
-    let feeds = FeedServer::start().await;
     let wednesday = next_monday() + Days::new(2);
-    feeds.set("ann.ics", Answer::Ics(weekly_feed(wednesday, "Review")));
-    let (state, server) = start(&seed(&feed_source(&feeds.url("ann.ics"), "")), &[]).await;
+    let (feeds, state, server) = reading_review(wednesday).await;
     wait_for_state(&server, "ok").await;
 
     feeds.set("ann.ics", Answer::Status(500, None));
@@ -567,10 +570,7 @@ async fn credentials_from_a_file_are_sent_and_never_shown() {
 // the listed events take its place; the status no longer lists it.
 #[tokio::test]
 async fn a_changed_config_file_is_applied_and_a_removed_source_stops() {
-    let feeds = FeedServer::start().await;
-    let wednesday = next_monday() + Days::new(2);
-    feeds.set("ann.ics", Answer::Ics(weekly_feed(wednesday, "Review")));
-    let (_state, server) = start(&seed(&feed_source(&feeds.url("ann.ics"), "")), &[]).await;
+    let (_feeds, _state, server) = reading_review(next_monday() + Days::new(2)).await;
     wait_for_state(&server, "ok").await;
 
     let friday = next_monday() + Days::new(4);
