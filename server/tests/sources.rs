@@ -83,6 +83,21 @@ async fn next_second() -> chrono::DateTime<Utc> {
     chrono::DateTime::from_timestamp(start + 1, 0).unwrap()
 }
 
+/// The feed calendar's events written or deleted since `since`.
+async fn modified_since(
+    state: &AppState,
+    since: chrono::DateTime<Utc>,
+) -> Vec<freebusy_server::store::Event> {
+    state
+        .store()
+        .events(
+            &[CALENDAR.to_owned()],
+            freebusy_server::store::EventFilter::ModifiedSince(since),
+        )
+        .await
+        .unwrap()
+}
+
 async fn source_status(server: &TestServer) -> Value {
     sources_report(server, "ops").await["sources"][0].clone()
 }
@@ -223,14 +238,7 @@ async fn conditional_requests_and_unchanged_bodies_keep_the_snapshot_as_it_was()
         after_same["snapshot_at"], first["snapshot_at"],
         "no rewrite for the same body"
     );
-    let changed = state
-        .store()
-        .events(
-            &[CALENDAR.to_owned()],
-            freebusy_server::store::EventFilter::ModifiedSince(before),
-        )
-        .await
-        .unwrap();
+    let changed = modified_since(&state, before).await;
     assert!(changed.is_empty(), "nothing moved: {changed:?}");
 }
 
@@ -249,14 +257,7 @@ async fn a_change_upstream_replaces_the_snapshot_and_deletions_disappear() {
     state.sources().read_now(CALENDAR).await;
     let (_, periods) = zonio_week(&server).await;
     assert_eq!(periods, busy_week_of(thursday));
-    let changed = state
-        .store()
-        .events(
-            &[CALENDAR.to_owned()],
-            freebusy_server::store::EventFilter::ModifiedSince(before),
-        )
-        .await
-        .unwrap();
+    let changed = modified_since(&state, before).await;
     let changed: Vec<&str> = changed.iter().map(|event| event.uid.as_str()).collect();
     assert_eq!(changed, ["once@test"], "only the moved event changed");
 
