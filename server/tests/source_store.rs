@@ -62,6 +62,16 @@ async fn overlapping(store: &Store, start: &str, end: &str) -> Vec<Event> {
         .unwrap()
 }
 
+/// A store in `dir` where ann's calendar is the source `f1`, defined at `now` and unread.
+async fn with_unread_source(dir: &tempfile::TempDir, now: DateTime<Utc>) -> Store {
+    let store = open(dir).await;
+    store
+        .import(account(Tz::UTC, Some(definition("f1")), vec![]), now)
+        .await
+        .unwrap();
+    store
+}
+
 async fn live(store: &Store) -> Vec<(String, Status)> {
     let mut events: Vec<(String, Status)> = store
         .events(
@@ -137,12 +147,8 @@ fn read(fingerprint: &str, when: &str, snapshot: Option<Snapshot>) -> SyncRecord
 #[tokio::test]
 async fn a_source_starts_unread_and_its_first_snapshot_replaces_the_unknown() {
     let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir).await;
     let now = at("2026-04-20T08:00:00Z");
-    store
-        .import(account(Tz::UTC, Some(definition("f1")), vec![]), now)
-        .await
-        .unwrap();
+    let store = with_unread_source(&dir, now).await;
     assert_eq!(
         live(&store).await,
         [(UNREAD_UID.to_owned(), Status::Unknown)]
@@ -273,12 +279,8 @@ async fn snapshots_delete_what_went_upstream_but_keep_history_before_the_horizon
 #[tokio::test]
 async fn stale_records_are_dropped_failures_keep_the_snapshot_and_redefinitions_start_over() {
     let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir).await;
     let now = at("2026-04-20T08:00:00Z");
-    store
-        .import(account(Tz::UTC, Some(definition("f1")), vec![]), now)
-        .await
-        .unwrap();
+    let store = with_unread_source(&dir, now).await;
     let event = timed(
         "a",
         "2026-04-21T09:00:00Z",
