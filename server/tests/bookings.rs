@@ -39,6 +39,7 @@ fn event(uid: &str, start: &str, end: &str, status: Status, deleted: bool) -> Ev
 fn alice_day() -> Vec<AccountImport> {
     vec![AccountImport {
         email: "alice@example.com".into(),
+        time_zone: chrono_tz::UTC,
         calendars: vec![CalendarImport {
             id: "cal_alice".into(),
             name: "Work".into(),
@@ -72,6 +73,7 @@ fn alice_day() -> Vec<AccountImport> {
                     true,
                 ),
             ],
+            source: None,
         }],
     }]
 }
@@ -418,10 +420,12 @@ async fn racing_multi_host_bookings_never_book_a_host_twice(db: TestDb) {
         .import(
             vec![AccountImport {
                 email: "bob@example.com".into(),
+                time_zone: chrono_tz::UTC,
                 calendars: vec![CalendarImport {
                     id: "cal_bob".into(),
                     name: "Work".into(),
                     events: Vec::new(),
+                    source: None,
                 }],
             }],
             at(NOW),

@@ -417,3 +417,125 @@ async fn a_database_that_goes_away_gives_503s_and_the_server_recovers_when_it_re
         .unwrap();
     assert_eq!(store.counts().await.unwrap().bookings, 1);
 }
+
+/// Next week's Monday (UTC), so a feed's week is inside the sync's horizon.
+fn next_monday() -> chrono::NaiveDate {
+    use chrono::Datelike;
+    let today = chrono::Utc::now().date_naive();
+    today + chrono::Days::new(u64::from(7 - today.weekday().num_days_from_monday()))
+}
+
+/// A seed file in `db`'s folder: ann, whose one calendar is the ICS feed at `url`
+/// (read hourly, with this timeout).
+fn feed_seed(db: &TestDb, url: &str, timeout_seconds: u64) -> std::path::PathBuf {
+    let seed = db.dir.path().join("feed-seed.json");
+    std::fs::write(
+        &seed,
+        format!(
+            r#"{{"accounts": [{{"email": "ann@example.com", "calendars": [
+                {{"id": "cal_ann_feed", "name": "Feed", "source": {{"kind": "ics",
+                  "url": "{url}", "interval_seconds": 3600, "timeout_seconds": {timeout_seconds}}}}}
+            ]}}]}}"#
+        ),
+    )
+    .unwrap();
+    seed
+}
+
+/// Polls ann's Zonio-style week at next Monday on `replica` until the feed has been
+/// read (no unknown time left), within `within`; the week's periods.
+async fn until_read(replica: &Replica, within: Duration) -> Value {
+    let client = reqwest::Client::new();
+    let monday = next_monday().and_hms_opt(0, 0, 0).unwrap().and_utc();
+    let url = format!(
+        "{}/ann@example.com?start={}&end={}",
+        replica.url,
+        monday.timestamp(),
+        monday.timestamp() + 7 * 86_400
+    );
+    let deadline = Instant::now() + within;
+    loop {
+        if let Ok(response) = client.get(&url).send().await
+            && response.status() == StatusCode::OK
+        {
+            let week: Value = response.json().await.unwrap_or(Value::Null);
+            let periods = week.as_array().cloned().unwrap_or_default();
+            if !periods.is_empty() && periods.iter().all(|p| p["type"] != "unknown") {
+                return week;
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{} never answered ann's week from the feed",
+            replica.url
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+// Pins sync across replicas: two servers started at the same moment on a fresh
+// database, both configured with the same feed, fetch it once between them (the
+// source's lease) and both answer from that one snapshot.
+#[tokio::test]
+async fn two_replicas_read_a_feed_once_and_both_answer_from_it() {
+    let Some(db) = TestDb::new(Backend::Postgres).await else {
+        return;
+    };
+    let feeds = common::feed::FeedServer::start().await;
+    let wednesday = next_monday() + chrono::Days::new(2);
+    feeds.set(
+        "ann.ics",
+        common::feed::Answer::Ics(common::feed::weekly_feed(wednesday, "Review")),
+    );
+    let seed = feed_seed(&db, &feeds.url("ann.ics"), 30);
+    let (a, b) = (spawn(&db.db_flag(), &seed), spawn(&db.db_flag(), &seed));
+    let replicas = [ready(a), ready(b)];
+    let first = until_read(&replicas[0], Duration::from_secs(60)).await;
+    let second = until_read(&replicas[1], Duration::from_secs(60)).await;
+    assert_eq!(first, second);
+    assert_eq!(
+        first.as_array().map(Vec::len),
+        Some(2),
+        "Monday's weekly and Wednesday's one-off: {first}"
+    );
+    assert_eq!(
+        feeds.seen("ann.ics").len(),
+        1,
+        "one fetch for both replicas"
+    );
+}
+
+// Pins the takeover: a replica killed with -9 in the middle of a read (its feed never
+// answers) leaves the source's lease behind; another replica takes the source over once
+// the lease lapses, reads it, and the lease's generation shows the takeover.
+#[tokio::test]
+async fn a_source_whose_reader_was_killed_mid_read_is_taken_over() {
+    let Some(db) = TestDb::new(Backend::Postgres).await else {
+        return;
+    };
+    let feeds = common::feed::FeedServer::start().await;
+    feeds.set("ann.ics", common::feed::Answer::Never);
+    let seed = feed_seed(&db, &feeds.url("ann.ics"), 3);
+    let mut doomed = ready(spawn(&db.db_flag(), &seed));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while feeds.seen("ann.ics").is_empty() {
+        assert!(Instant::now() < deadline, "the first replica never fetched");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    doomed.child.kill().unwrap();
+    doomed.child.wait().unwrap();
+    let wednesday = next_monday() + chrono::Days::new(2);
+    feeds.set(
+        "ann.ics",
+        common::feed::Answer::Ics(common::feed::weekly_feed(wednesday, "Review")),
+    );
+    let survivor = ready(spawn(&db.db_flag(), &seed));
+    // The lease lasts the read's bound (3 x 3 s + 1 s) plus 10 s; the survivor looks at
+    // the schedule every 30 s.
+    until_read(&survivor, Duration::from_secs(90)).await;
+    assert_eq!(feeds.seen("ann.ics").len(), 2);
+    let generation = db
+        .query_i64("SELECT generation FROM leases WHERE name = 'source_sync'")
+        .await;
+    assert_eq!(generation, 2, "taken over once");
+}

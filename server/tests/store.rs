@@ -37,10 +37,12 @@ fn timed(uid: &str, start: DateTime<Utc>, end: DateTime<Utc>) -> EventImport {
 fn alice_with(events: Vec<EventImport>) -> Vec<AccountImport> {
     vec![AccountImport {
         email: "alice@example.com".into(),
+        time_zone: chrono_tz::UTC,
         calendars: vec![CalendarImport {
             id: "cal_a".into(),
             name: "Work".into(),
             events,
+            source: None,
         }],
     }]
 }
@@ -157,7 +159,7 @@ async fn the_sqlite_file_is_in_wal_mode_with_full_sync_and_foreign_keys() {
 async fn a_new_database_gets_every_migration(db: TestDb) {
     let store = db.open().await;
     assert_eq!(store.schema_version().await.unwrap(), SCHEMA_VERSION);
-    assert_eq!(SCHEMA_VERSION, 4);
+    assert_eq!(SCHEMA_VERSION, 5);
     // Opening again migrates nothing and changes nothing.
     drop(store);
     assert_eq!(
@@ -339,11 +341,13 @@ async fn events_and_calendars_are_ordered_bytewise(db: TestDb) {
             .iter()
             .map(|uid| timed(uid, ten, ten + Duration::hours(1)))
             .collect(),
+        source: None,
     };
     store
         .import(
             vec![AccountImport {
                 email: "Alice@Example.com".into(),
+                time_zone: chrono_tz::UTC,
                 calendars: vec![
                     calendar("cal_b", &["b", "B", "_"]),
                     calendar("Cal_A", &["a"]),

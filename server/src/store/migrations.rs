@@ -14,7 +14,7 @@
 /// One schema change, in each backend's dialect.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Migration {
-    /// The folder's name, e.g. `0004_leases`.
+    /// The folder's name, e.g. `0005_leases`.
     pub name: &'static str,
     /// The change for SQLite, run in one transaction.
     pub sqlite: &'static str,
@@ -36,15 +36,16 @@ macro_rules! migration {
 pub(crate) const MIGRATIONS: &[Migration] = &[
     migration!("0001_accounts_calendars_events_bookings"),
     migration!("0002_booking_cancel_tokens"),
-    migration!("0003_event_window_bound"),
-    migration!("0004_leases"),
+    migration!("0003_sources"),
+    migration!("0004_event_window_bound"),
+    migration!("0005_leases"),
 ];
 
 /// The schema version this build migrates databases to: the number of migrations.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// Events longer than this (two days, in seconds) are read through their end, not
-/// through their calendar's longest event (migration 0003): so one long event (a trip,
+/// through their calendar's longest event (migration 0004): so one long event (a trip,
 /// a source's unknown time) does not widen every window query of its calendar. The
 /// queries write it into their text as a literal, so that both planners match the
 /// partial indexes; a test below keeps it the migration's number.
@@ -58,7 +59,7 @@ mod tests {
     fn the_long_event_threshold_is_the_one_the_window_migration_indexes() {
         let bound = MIGRATIONS
             .iter()
-            .find(|m| m.name == "0003_event_window_bound")
+            .find(|m| m.name == "0004_event_window_bound")
             .expect("the window migration");
         for sql in [bound.sqlite, bound.postgres] {
             assert!(sql.contains(&format!("end_at - start_at > {LONG_EVENT_SECONDS}")));

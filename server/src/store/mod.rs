@@ -41,7 +41,9 @@ pub use migrations::SCHEMA_VERSION;
 pub use model::{
     Account, AccountEvents, AccountImport, Blocker, Blocking, Booking, BookingOutcome,
     BookingTerms, Calendar, CalendarImport, Counts, Event, EventFilter, EventImport, EventQuery,
-    EventSpan, ImportReport, Lease, NewBooking, bookings_calendar_id,
+    EventSpan, ImportReport, Lease, NewBooking, ObjectChange, Snapshot, SnapshotEvent,
+    SourceDefinition, SourceKind, SourceObject, SourceRecord, SyncOutcome, SyncRecord, SyncReport,
+    SyncState, bookings_calendar_id,
 };
 
 use std::fmt;
@@ -509,6 +511,84 @@ impl Store {
                 sqlite.write(move |db| db.release_lease(&lease)).await?
             }
             Store::Postgres(postgres) => postgres.release_lease(lease).await,
+        }
+    }
+
+    /// Stops every source whose calendar is not in `keep` (the config no longer names
+    /// it): its sync state and objects go, and the events it brought are deleted (kept
+    /// as deleted, so incremental sync reports them gone). Returns how many stopped.
+    ///
+    /// A calendar becomes a source, is redefined, or stops being one through
+    /// [`Store::import`] ([`CalendarImport::source`]): a new or redefined source starts
+    /// unread, holding one unknown event ([`model::UNREAD_UID`]) over all time until its
+    /// first snapshot, so its time is never free before anyone read it.
+    pub async fn retire_sources_except(
+        &self,
+        keep: Vec<String>,
+        now: DateTime<Utc>,
+    ) -> Result<usize, StoreError> {
+        match self {
+            Store::Sqlite(sqlite) => {
+                sqlite
+                    .write(move |db| db.retire_sources_except(&keep, now))
+                    .await?
+            }
+            Store::Postgres(postgres) => postgres.retire_sources_except(&keep, now).await,
+        }
+    }
+
+    /// Every source, with its owner and sync state, ordered by calendar id (bytewise).
+    pub async fn sources(&self) -> Result<Vec<SourceRecord>, StoreError> {
+        match self {
+            Store::Sqlite(sqlite) => sqlite.read(|db| db.sources(None)).await?,
+            Store::Postgres(postgres) => postgres.sources(None).await,
+        }
+    }
+
+    /// The source filling `calendar_id`, if that calendar is one.
+    pub async fn source(&self, calendar_id: &str) -> Result<Option<SourceRecord>, StoreError> {
+        let found = match self {
+            Store::Sqlite(sqlite) => {
+                let id = calendar_id.to_owned();
+                sqlite.read(move |db| db.sources(Some(&id))).await??
+            }
+            Store::Postgres(postgres) => postgres.sources(Some(calendar_id)).await?,
+        };
+        Ok(found.into_iter().next())
+    }
+
+    /// The objects last fetched for a source, ordered by href (bytewise).
+    pub async fn source_objects(&self, calendar_id: &str) -> Result<Vec<SourceObject>, StoreError> {
+        match self {
+            Store::Sqlite(sqlite) => {
+                let id = calendar_id.to_owned();
+                sqlite.read(move |db| db.source_objects(&id)).await?
+            }
+            Store::Postgres(postgres) => postgres.source_objects(calendar_id).await,
+        }
+    }
+
+    /// Records one sync attempt atomically, unless the source was redefined or removed
+    /// since it started (its fingerprint differs): then nothing is written and
+    /// [`SyncReport::recorded`] is `false`.
+    ///
+    /// A failure counts one more failure and keeps the snapshot. A read resets the
+    /// failures and stores the cursor; with a [`Snapshot`] it also replaces the objects
+    /// as [`ObjectChange`] says and makes the calendar's events those of the snapshot:
+    /// each one upserted by uid (so `last_modified` moves only for a real change), and
+    /// every other live event from elsewhere that ends after the horizon's start, and
+    /// every earlier unknown period, deleted. Events that ended before the horizon stay
+    /// as they were last read. Managed events are never touched. Serialised with
+    /// imports and bookings of the calendar's owner, so a booking sees all of a
+    /// snapshot or none of it.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Invalid`] for a snapshot that repeats a uid; I/O.
+    pub async fn record_sync(&self, record: SyncRecord) -> Result<SyncReport, StoreError> {
+        match self {
+            Store::Sqlite(sqlite) => sqlite.write(move |db| db.record_sync(&record)).await?,
+            Store::Postgres(postgres) => postgres.record_sync(&record).await,
         }
     }
 }

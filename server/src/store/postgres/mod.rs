@@ -18,11 +18,13 @@
 
 mod bookings;
 mod leases;
+mod sources;
 
 use std::fmt;
 use std::str::FromStr;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
 use deadpool_postgres::{
     GenericClient, Hook, HookError, Manager, ManagerConfig, Object, Pool, PoolError,
     RecyclingMethod, Runtime,
@@ -177,9 +179,14 @@ fn has_code(error: &tokio_postgres::Error, code: &SqlState) -> bool {
 
 /// Runs `attempt` until it succeeds, fails for good, or [`ATTEMPTS`] runs were aborted
 /// for a deadlock or a serialisation failure.
-async fn retrying<T>(
-    mut attempt: impl AsyncFnMut() -> Result<T, StoreError>,
-) -> Result<T, StoreError> {
+///
+/// A closure returning a future rather than an async closure: the futures of async
+/// closures are not `Send` for every lifetime, which `tokio::spawn` of a caller needs.
+async fn retrying<T, F, A>(mut attempt: A) -> Result<T, StoreError>
+where
+    A: FnMut() -> F,
+    F: Future<Output = Result<T, StoreError>>,
+{
     let mut tries = 1;
     loop {
         match attempt().await {
@@ -194,7 +201,7 @@ const EVENT_COLUMNS: &str = "e.calendar_id, e.uid, e.event_id, e.status, e.all_d
 
 /// Events overlapping the window [`start`, `end`) (two parameters, e.g. `$3`), of
 /// calendars `c` chosen by the caller's condition, in two disjoint parts, each an index
-/// range bounded on both sides (migration 0003): events of at most two days through
+/// range bounded on both sides (migration 0004): events of at most two days through
 /// each calendar's longest one, longer ones through their end.
 fn overlapping_events(from_and_condition: &str, end: &str, start: &str) -> String {
     format!(
@@ -347,7 +354,7 @@ impl PgStore {
         accounts: &[AccountImport],
         now: DateTime<Utc>,
     ) -> Result<ImportReport, StoreError> {
-        retrying(async || self.try_import(accounts, now).await).await
+        retrying(move || self.try_import(accounts, now)).await
     }
 
     async fn try_import(
@@ -362,9 +369,9 @@ impl PgStore {
         for account in accounts {
             report.accounts += tx
                 .execute(
-                    r#"INSERT INTO accounts (email) VALUES ($1)
+                    r#"INSERT INTO accounts (email, time_zone) VALUES ($1, $2)
                        ON CONFLICT ((lower(email COLLATE "C"))) DO NOTHING"#,
-                    &[&account.email],
+                    &[&account.email, &account.time_zone.name()],
                 )
                 .await? as usize;
             let id: i64 = tx
@@ -376,19 +383,26 @@ impl PgStore {
                 .get(0);
             ids.push(id);
         }
-        // The hosts' locks, shared, in the order bookings take them exclusively (see
-        // `bookings`): a booking of these accounts waits for this import to finish and
-        // then sees all of it, or runs before it.
+        // The hosts' locks, in the order bookings take them (see `bookings`): a booking
+        // of these accounts waits for this import to finish and then sees all of it, or
+        // runs before it. Exclusive (as bookings take them), since a zone may change.
         let mut locked = ids.clone();
         locked.sort_unstable();
         locked.dedup();
         tx.query(
-            "SELECT id FROM accounts WHERE id = ANY($1) ORDER BY id FOR SHARE",
+            "SELECT id FROM accounts WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE",
             &[&locked],
         )
         .await?;
         let upsert = tx.prepare(UPSERT_EVENT).await?;
         for (account, account_id) in accounts.iter().zip(&ids) {
+            report.accounts += tx
+                .execute(
+                    "UPDATE accounts SET time_zone = $2
+                     WHERE id = $1 AND time_zone IS DISTINCT FROM $2",
+                    &[account_id, &account.time_zone.name()],
+                )
+                .await? as usize;
             for calendar in &account.calendars {
                 report.calendars += tx
                     .execute(
@@ -400,10 +414,12 @@ impl PgStore {
                         &[&calendar.id, account_id, &calendar.name],
                     )
                     .await? as usize;
+                report.calendars +=
+                    sources::define(&tx, &calendar.id, calendar.source.as_ref(), now).await?;
                 let rows: Vec<EventRow<'_>> = calendar
                     .events
                     .iter()
-                    .map(|event| EventRow::new(&calendar.id, event, now))
+                    .map(|event| EventRow::new(&calendar.id, event, &account.time_zone, now))
                     .collect();
                 // Pipelined: a chunk of upserts goes out before their answers are read,
                 // and the server runs them in order, as one by one would.
@@ -416,6 +432,8 @@ impl PgStore {
                     report.events += written.iter().sum::<u64>() as usize;
                 }
             }
+            // The zone may have changed, or a calendar come from another account.
+            place_all_day(&tx, *account_id, &account.time_zone).await?;
         }
         tx.commit().await?;
         Ok(report)
@@ -428,16 +446,14 @@ impl PgStore {
         let client = self.client().await?;
         let statement = client
             .prepare_cached(&format!(
-                "SELECT a.id, a.email FROM accounts a WHERE {ACCOUNT_IS}"
+                "SELECT a.id, a.email, a.time_zone FROM accounts a WHERE {ACCOUNT_IS}"
             ))
             .await?;
-        Ok(client
+        client
             .query_opt(&statement, &[&email])
             .await?
-            .map(|row| Account {
-                id: row.get(0),
-                email: row.get(1),
-            }))
+            .map(|row| account_from_row(&row))
+            .transpose()
     }
 
     pub(super) async fn calendars_of(&self, account_id: i64) -> Result<Vec<Calendar>, StoreError> {
@@ -469,7 +485,7 @@ impl PgStore {
     ) -> Result<Option<AccountEvents>, StoreError> {
         let client = self.client().await?;
         let account_sql = format!(
-            "SELECT a.id, a.email, c.id, c.name FROM accounts a
+            "SELECT a.id, a.email, a.time_zone, c.id, c.name FROM accounts a
              LEFT JOIN calendars c ON c.account_id = a.id
              WHERE {ACCOUNT_IS} ORDER BY c.id"
         );
@@ -483,10 +499,18 @@ impl PgStore {
             "SELECT {EVENT_COLUMNS} {chosen} AND e.managed
              ORDER BY e.start_at, e.end_at, e.calendar_id, e.uid"
         );
-        let (account_statement, overlapping_statement, managed_statement) = tokio::try_join!(
+        let unread_sql = format!(
+            "SELECT s.calendar_id FROM accounts a JOIN calendars c ON c.account_id = a.id
+             JOIN sources s ON s.calendar_id = c.id
+             WHERE {ACCOUNT_IS} AND ($2::text[] IS NULL OR c.id = ANY($2))
+               AND s.snapshot_at IS NULL
+             ORDER BY s.calendar_id"
+        );
+        let (account_statement, overlapping_statement, managed_statement, unread_statement) = tokio::try_join!(
             client.prepare_cached(&account_sql),
             client.prepare_cached(&overlapping_sql),
             client.prepare_cached(&managed_sql),
+            client.prepare_cached(&unread_sql),
         )?;
         let (start, end) = (
             query.window.start().timestamp(),
@@ -503,25 +527,23 @@ impl PgStore {
                 Ok(Vec::new())
             }
         };
-        let (account_rows, overlapping, managed) = tokio::try_join!(
+        let (account_rows, overlapping, managed, unread) = tokio::try_join!(
             client.query(&account_statement, &account_params),
             client.query(&overlapping_statement, &overlapping_params),
             managed,
+            client.query(&unread_statement, &managed_params),
         )?;
         let Some(first) = account_rows.first() else {
             return Ok(None);
         };
-        let account = Account {
-            id: first.get(0),
-            email: first.get(1),
-        };
+        let account = account_from_row(first)?;
         let calendars = account_rows
             .iter()
             .filter_map(|row| {
                 Some(Calendar {
-                    id: row.get::<_, Option<String>>(2)?,
+                    id: row.get::<_, Option<String>>(3)?,
                     account_id: account.id,
-                    name: row.get(3),
+                    name: row.get(4),
                 })
             })
             .collect();
@@ -530,6 +552,7 @@ impl PgStore {
             calendars,
             overlapping: events_from_rows(&overlapping)?,
             managed: events_from_rows(&managed)?,
+            unread: unread.iter().map(|row| row.get(0)).collect(),
         }))
     }
 
@@ -584,7 +607,9 @@ impl PgStore {
 }
 
 /// Inserts or updates one event; the WHERE makes an identical re-import write nothing,
-/// so `last_modified` (and with it incremental sync) only moves on a real change.
+/// so `last_modified` (and with it incremental sync) only moves on a real change. An
+/// all-day event changes with its dates; where its days start (its owner's zone) is
+/// [`place_all_day`]'s.
 const UPSERT_EVENT: &str = "INSERT INTO events (calendar_id, uid, managed, event_id, status,
          all_day, start_date, end_date, start_at, end_at, deleted, last_modified)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
@@ -600,8 +625,8 @@ const UPSERT_EVENT: &str = "INSERT INTO events (calendar_id, uid, managed, event
         OR events.all_day IS DISTINCT FROM excluded.all_day
         OR events.start_date IS DISTINCT FROM excluded.start_date
         OR events.end_date IS DISTINCT FROM excluded.end_date
-        OR events.start_at IS DISTINCT FROM excluded.start_at
-        OR events.end_at IS DISTINCT FROM excluded.end_at
+        OR (NOT excluded.all_day AND (events.start_at IS DISTINCT FROM excluded.start_at
+                                      OR events.end_at IS DISTINCT FROM excluded.end_at))
         OR events.deleted IS DISTINCT FROM excluded.deleted
         OR ($13::boolean AND events.last_modified IS DISTINCT FROM excluded.last_modified)";
 
@@ -623,8 +648,13 @@ struct EventRow<'a> {
 }
 
 impl<'a> EventRow<'a> {
-    fn new(calendar_id: &'a str, event: &'a EventImport, now: DateTime<Utc>) -> EventRow<'a> {
-        let (start, end) = event.span.utc_bounds();
+    fn new(
+        calendar_id: &'a str,
+        event: &'a EventImport,
+        zone: &Tz,
+        now: DateTime<Utc>,
+    ) -> EventRow<'a> {
+        let (start, end) = event.span.bounds(zone);
         let (all_day, start_date, end_date) = match event.span {
             EventSpan::Timed { .. } => (false, None, None),
             EventSpan::AllDay { start, end } => (true, Some(start), Some(end)),
@@ -663,6 +693,68 @@ impl<'a> EventRow<'a> {
             &self.explicit_last_modified,
         ]
     }
+}
+
+/// Moves the `start_at`/`end_at` of the account's all-day events to midnight in `zone`
+/// where they are elsewhere (the zone changed, or a calendar changed hands). Their
+/// dates did not change, so neither does `last_modified`.
+async fn place_all_day(
+    tx: &impl GenericClient,
+    account_id: i64,
+    zone: &Tz,
+) -> Result<(), StoreError> {
+    let rows = tx
+        .query(
+            "SELECT e.id, e.start_date, e.end_date, e.start_at, e.end_at FROM events e
+             JOIN calendars c ON c.id = e.calendar_id
+             WHERE c.account_id = $1 AND e.all_day",
+            &[&account_id],
+        )
+        .await?;
+    let mut moved: Vec<(i64, i64, i64)> = Vec::new();
+    for row in &rows {
+        let id: i64 = row.try_get(0)?;
+        let (Some(start), Some(end)) = (
+            row.try_get::<_, Option<NaiveDate>>(1)?,
+            row.try_get::<_, Option<NaiveDate>>(2)?,
+        ) else {
+            return Err(StoreError::Corrupt(format!(
+                "event {id} is all-day without dates"
+            )));
+        };
+        let (start_at, end_at) = EventSpan::AllDay { start, end }.bounds(zone);
+        let bounds = (start_at.timestamp(), end_at.timestamp());
+        if bounds != (row.try_get(3)?, row.try_get(4)?) {
+            moved.push((id, bounds.0, bounds.1));
+        }
+    }
+    if moved.is_empty() {
+        return Ok(());
+    }
+    let update = tx
+        .prepare("UPDATE events SET start_at = $2, end_at = $3 WHERE id = $1")
+        .await?;
+    for chunk in moved.chunks(PIPELINE) {
+        let params: Vec<[&(dyn ToSql + Sync); 3]> = chunk
+            .iter()
+            .map(|(id, start, end)| -> [&(dyn ToSql + Sync); 3] { [id, start, end] })
+            .collect();
+        futures_util::future::try_join_all(params.iter().map(|p| tx.execute(&update, p))).await?;
+    }
+    Ok(())
+}
+
+/// An account from a row whose first three columns are its id, address and zone.
+fn account_from_row(row: &Row) -> Result<Account, StoreError> {
+    let zone: String = row.try_get(2)?;
+    let time_zone = zone
+        .parse::<Tz>()
+        .map_err(|_| StoreError::Corrupt(format!("time zone {zone:?} is not an IANA zone")))?;
+    Ok(Account {
+        id: row.try_get(0)?,
+        email: row.try_get(1)?,
+        time_zone,
+    })
 }
 
 fn events_from_rows(rows: &[Row]) -> Result<Vec<Event>, StoreError> {

@@ -69,7 +69,7 @@ impl Database {
                 .join(", ")
         };
         let (host_list, bookings_calendars) = (numbered(3), numbered(3 + hosts.len()));
-        // Every part is an index range bounded on both sides (migration 0003), so the
+        // Every part is an index range bounded on both sides (migration 0004), so the
         // check costs what is near the slot, not the hosts' history: events of at most
         // two days through each calendar's longest one, bookings likewise through the
         // hosts' bookings calendars (each booking is one of their events), and longer
