@@ -614,3 +614,129 @@ pub struct SyncReport {
     /// Events that disappeared upstream and are now deleted.
     pub deleted: usize,
 }
+
+/// What an import does to a calendar's stored source, decided the same way by both
+/// backends from what is stored and what the import defines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SourceChange<'a> {
+    /// Nothing changes.
+    Keep,
+    /// The calendar stops being a source: its state and objects go, its events are
+    /// deleted.
+    Retire,
+    /// The same upstream; `writable` becomes this.
+    SetWritable(bool),
+    /// A new or redefined source (another kind or fingerprint): any stored one goes,
+    /// and the calendar starts unread ([`unread_event`]) as this one.
+    Restart(&'a SourceDefinition),
+}
+
+impl SourceChange<'_> {
+    /// The change from the stored `(kind, fingerprint, writable)`, if any, to `wanted`.
+    pub(crate) fn of<'a>(
+        stored: Option<(&str, &str, bool)>,
+        wanted: Option<&'a SourceDefinition>,
+    ) -> SourceChange<'a> {
+        match (stored, wanted) {
+            (None, None) => SourceChange::Keep,
+            (Some(_), None) => SourceChange::Retire,
+            (Some((kind, fingerprint, writable)), Some(wanted))
+                if kind == wanted.kind.as_str() && fingerprint == wanted.fingerprint =>
+            {
+                if writable == wanted.writable {
+                    SourceChange::Keep
+                } else {
+                    SourceChange::SetWritable(wanted.writable)
+                }
+            }
+            (_, Some(wanted)) => SourceChange::Restart(wanted),
+        }
+    }
+}
+
+/// The event a source calendar holds until its first snapshot ([`UNREAD_UID`]):
+/// unknown over [`all_time`].
+pub(crate) fn unread_event() -> EventImport {
+    let (start, end) = all_time();
+    EventImport {
+        uid: UNREAD_UID.to_owned(),
+        event_id: None,
+        span: EventSpan::Timed { start, end },
+        status: Status::Unknown,
+        deleted: false,
+        last_modified: None,
+    }
+}
+
+impl Snapshot {
+    /// The snapshot's events as imports of `calendar_id`, and their uids (what a
+    /// snapshot keeps).
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Invalid`](crate::store::StoreError::Invalid) if a uid repeats.
+    pub(crate) fn imports(
+        &self,
+        calendar_id: &str,
+    ) -> Result<(Vec<EventImport>, std::collections::HashSet<&str>), crate::store::StoreError> {
+        let mut keep = std::collections::HashSet::with_capacity(self.events.len());
+        let mut imports = Vec::with_capacity(self.events.len());
+        for event in &self.events {
+            if !keep.insert(event.uid.as_str()) {
+                return Err(crate::store::StoreError::Invalid(format!(
+                    "snapshot of {calendar_id} repeats the uid {:?}",
+                    event.uid
+                )));
+            }
+            imports.push(EventImport {
+                uid: event.uid.clone(),
+                event_id: None,
+                span: event.span,
+                status: event.status,
+                deleted: false,
+                last_modified: None,
+            });
+        }
+        Ok((imports, keep))
+    }
+}
+
+#[cfg(test)]
+mod source_change_tests {
+    use super::*;
+
+    // Pins how an import's source definition meets the stored one, for both backends.
+    #[test]
+    fn a_source_is_kept_retired_updated_or_restarted_by_what_the_import_says() {
+        let ics = |fingerprint: &str, writable: bool| SourceDefinition {
+            kind: SourceKind::Ics,
+            fingerprint: fingerprint.into(),
+            writable,
+        };
+        let (same, writable, other) = (ics("f1", false), ics("f1", true), ics("f2", false));
+        let caldav = SourceDefinition {
+            kind: SourceKind::Caldav,
+            ..ics("f1", false)
+        };
+        let stored = Some(("ics", "f1", false));
+        assert_eq!(SourceChange::of(None, None), SourceChange::Keep);
+        assert_eq!(SourceChange::of(stored, None), SourceChange::Retire);
+        assert_eq!(SourceChange::of(stored, Some(&same)), SourceChange::Keep);
+        assert_eq!(
+            SourceChange::of(stored, Some(&writable)),
+            SourceChange::SetWritable(true)
+        );
+        assert_eq!(
+            SourceChange::of(stored, Some(&other)),
+            SourceChange::Restart(&other)
+        );
+        assert_eq!(
+            SourceChange::of(stored, Some(&caldav)),
+            SourceChange::Restart(&caldav)
+        );
+        assert_eq!(
+            SourceChange::of(None, Some(&same)),
+            SourceChange::Restart(&same)
+        );
+    }
+}

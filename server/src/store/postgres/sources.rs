@@ -11,7 +11,7 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 use deadpool_postgres::GenericClient;
-use freebusy_core::{Status, Window};
+use freebusy_core::Window;
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
 
@@ -19,9 +19,8 @@ use super::{
     EventRow, PIPELINE, PgStore, StoreError, UPSERT_EVENT, account_from_row, retrying, unix_seconds,
 };
 use crate::store::model::{
-    EventImport, EventSpan, ObjectChange, Snapshot, SourceDefinition, SourceKind, SourceObject,
-    SourceRecord, SyncOutcome, SyncRecord, SyncReport, SyncState, UNKNOWN_UID_PREFIX, UNREAD_UID,
-    all_time,
+    ObjectChange, Snapshot, SourceChange, SourceDefinition, SourceKind, SourceObject, SourceRecord,
+    SyncOutcome, SyncRecord, SyncReport, SyncState, UNKNOWN_UID_PREFIX, unread_event,
 };
 
 /// Makes `calendar_id` the source `definition` describes, or (with `None`) a calendar
@@ -33,7 +32,7 @@ pub(super) async fn define(
     definition: Option<&SourceDefinition>,
     now: DateTime<Utc>,
 ) -> Result<usize, StoreError> {
-    let existing = tx
+    let stored = tx
         .query_opt(
             "SELECT kind, fingerprint, writable FROM sources WHERE calendar_id = $1",
             &[&calendar_id],
@@ -43,35 +42,25 @@ pub(super) async fn define(
             Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?))
         })
         .transpose()?;
-    let Some(definition) = definition else {
-        if existing.is_none() {
-            return Ok(0);
-        }
-        retire(tx, calendar_id, now).await?;
-        return Ok(1);
-    };
-    match existing {
-        Some((kind, fingerprint, writable))
-            if kind == definition.kind.as_str() && fingerprint == definition.fingerprint =>
-        {
-            if writable == definition.writable {
-                return Ok(0);
-            }
+    let stored_ref = stored
+        .as_ref()
+        .map(|(k, f, w)| (k.as_str(), f.as_str(), *w));
+    match SourceChange::of(stored_ref, definition) {
+        SourceChange::Keep => return Ok(0),
+        SourceChange::Retire => retire(tx, calendar_id, now).await?,
+        SourceChange::SetWritable(writable) => {
             tx.execute(
                 "UPDATE sources SET writable = $2 WHERE calendar_id = $1",
-                &[&calendar_id, &definition.writable],
+                &[&calendar_id, &writable],
             )
             .await?;
-            Ok(1)
         }
-        other => {
-            if other.is_some() {
-                tx.execute(
-                    "DELETE FROM sources WHERE calendar_id = $1",
-                    &[&calendar_id],
-                )
-                .await?;
-            }
+        SourceChange::Restart(definition) => {
+            tx.execute(
+                "DELETE FROM sources WHERE calendar_id = $1",
+                &[&calendar_id],
+            )
+            .await?;
             tx.execute(
                 "INSERT INTO sources (calendar_id, kind, fingerprint, writable, next_attempt_at)
                  VALUES ($1, $2, $3, $4, $5)",
@@ -85,20 +74,12 @@ pub(super) async fn define(
             )
             .await?;
             delete_events_except(tx, calendar_id, &HashSet::new(), None, now).await?;
-            let (start, end) = all_time();
-            let unread = EventImport {
-                uid: UNREAD_UID.to_owned(),
-                event_id: None,
-                span: EventSpan::Timed { start, end },
-                status: Status::Unknown,
-                deleted: false,
-                last_modified: None,
-            };
+            let unread = unread_event();
             let row = EventRow::new(calendar_id, &unread, &chrono_tz::UTC, now);
             tx.execute(UPSERT_EVENT, &row.params()).await?;
-            Ok(1)
         }
     }
+    Ok(1)
 }
 
 /// Stops the source of `calendar_id`: its state and objects go, and the events it
@@ -342,24 +323,7 @@ async fn write_snapshot(
         }
         ObjectChange::Keep => {}
     }
-    let mut keep = HashSet::with_capacity(snapshot.events.len());
-    let mut imports = Vec::with_capacity(snapshot.events.len());
-    for event in &snapshot.events {
-        if !keep.insert(event.uid.as_str()) {
-            return Err(StoreError::Invalid(format!(
-                "snapshot of {calendar_id} repeats the uid {:?}",
-                event.uid
-            )));
-        }
-        imports.push(EventImport {
-            uid: event.uid.clone(),
-            event_id: None,
-            span: event.span,
-            status: event.status,
-            deleted: false,
-            last_modified: None,
-        });
-    }
+    let (imports, keep) = snapshot.imports(calendar_id)?;
     let upsert = tx.prepare(UPSERT_EVENT).await?;
     let rows: Vec<EventRow<'_>> = imports
         .iter()
