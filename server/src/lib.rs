@@ -21,6 +21,8 @@
 //!   [`config`]: the flags.
 //! - [`seed`] and [`demo`]: data loaded at start-up, from a file or generated;
 //!   [`email`]: what an address is.
+//! - [`sources`]: the connectors to hosts' real calendars ([`sources::caldav`]: the
+//!   CalDAV client).
 //! - [`error`]: the one error type, and the one JSON shape of every error.
 
 #![warn(missing_docs)]
@@ -38,5 +40,6 @@ pub mod layers;
 pub mod query;
 pub mod routes;
 pub mod seed;
+pub mod sources;
 pub mod state;
 pub mod store;
