@@ -42,11 +42,11 @@ impl Client {
     /// no home; otherwise the last URL's error.
     pub async fn discover(&self) -> Result<Discovery, CalDavError> {
         let base = self.base().clone();
-        let well_known = base
-            .join("/.well-known/caldav")
-            .map_err(|error| CalDavError::InvalidUrl {
-                reason: error.to_string(),
-            })?;
+        let well_known =
+            base.join("/.well-known/caldav")
+                .map_err(|error| CalDavError::InvalidUrl {
+                    reason: error.to_string(),
+                })?;
         let starts = if base.path().starts_with("/.well-known/") {
             vec![base.clone()]
         } else if base.path() == "/" {
@@ -125,7 +125,10 @@ impl Client {
                 let Some(url) = response.href().and_then(|href| resolve(&answered, href)) else {
                     continue;
                 };
-                if calendars.iter().any(|known| same_resource(&known.url, &url)) {
+                if calendars
+                    .iter()
+                    .any(|known| same_resource(&known.url, &url))
+                {
                     continue;
                 }
                 if let Some(calendar) = calendar_info(url, response) {
@@ -142,7 +145,7 @@ impl Client {
 
     /// The properties of one collection (`PROPFIND`, `Depth: 0`);
     /// [`CalDavError::NotACalendar`] when it is not a calendar collection.
-    pub async fn calendar(&self, collection: &Url) -> Result<CalendarInfo, CalDavError> {
+    pub async fn collection_info(&self, collection: &Url) -> Result<CalendarInfo, CalDavError> {
         let (answered, found) = self
             .propfind(collection, Depth::Zero, CALENDAR_PROPS)
             .await?;
@@ -163,6 +166,13 @@ impl Client {
         let request = Request::xml(method("PROPFIND")?, url, depth, propfind_body(props));
         let answer = self.transport.send(request).await?.expect(&[207])?;
         let found = multistatus::parse(&answer.body).map_err(|reason| answer.malformed(reason))?;
+        // Some servers (Xandikos) answer a missing resource with 207 and a 404 inside.
+        if depth == Depth::Zero
+            && let Some(status) = own_response(&answer.url, &found).and_then(|r| r.status)
+            && !(200..300).contains(&status)
+        {
+            return Err(answer.error_for(status));
+        }
         Ok((answer.url, found))
     }
 }
@@ -236,22 +246,21 @@ fn calendar_info(url: Url, response: &Response) -> Option<CalendarInfo> {
                 .map(|name| name.trim().to_ascii_uppercase())
                 .collect()
         });
-    let writable = response
-        .prop(DAV, "current-user-privilege-set")
-        .map(|set| {
-            set.children_named(DAV, "privilege").any(|privilege| {
-                ["write", "write-content", "all"]
-                    .iter()
-                    .any(|name| privilege.child(DAV, name).is_some())
-            })
-        });
+    let writable = response.prop(DAV, "current-user-privilege-set").map(|set| {
+        set.children_named(DAV, "privilege").any(|privilege| {
+            ["write", "write-content", "all"]
+                .iter()
+                .any(|name| privilege.child(DAV, name).is_some())
+        })
+    });
     let reports = response.prop(DAV, "supported-report-set").map(|set| {
         let has = |namespace: &str, name: &str| {
-            set.children_named(DAV, "supported-report").any(|supported| {
-                supported
-                    .child(DAV, "report")
-                    .is_some_and(|report| report.child(namespace, name).is_some())
-            })
+            set.children_named(DAV, "supported-report")
+                .any(|supported| {
+                    supported
+                        .child(DAV, "report")
+                        .is_some_and(|report| report.child(namespace, name).is_some())
+                })
         };
         Reports {
             sync_collection: has(DAV, "sync-collection"),

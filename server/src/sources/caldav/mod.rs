@@ -9,10 +9,10 @@
 //!
 //! - Finding calendars: [`Client::discover`] (`/.well-known/caldav`,
 //!   `current-user-principal`, `calendar-home-set`, then the collections with their
-//!   [`CalendarInfo`]), or [`Client::calendar`] for one known collection URL.
-//! - Reading: [`Client::query`] (events overlapping a window), [`Client::sync`]
-//!   (`sync-collection`: what changed since a token), [`Client::multiget`],
-//!   [`Client::get`], and [`Client::free_busy`] (the server's own free-busy answer).
+//!   [`CalendarInfo`]), or [`Client::collection_info`] for one known collection URL.
+//! - Reading: [`Client::calendar_query`] (events overlapping a window), [`Client::sync_collection`]
+//!   (`sync-collection`: what changed since a token), [`Client::calendar_multiget`],
+//!   [`Client::get`], and [`Client::free_busy_query`] (the server's own free-busy answer).
 //! - Writing: [`Client::put`] with a [`Precondition`] (`If-None-Match: *` to create,
 //!   `If-Match` to replace) and [`Client::delete`]; a 412 is
 //!   [`CalDavError::PreconditionFailed`].
@@ -62,6 +62,7 @@ pub use error::{CalDavError, RetryAfter, ShownUrl};
 pub use secret::{Credentials, Secret};
 
 use transport::Transport;
+pub use transport::http_client;
 
 /// Bounds on every request a [`Client`] makes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -98,7 +99,27 @@ impl Client {
     /// or a calendar collection URL. Only http and https; a URL with `user:password@`
     /// in it is refused, since credentials belong in `credentials` (which are never
     /// printed) and not in a URL that ends up in logs.
-    pub fn new(base: Url, credentials: Credentials, limits: Limits) -> Result<Client, CalDavError> {
+    pub fn new(
+        base: Url,
+        credentials: Option<Credentials>,
+        limits: Limits,
+    ) -> Result<Client, CalDavError> {
+        let http = http_client(&limits)?;
+        Client::with_http(http, base, credentials, limits)
+    }
+
+    /// Like [`Client::new`], over a shared `http` client (one connection pool for many
+    /// sources). It must not follow redirects itself, because reqwest turns a
+    /// redirected PROPFIND or REPORT into a GET: build it with
+    /// `redirect(Policy::none())`, or with [`http_client`]. A client that does follow
+    /// them gets [`CalDavError::Client`] on the first redirect instead of a wrong
+    /// answer. `limits.connect_timeout` is then the shared client's business.
+    pub fn with_http(
+        http: reqwest::Client,
+        base: Url,
+        credentials: Option<Credentials>,
+        limits: Limits,
+    ) -> Result<Client, CalDavError> {
         if !matches!(base.scheme(), "http" | "https") {
             return Err(CalDavError::InvalidUrl {
                 reason: format!("{} is not http or https", base.scheme()),
@@ -115,7 +136,7 @@ impl Client {
             });
         }
         Ok(Client {
-            transport: Transport::new(base, credentials, limits)?,
+            transport: Transport::new(http, base, credentials, limits),
         })
     }
 
@@ -262,7 +283,7 @@ pub struct Resource {
     pub data: String,
 }
 
-/// What a [`Client::sync`] found.
+/// What a [`Client::sync_collection`] found.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Sync {
     /// The token to pass next time.
@@ -277,7 +298,7 @@ pub struct Sync {
     pub removed: Vec<Href>,
 }
 
-/// What a [`Client::multiget`] found.
+/// What a [`Client::calendar_multiget`] found.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Multiget {
     /// The resources that exist.

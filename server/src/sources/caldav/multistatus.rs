@@ -186,9 +186,18 @@ mod tests {
     fn the_same_resource_is_recognised_however_it_is_written() {
         let url = |text: &str| Url::parse(text).unwrap();
         let base = url("http://h:8/dav/ann%40example.com/work/");
-        assert!(same_resource(&base, &url("http://h:8/dav/ann@example.com/work")));
-        assert!(!same_resource(&base, &url("http://h:9/dav/ann@example.com/work/")));
-        assert!(!same_resource(&base, &url("http://h:8/dav/ann@example.com/home/")));
+        assert!(same_resource(
+            &base,
+            &url("http://h:8/dav/ann@example.com/work")
+        ));
+        assert!(!same_resource(
+            &base,
+            &url("http://h:9/dav/ann@example.com/work/")
+        ));
+        assert!(!same_resource(
+            &base,
+            &url("http://h:8/dav/ann@example.com/home/")
+        ));
         assert_eq!(
             resolve(&base, "1.ics").unwrap().as_str(),
             "http://h:8/dav/ann%40example.com/work/1.ics"

@@ -37,7 +37,7 @@ impl Client {
     /// `time-range` on `VEVENT`s: the server expands recurrences to decide, and returns
     /// whole resources, overrides included). Members the server lists without their
     /// data are fetched with `calendar-multiget`.
-    pub async fn query(
+    pub async fn calendar_query(
         &self,
         collection: &Url,
         window: Window,
@@ -59,7 +59,10 @@ impl Client {
         let mut resources = Vec::new();
         let mut without_data = Vec::new();
         for response in &found.responses {
-            if response.status.is_some_and(|status| !(200..300).contains(&status)) {
+            if response
+                .status
+                .is_some_and(|status| !(200..300).contains(&status))
+            {
                 continue;
             }
             let Some(url) = member_url(&answer.url, collection, response) else {
@@ -73,13 +76,17 @@ impl Client {
             }
         }
         if !without_data.is_empty() {
-            resources.extend(self.multiget(collection, &without_data).await?.found);
+            resources.extend(
+                self.calendar_multiget(collection, &without_data)
+                    .await?
+                    .found,
+            );
         }
         Ok(resources)
     }
 
     /// `calendar-multiget`: these resources' data and ETags, in batches.
-    pub async fn multiget(
+    pub async fn calendar_multiget(
         &self,
         collection: &Url,
         hrefs: &[Href],
@@ -134,7 +141,11 @@ impl Client {
 
     /// The server's own free/busy for `collection` over `window` (`free-busy-query`):
     /// a `VCALENDAR` with one `VFREEBUSY`, as text, for `ics::parse`.
-    pub async fn free_busy(&self, collection: &Url, window: Window) -> Result<String, CalDavError> {
+    pub async fn free_busy_query(
+        &self,
+        collection: &Url,
+        window: Window,
+    ) -> Result<String, CalDavError> {
         let body = report_body(
             "C:free-busy-query",
             &format!(
@@ -164,8 +175,8 @@ impl Client {
     ///   those gone by then count as removed.
     ///
     /// [`CalDavError::Unsupported`] when the collection has no `sync-collection`: use
-    /// [`Client::query`] for it instead.
-    pub async fn sync(
+    /// [`Client::calendar_query`] for it instead.
+    pub async fn sync_collection(
         &self,
         collection: &Url,
         token: Option<&SyncToken>,
@@ -258,7 +269,7 @@ impl Client {
             .collect();
         let mut resources: Vec<Resource> = changed.into_values().flatten().collect();
         if !missing_data.is_empty() {
-            let fetched = self.multiget(collection, &missing_data).await?;
+            let fetched = self.calendar_multiget(collection, &missing_data).await?;
             resources.extend(fetched.found);
             if !full {
                 removed.extend(fetched.missing.into_iter().map(|href| (href, ())));

@@ -27,11 +27,10 @@ impl fmt::Debug for Secret {
     }
 }
 
-/// How the client proves who it is to the CalDAV server.
+/// How the client proves who it is to the server (`Option<Credentials>` where none may
+/// be needed: a server behind a trusted proxy, a public calendar).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Credentials {
-    /// No `Authorization` header (a server behind a trusted proxy, or a public calendar).
-    None,
     /// HTTP Basic (RFC 7617): what Nextcloud, Fastmail, iCloud (app passwords) and
     /// Radicale accept.
     Basic {
@@ -41,10 +40,7 @@ pub enum Credentials {
         password: Secret,
     },
     /// `Authorization: Bearer` (RFC 6750): an OAuth access token.
-    Bearer {
-        /// The access token.
-        token: Secret,
-    },
+    Bearer(Secret),
 }
 
 #[cfg(test)]

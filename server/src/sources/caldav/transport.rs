@@ -6,9 +6,7 @@
 //! redirected PROPFIND or REPORT into a bodiless GET (its rules are the browser's, for
 //! forms); RFC 6764 discovery relies on `/.well-known/caldav` redirecting a PROPFIND.
 
-use reqwest::header::{
-    CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, LOCATION, RETRY_AFTER,
-};
+use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, LOCATION, RETRY_AFTER};
 use reqwest::{Method, StatusCode, Url};
 use tokio::time::Instant;
 
@@ -23,7 +21,7 @@ const USER_AGENT: &str = concat!("freebusy/", env!("CARGO_PKG_VERSION"), " (CalD
 #[derive(Clone, Debug)]
 pub struct Transport {
     http: reqwest::Client,
-    credentials: Credentials,
+    credentials: Option<Credentials>,
     base: Url,
     limits: Limits,
 }
@@ -99,23 +97,34 @@ pub struct Answer {
     pub body: Vec<u8>,
 }
 
+/// An HTTP client fit for CalDAV: rustls, gzip, `connect_timeout`, our user agent, and
+/// no redirects of its own (the transport follows them, keeping the method).
+pub fn http_client(limits: &Limits) -> Result<reqwest::Client, CalDavError> {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(limits.connect_timeout)
+        .user_agent(USER_AGENT)
+        .build()
+        .map_err(|error| CalDavError::Client {
+            reason: error_chain(&error),
+        })
+}
+
 impl Transport {
-    /// A transport for `base` (already checked to be http(s), without credentials).
-    pub fn new(base: Url, credentials: Credentials, limits: Limits) -> Result<Self, CalDavError> {
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(limits.connect_timeout)
-            .user_agent(USER_AGENT)
-            .build()
-            .map_err(|error| CalDavError::Client {
-                reason: error_chain(&error),
-            })?;
-        Ok(Transport {
+    /// A transport for `base` (already checked to be http(s), without credentials)
+    /// over `http`, which must not follow redirects itself ([`http_client`] makes one).
+    pub fn new(
+        http: reqwest::Client,
+        base: Url,
+        credentials: Option<Credentials>,
+        limits: Limits,
+    ) -> Transport {
+        Transport {
             http,
             credentials,
             base,
             limits,
-        })
+        }
     }
 
     /// The URL the client was configured with.
@@ -130,8 +139,7 @@ impl Transport {
         let mut url = request.url.clone();
         let mut visited: Vec<Url> = Vec::new();
         loop {
-            let answer = match tokio::time::timeout_at(deadline, self.once(&request, &url)).await
-            {
+            let answer = match tokio::time::timeout_at(deadline, self.once(&request, &url)).await {
                 Ok(answer) => answer?,
                 Err(_) => {
                     return Err(CalDavError::Timeout {
@@ -166,11 +174,11 @@ impl Transport {
         }
         if sends_credentials(&self.base, url) {
             builder = match &self.credentials {
-                Credentials::None => builder,
-                Credentials::Basic { username, password } => {
+                None => builder,
+                Some(Credentials::Basic { username, password }) => {
                     builder.basic_auth(username, Some(password.expose()))
                 }
-                Credentials::Bearer { token } => builder.bearer_auth(token.expose()),
+                Some(Credentials::Bearer(token)) => builder.bearer_auth(token.expose()),
             };
         }
         if let Some(body) = &request.body {
@@ -180,6 +188,15 @@ impl Transport {
             .send()
             .await
             .map_err(|error| self.network_error(&error, url))?;
+        if response.url() != url {
+            // reqwest followed a redirect itself and may have turned this PROPFIND or
+            // REPORT into a GET: what came back does not answer what was asked.
+            return Err(CalDavError::Client {
+                reason: "the HTTP client follows redirects itself; build it with \
+                         redirect::Policy::none() (caldav::http_client does)"
+                    .to_owned(),
+            });
+        }
         let limit = self.limits.max_body_bytes;
         let too_large = || CalDavError::TooLarge {
             url: ShownUrl::new(url),
@@ -187,7 +204,10 @@ impl Transport {
         };
         // A declared length over the cap fails before reading anything. (With gzip,
         // reqwest hides the compressed length; the streaming check below still holds.)
-        if response.content_length().is_some_and(|length| length > limit) {
+        if response
+            .content_length()
+            .is_some_and(|length| length > limit)
+        {
             return Err(too_large());
         }
         let mut body = Vec::new();
@@ -334,11 +354,16 @@ impl Answer {
 
     /// The error this (unwanted) status means.
     pub fn error(&self) -> CalDavError {
+        self.error_for(self.status.as_u16())
+    }
+
+    /// The error `status` means for this request (also a status inside a multistatus).
+    pub fn error_for(&self, status: u16) -> CalDavError {
         let url = ShownUrl::new(&self.url);
         let retry_after = self
             .header(RETRY_AFTER.as_str())
             .and_then(RetryAfter::parse);
-        match self.status.as_u16() {
+        match status {
             401 => CalDavError::Unauthorized { url },
             403 => CalDavError::Forbidden { url },
             status @ (404 | 410) => CalDavError::NotFound { url, status },
@@ -397,11 +422,17 @@ mod tests {
     #[test]
     fn credentials_stay_on_their_origin_unless_both_ends_are_https() {
         let plain = url("http://127.0.0.1:5232/");
-        assert!(sends_credentials(&plain, &url("http://127.0.0.1:5232/ann/")));
+        assert!(sends_credentials(
+            &plain,
+            &url("http://127.0.0.1:5232/ann/")
+        ));
         assert!(!sends_credentials(&plain, &url("http://127.0.0.1:5233/")));
         assert!(!sends_credentials(&plain, &url("http://evil.example/")));
         let tls = url("https://caldav.icloud.com/");
-        assert!(sends_credentials(&tls, &url("https://p12-caldav.icloud.com/1/")));
+        assert!(sends_credentials(
+            &tls,
+            &url("https://p12-caldav.icloud.com/1/")
+        ));
         assert!(!sends_credentials(&tls, &url("http://caldav.icloud.com/")));
     }
 

@@ -4,10 +4,10 @@
 //! Names are compared as (namespace URI, local name), never by prefix: Radicale writes
 //! `<C:calendar>`, Xandikos `<ns2:calendar>`, others a default namespace.
 
+use quick_xml::XmlVersion;
 use quick_xml::escape::{escape, resolve_predefined_entity};
 use quick_xml::events::Event;
 use quick_xml::name::ResolveResult;
-use quick_xml::XmlVersion;
 use quick_xml::reader::NsReader;
 
 /// The WebDAV namespace (RFC 4918).
@@ -118,8 +118,7 @@ pub fn parse(body: &[u8]) -> Result<Element, String> {
                     ..Element::default()
                 };
                 for attribute in start.attributes() {
-                    let attribute =
-                        attribute.map_err(|error| format!("bad attribute: {error}"))?;
+                    let attribute = attribute.map_err(|error| format!("bad attribute: {error}"))?;
                     if attribute.key.as_namespace_binding().is_some() {
                         continue;
                     }
