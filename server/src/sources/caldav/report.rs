@@ -37,6 +37,11 @@ impl Client {
     /// `time-range` on `VEVENT`s: the server expands recurrences to decide, and returns
     /// whole resources, overrides included). Members the server lists without their
     /// data are fetched with `calendar-multiget`.
+    ///
+    /// The server's expansion only picks resources; the engine decides what is busy.
+    /// Servers do not all expand right: Radicale, for instance, places dates in UTC and
+    /// keeps a series' first UTC offset when the file has no VTIMEZONE (see
+    /// core/tests/ics/README.md). So ask for the window padded by a day on each side.
     pub async fn calendar_query(
         &self,
         collection: &Url,
