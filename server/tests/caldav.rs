@@ -933,3 +933,24 @@ async fn urls_with_credentials_or_odd_schemes_are_refused() {
         assert!(!error.to_string().contains("pw@"), "{error}");
     }
 }
+
+#[tokio::test]
+async fn a_bearer_token_is_sent_as_such_and_only_to_its_origin() {
+    let (base, seen) = scripted(|_| multistatus("")).await;
+    let client = Client::new(
+        base.clone(),
+        Some(Credentials::Bearer(Secret::new("tok-abc.123"))),
+        Limits::default(),
+    )
+    .unwrap();
+    client
+        .calendar_query(&base.join("/cal/").unwrap(), week())
+        .await
+        .unwrap();
+    assert!(!format!("{client:?}").contains("tok-abc"));
+    assert!(
+        seen.lock().unwrap()[0]
+            .headers
+            .contains("authorization: bearer tok-abc.123")
+    );
+}

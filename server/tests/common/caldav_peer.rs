@@ -2,9 +2,10 @@
 //! `scripts/setup.sh` makes (`$FREEBUSY_TOOLS/venv`, list in scripts/python-tools.txt).
 //!
 //! Each [`Peer`] is its own server process on a free loopback port with its own storage
-//! in a temporary folder, so tests are independent and run in parallel. Radicale starts
-//! from a pre-filled folder; Xandikos (git-backed storage) creates its default calendar
-//! itself and gets events through its own HTTP. [`Peer::start`] waits until the port
+//! in a temporary folder, so tests are independent and run in parallel. Both start from a
+//! pre-filled folder: Radicale's is written here (its storage is plain files); Xandikos'
+//! (git repositories) is copied from a template Xandikos made once, and its events are
+//! put through its own HTTP. [`Peer::start`] waits until the port
 //! answers (polling, no fixed sleep) and the peer is killed when dropped.
 //!
 //! Without the virtualenv, `start` returns `None` after printing why, so a plain
@@ -108,6 +109,12 @@ impl Peer {
     pub async fn start(kind: Kind, events: &[(&str, &str)]) -> Option<Peer> {
         let program = program(kind)?;
         let dir = tempfile::tempdir().unwrap();
+        if kind == Kind::Xandikos {
+            copy_tree(
+                &xandikos_template(&program).await,
+                &dir.path().join("storage"),
+            );
+        }
         if kind == Kind::Radicale {
             let calendar = dir
                 .path()
@@ -132,7 +139,7 @@ impl Peer {
         for _ in 0..5 {
             let port = free_port();
             let log = dir.path().join(format!("log-{port}"));
-            let mut child = spawn(kind, &program, dir.path(), port, &log);
+            let mut child = spawn(kind, &program, dir.path(), port, &log, false);
             match wait_until_ready(&mut child, &http, port, &log).await {
                 Ok(()) => {
                     let peer = Peer::new(kind, dir, child, port, http);
@@ -277,7 +284,72 @@ async fn wait_until_ready(
     }
 }
 
-fn spawn(kind: Kind, program: &Path, dir: &Path, port: u16, log: &Path) -> Child {
+/// A Xandikos storage folder with the user and its default calendar, made once (by
+/// Xandikos itself, `--defaults`) and kept in cargo's test scratch folder, keyed by the
+/// program's modification time so that a rebuilt virtualenv makes a new one. Copying it
+/// is much cheaper than having each server create its git repositories.
+async fn xandikos_template(program: &Path) -> PathBuf {
+    static TEMPLATE: tokio::sync::OnceCell<PathBuf> = tokio::sync::OnceCell::const_new();
+    TEMPLATE
+        .get_or_init(|| async {
+            let stamp = std::fs::metadata(program)
+                .and_then(|metadata| metadata.modified())
+                .ok()
+                .and_then(|time| time.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |age| age.as_secs());
+            let scratch = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+            let template = scratch.join(format!("xandikos-template-{stamp}"));
+            if template.join("ready").exists() {
+                return template;
+            }
+            std::fs::create_dir_all(&scratch).unwrap();
+            let making = tempfile::tempdir_in(&scratch).unwrap();
+            let http = reqwest::Client::new();
+            let mut made = false;
+            for _ in 0..5 {
+                let port = free_port();
+                let log = making.path().join("log");
+                let mut child = spawn(Kind::Xandikos, program, making.path(), port, &log, true);
+                let ready = wait_until_ready(&mut child, &http, port, &log).await;
+                let _ = child.kill();
+                let _ = child.wait();
+                match ready {
+                    Ok(()) => {
+                        made = true;
+                        break;
+                    }
+                    Err(text) if text.contains("in use") || text.contains("Errno 98") => {}
+                    Err(text) => panic!("making the Xandikos template:\n{text}"),
+                }
+            }
+            assert!(made, "making the Xandikos template: no free port");
+            let storage = making.path().join("storage");
+            std::fs::write(storage.join("ready"), "").unwrap();
+            // Another test binary may have made one meanwhile: then use that.
+            if std::fs::rename(&storage, &template).is_err() {
+                assert!(template.join("ready").exists());
+            }
+            template
+        })
+        .await
+        .clone()
+}
+
+/// Copies a folder tree (files and folders only, which is all a template holds).
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+fn spawn(kind: Kind, program: &Path, dir: &Path, port: u16, log: &Path, defaults: bool) -> Child {
     let mut command = Command::new(program);
     match kind {
         Kind::Radicale => {
@@ -297,7 +369,8 @@ fn spawn(kind: Kind, program: &Path, dir: &Path, port: u16, log: &Path) -> Child
         }
         Kind::Xandikos => {
             command
-                .args(["serve", "--defaults", "--no-detect-systemd"])
+                .args(["serve", "--no-detect-systemd"])
+                .args(defaults.then_some("--defaults"))
                 .arg("--directory")
                 .arg(dir.join("storage"))
                 .arg("--state-dir")
