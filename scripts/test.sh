@@ -11,7 +11,7 @@
 # Env:   CARGO_TARGET_DIR  build cache (default: ~/.cache/freebusy/target, outside the
 #                          clone so that fresh clones on one machine share it)
 #        FREEBUSY_TOOLS    npm-installed tools (default: ~/.cache/freebusy/tools)
-#        FREEBUSY_BUNDLE_BUDGET  bundle budget in bytes of gzip -9 (default 150000)
+#        FREEBUSY_BUNDLE_BUDGET  bundle budget in bytes of gzip -9 (default 140000)
 #        FREEBUSY_SCREENSHOTS    where the end-to-end tests save the screenshots
 #                                (default docs/screenshots, which README shows)
 set -uo pipefail
@@ -31,7 +31,7 @@ export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-180}"
 # Xandikos) the CalDAV tests start from that virtualenv.
 export FREEBUSY_REQUIRE_ORACLE=1
 export FREEBUSY_REQUIRE_PEERS=1
-readonly BUDGET="${FREEBUSY_BUNDLE_BUDGET:-150000}"
+readonly BUDGET="${FREEBUSY_BUNDLE_BUDGET:-140000}"
 readonly LOGS="$CARGO_TARGET_DIR/test-logs"
 mkdir -p "$LOGS"
 

@@ -1,4 +1,4 @@
-//! Time zones and locale defaults from the browser's `Intl` API.
+//! Time zones from the browser's `Intl` API.
 //!
 //! The engine asks a zone only for its UTC offset at an instant ([`Zone`]); the browser
 //! knows every IANA zone, so the widget carries no tz data (a tz database would cost
@@ -7,12 +7,10 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use chrono::{DateTime, FixedOffset, NaiveDate, Utc, Weekday};
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use freebusy_core::zone::Zone;
 use js_sys::{Array, Date, Intl::DateTimeFormat, Object, Reflect};
 use wasm_bindgen::prelude::*;
-
-use crate::options::HourCycle;
 
 #[wasm_bindgen]
 extern "C" {
@@ -20,9 +18,6 @@ extern "C" {
     // which must become a message, not a panic.
     #[wasm_bindgen(catch, js_namespace = Intl, js_name = DateTimeFormat)]
     fn date_time_format(locales: &JsValue, options: &Object) -> Result<DateTimeFormat, JsValue>;
-
-    #[wasm_bindgen(catch, js_namespace = Intl, js_name = Locale)]
-    fn intl_locale(tag: &str) -> Result<Object, JsValue>;
 }
 
 /// An IANA time zone answered by the browser.
@@ -37,7 +32,8 @@ pub struct BrowserZone {
 }
 
 impl BrowserZone {
-    /// The zone named `name` (e.g. `"America/New_York"`).
+    /// The zone named `name` (e.g. `"America/New_York"`, in any case), named as the
+    /// browser spells it.
     ///
     /// # Errors
     ///
@@ -55,8 +51,13 @@ impl BrowserZone {
         let locales = JsValue::from_str("en-US");
         let format = date_time_format(&locales, &options)
             .map_err(|_| format!("the browser does not know the time zone \"{name}\""))?;
+        // The browser's spelling ("europe/berlin" is Europe/Berlin).
+        let name = Reflect::get(&format.resolved_options(), &"timeZone".into())
+            .ok()
+            .and_then(|zone| zone.as_string())
+            .unwrap_or_else(|| name.to_owned());
         Ok(BrowserZone {
-            name: name.to_owned(),
+            name,
             format,
             offsets: RefCell::default(),
         })
@@ -134,49 +135,6 @@ pub fn browser_zone_name() -> String {
         .ok()
         .and_then(|zone| zone.as_string())
         .unwrap_or_else(|| "UTC".into())
-}
-
-fn browser_language() -> String {
-    web_sys::window()
-        .and_then(|window| window.navigator().language())
-        .unwrap_or_else(|| "en-US".into())
-}
-
-/// The locale's first day of the week (`Intl.Locale` week info), Monday when unknown.
-pub fn locale_first_day() -> Weekday {
-    let Ok(locale) = intl_locale(&browser_language()) else {
-        return Weekday::Mon;
-    };
-    // `getWeekInfo()` in newer engines, the `weekInfo` getter in older ones.
-    let info = Reflect::get(&locale, &"getWeekInfo".into())
-        .ok()
-        .and_then(|method| method.dyn_into::<js_sys::Function>().ok())
-        .and_then(|method| method.call0(&locale).ok())
-        .or_else(|| Reflect::get(&locale, &"weekInfo".into()).ok());
-    let first = info
-        .and_then(|info| Reflect::get(&info, &"firstDay".into()).ok())
-        .and_then(|day| day.as_f64());
-    match first.map(|day| day as u8) {
-        Some(7) => Weekday::Sun,
-        Some(6) => Weekday::Sat,
-        Some(day @ 1..=5) => Weekday::try_from(day - 1).unwrap_or(Weekday::Mon),
-        _ => Weekday::Mon,
-    }
-}
-
-/// The locale's clock: 12-hour when its hour cycle is h11/h12.
-pub fn locale_hour_cycle() -> HourCycle {
-    let options = Object::new();
-    let _ = Reflect::set(&options, &"hour".into(), &"numeric".into());
-    let locales = JsValue::from_str(&browser_language());
-    let cycle = date_time_format(&locales, &options)
-        .ok()
-        .and_then(|format| Reflect::get(&format.resolved_options(), &"hourCycle".into()).ok())
-        .and_then(|cycle| cycle.as_string());
-    match cycle.as_deref() {
-        Some("h11" | "h12") => HourCycle::H12,
-        _ => HourCycle::H24,
-    }
 }
 
 /// The current instant, from the browser's clock.

@@ -133,6 +133,9 @@ pub fn options_from_object(object: &JsValue) -> (Options, Vec<crate::options::Pr
             Some((number as i64).to_string())
         } else if Array::is_array(&value) {
             Some(String::from(Array::from(&value).join(",")))
+        } else if value.is_object() {
+            // `messages: {"week.next": "Later"}`: read as the attribute's JSON.
+            js_sys::JSON::stringify(&value).ok().map(String::from)
         } else {
             None
         }

@@ -1,9 +1,19 @@
 //! freebusy: an embeddable week-grid scheduling widget.
 //!
 //! Everything testable lives in this library; `main.rs` only mounts the demo page.
-//! Logic that can be a pure function lives in the availability engine
-//! ([`freebusy_core`]) or in [`grid`] and [`options`], tested natively; the components
-//! wire signals to them, and all I/O goes through [`fetch`].
+//! Data flows one way: [`options`] -> [`fetch`] (all I/O) -> the engine
+//! ([`freebusy_core`]) -> [`state`] (a plain type with methods, tested natively) -> the
+//! component ([`Scheduler`]), which only wires signals and DOM events to the state.
+//!
+//! - [`options`]: what a host page configures, one parser for every way in.
+//! - [`fetch`]: free/busy reads of both API styles and bookings, behind [`fetch::Http`].
+//! - [`state`]: the widget's state and its transitions ([`state::SchedulerState`]).
+//! - [`grid`]: the week as cells, blocks and keyboard moves, and its markup.
+//! - [`messages`] and [`locale`]: the texts in six languages, and which one; [`intl`]:
+//!   dates, times and zones from the browser's `Intl`; [`browser_zone`]: the engine's
+//!   `Zone` answered by `Intl`; [`zone_picker`]: the zone list.
+//! - [`events`] and [`js`]: what the host page hears, as plain JS objects.
+//! - [`embed`]: the custom element and `mount()`.
 //!
 //! Three ways in: the [`Scheduler`] component (Rust), [`embed::mount`] (JavaScript's
 //! `mount(element, options)`) and the `<freebusy-scheduler>` custom element
@@ -31,10 +41,18 @@ pub mod embed;
 pub mod events;
 pub mod fetch;
 pub mod grid;
+pub mod intl;
+pub mod js;
+pub mod locale;
+pub mod messages;
 pub mod options;
+pub mod regions;
 mod scheduler;
-mod week_nav;
+pub mod state;
+pub mod zone_picker;
+
+#[cfg(test)]
+mod testing;
 
 pub use options::Options;
-pub use scheduler::Scheduler;
-pub use week_nav::WeekNav;
+pub use scheduler::{COMPACT_BELOW_PX, Scheduler};

@@ -8,11 +8,13 @@
 use chrono::{NaiveDate, Weekday};
 use freebusy_core::week::VisibleHours;
 
+use crate::messages::{Catalogue, Overrides, Text, parse_overrides};
+
 /// The backend the demo server listens on, used by the demo page only.
 pub const DEMO_BACKEND: &str = "http://127.0.0.1:3000";
 
 /// Every attribute the custom element reads, in the order they are documented.
-pub const ATTRIBUTES: [&str; 13] = [
+pub const ATTRIBUTES: [&str; 15] = [
     "backend",
     "api",
     "tokens",
@@ -26,6 +28,8 @@ pub const ATTRIBUTES: [&str; 13] = [
     "slot-minutes",
     "book-tentative",
     "bookings",
+    "locale",
+    "messages",
 ];
 
 /// Which free/busy API the backend speaks.
@@ -89,6 +93,11 @@ pub struct Options {
     pub book_tentative: bool,
     /// Where bookings go. Default: [`Bookings::Server`].
     pub bookings: Bookings,
+    /// The visitor's language (a BCP 47 tag like `de-DE`): dates, times and the
+    /// catalogue. Default: the browser's.
+    pub locale: Option<String>,
+    /// Wordings that replace the catalogue's, any language. Default: none.
+    pub messages: Overrides,
 }
 
 impl Default for Options {
@@ -105,6 +114,8 @@ impl Default for Options {
             slot_minutes: 30,
             book_tentative: false,
             bookings: Bookings::Server,
+            locale: None,
+            messages: Vec::new(),
         }
     }
 }
@@ -122,6 +133,20 @@ pub struct Problem {
     pub value: String,
     /// What was expected.
     pub expected: &'static str,
+}
+
+impl Problem {
+    /// The problem in the visitor's language (the expected form stays as documented).
+    pub fn describe(&self, messages: &Catalogue) -> String {
+        messages.fill(
+            Text::ProblemOption,
+            &[
+                ("attribute", self.attribute),
+                ("value", &self.value),
+                ("expected", self.expected),
+            ],
+        )
+    }
 }
 
 impl std::fmt::Display for Problem {
@@ -231,6 +256,18 @@ impl Options {
             Some("event-only") => options.bookings = Bookings::EventOnly,
             Some(other) => problem("bookings", other, "\"server\" or \"event-only\""),
         }
+        options.locale = get("locale");
+        if let Some(json) = get("messages") {
+            match parse_overrides(&json) {
+                Some((overrides, unknown)) => {
+                    options.messages = overrides;
+                    for key in unknown {
+                        problem("messages", &key, "a message key (see the README)");
+                    }
+                }
+                None => problem("messages", &json, "a JSON object of strings"),
+            }
+        }
         (options, problems)
     }
 
@@ -309,8 +346,12 @@ mod tests {
             ("slot-minutes", "15"),
             ("book-tentative", "true"),
             ("bookings", "event-only"),
+            ("locale", "de-DE"),
+            ("messages", r#"{"week.next": "Weiter"}"#),
         ]);
         assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(options.locale.as_deref(), Some("de-DE"));
+        assert_eq!(options.messages, [(Text::WeekNext, "Weiter".to_owned())]);
         assert_eq!(options.backend.as_deref(), Some("https://cal.example.com"));
         assert_eq!(
             options.api,
@@ -346,6 +387,22 @@ mod tests {
         let named: Vec<&str> = problems.iter().map(|p| p.attribute).collect();
         assert_eq!(named, ["api", "visible-hours", "slot-minutes"]);
         assert!(problems[0].to_string().contains("api=\"caldav\""));
+    }
+
+    // Messages that are not an object of strings, or name unknown keys, are reported;
+    // the known keys still apply.
+    #[test]
+    fn bad_messages_are_reported_and_known_keys_kept() {
+        let (options, problems) =
+            parse(&[("messages", r#"{"week.nxt": "x", "week.today": "Jetzt"}"#)]);
+        assert_eq!(options.messages, [(Text::WeekToday, "Jetzt".to_owned())]);
+        assert_eq!(problems[0].value, "week.nxt");
+        let (options, problems) = parse(&[("messages", "week.next=Later")]);
+        assert!(options.messages.is_empty());
+        assert_eq!(
+            problems[0].describe(&Catalogue::default()),
+            "messages=\"week.next=Later\" is not a JSON object of strings; using the default"
+        );
     }
 
     // A bare boolean attribute switches tentative booking on.

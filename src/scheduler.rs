@@ -1,115 +1,64 @@
-//! The widget: week navigation, the availability grid and the booking form.
+//! The widget's component: it keeps a [`SchedulerState`] in one signal, draws its
+//! regions ([`crate::regions`]) and wires DOM events and requests to the state's
+//! transitions. It decides nothing itself.
 //!
-//! The component wires signals to the engine ([`freebusy_core`]), the grid model
-//! ([`crate::grid`]) and the I/O module ([`crate::fetch`]); it computes nothing itself.
+//! The root element holds the [`frame`](crate::regions::frame); each region's markup is
+//! a memo of the state, set into its container when it changes. Events are handled once,
+//! on the root, by delegation (`data-action`, `data-start`, `data-day`, the zone input).
+//! The phone layout switches on when the element itself is narrower than a week needs
+//! ([`COMPACT_BELOW_PX`], measured with a `ResizeObserver`, not the window).
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
 use chrono::{DateTime, Utc};
-use freebusy_core::GroupAvailability;
-use freebusy_core::week::{Week, WeekSpec, week_start, week_window};
-use freebusy_core::zone::local_time_at;
+use freebusy_core::wire::rfc3339;
 use leptos::html;
 use leptos::prelude::*;
-use serde::Serialize;
-use wasm_bindgen::{JsCast, JsValue};
-use web_sys::AbortController;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::{AbortController, Element, HtmlElement};
 
 use crate::browser_zone::{self, BrowserZone};
-use crate::events::{self, SlotDetail};
-use crate::fetch::{
-    self, AttendeeWeek, BookingError, BookingRequest, FetchError, GlooHttp, Http, WeekQuery,
-};
-use crate::grid::{Cell, Grid, GridInput, Position, Step, markup, skeleton_markup};
-use crate::options::{Bookings, Options, Problem};
-use crate::week_nav::{WeekNav, shifted};
+use crate::fetch::{self, GlooHttp, Http, WeekQuery};
+use crate::intl::{self, IntlLabels};
+use crate::locale::Locale;
+use crate::messages::{Catalogue, Text};
+use crate::options::{HourCycle, Options, Problem};
+use crate::regions::{self, ZONE_INPUT, action};
+use crate::state::{Fetch, KeyOutcome, SchedulerState, Setup, ShownZone};
+use crate::zone_picker;
 
-/// How far a week's availability has come.
-#[derive(Clone, Debug, PartialEq)]
-enum Load {
-    /// Requests in flight; `waiting` is a 429's wait in seconds.
-    Loading { waiting: Option<u32> },
-    /// Every attendee answered (some perhaps as unknown).
-    Loaded(Vec<AttendeeWeek>),
-    /// The week cannot be shown.
-    Failed(FetchError),
+/// Below this width of the element (CSS pixels) the week does not fit: one day is shown
+/// at a time, with touch-sized targets.
+pub const COMPACT_BELOW_PX: f64 = 600.0;
+
+/// The widget's state, in its signal.
+type State = RwSignal<SchedulerState, LocalStorage>;
+
+/// The zone `name` for the grid: its offsets and labels in `locale`.
+fn shown_zone(name: &str, locale: &str, hour_cycle: Option<HourCycle>) -> Option<ShownZone> {
+    let zone = BrowserZone::new(name).ok()?;
+    let labels = IntlLabels::new(locale, zone.name(), hour_cycle)?;
+    Some(ShownZone {
+        name: zone.name().to_owned(),
+        zone: Rc::new(zone),
+        labels: Rc::new(labels),
+    })
 }
 
-/// What the booking form says after a submit.
-#[derive(Clone, Debug, PartialEq, Default)]
-struct FormState {
-    submitting: bool,
-    message: Option<String>,
-    field_errors: Vec<(String, String)>,
-    /// What was typed, so redrawing the form (after a refused submit) keeps it.
-    name: String,
-    email: String,
-    note: String,
-}
+/// A region's markup, drawn from the state.
+type Draw = fn(&SchedulerState) -> String;
 
-impl FormState {
-    /// The field errors for `field`, joined; `None` when it has none.
-    fn error_for(&self, field: &str) -> Option<String> {
-        let messages: Vec<&str> = self
-            .field_errors
-            .iter()
-            .filter(|(name, _)| name == field)
-            .map(|(_, message)| message.as_str())
-            .collect();
-        (!messages.is_empty()).then(|| messages.join("; "))
-    }
-
-    /// Field errors about anything but the form's own fields (e.g. `start`).
-    fn other_errors(&self) -> Vec<String> {
-        self.field_errors
-            .iter()
-            .filter(|(name, _)| !matches!(name.as_str(), "name" | "email" | "note"))
-            .map(|(name, message)| format!("{name}: {message}"))
-            .collect()
-    }
-}
-
-#[derive(Serialize)]
-struct ErrorDetail {
-    code: &'static str,
-    message: String,
-}
-
-#[derive(Serialize)]
-struct AttendeeDetail {
-    email: String,
-    status: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    reason: Option<String>,
-}
-
-#[derive(Serialize)]
-struct LoadedDetail {
-    week: String,
-    start: String,
-    end: String,
-    #[serde(rename = "timeZone")]
-    time_zone: String,
-    attendees: Vec<AttendeeDetail>,
-    slots: Vec<SlotSummary>,
-}
-
-#[derive(Serialize)]
-struct SlotSummary {
-    start: String,
-    end: String,
-    status: &'static str,
-}
-
-#[derive(Serialize)]
-struct BookedDetail {
-    id: String,
-    #[serde(flatten)]
-    slot: SlotDetail,
-    name: String,
-    email: String,
-}
+/// The regions drawn from the state: each container (by class) and its markup.
+const REGIONS: [(&str, Draw); 6] = [
+    (".freebusy-week-label", regions::week_label),
+    (".freebusy-status", regions::status),
+    (".freebusy-alerts", regions::alerts),
+    (".freebusy-days", regions::days),
+    (".freebusy-grid", regions::grid),
+    (".freebusy-form", regions::form),
+];
 
 /// The scheduling widget: a week of slots for the attendees, and booking a free one.
 ///
@@ -127,100 +76,161 @@ pub fn Scheduler(
     #[prop(optional)]
     problems: Vec<Problem>,
 ) -> impl IntoView {
-    let http: Rc<dyn Http> = http.unwrap_or_else(|| Rc::new(GlooHttp));
-    // The widget's owner, for tasks started from event handlers.
-    let owner = StoredValue::new_local(Owner::current().unwrap_or_default());
-    let mut notices: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    // What the browser says: the locale, its language and direction, the zones.
+    let tag = options
+        .locale
+        .clone()
+        .filter(|tag| intl::accepts_locale(tag))
+        .unwrap_or_else(intl::browser_locale);
+    let locale = Locale::new(&tag);
+    let messages = Catalogue::new(locale.language(), options.messages.clone());
+    let mut notices: Vec<String> = problems.iter().map(|p| p.describe(&messages)).collect();
+    if let Some(refused) = options.locale.as_ref().filter(|given| **given != tag) {
+        notices.push(
+            Problem {
+                attribute: "locale",
+                value: refused.clone(),
+                expected: "a language tag like de-DE",
+            }
+            .describe(&messages),
+        );
+    }
+    let hour_cycle = options.hour_cycle;
+    let device_name = browser_zone::browser_zone_name();
+    let device_zone =
+        shown_zone(&device_name, &tag, hour_cycle).or_else(|| shown_zone("UTC", "en", None));
+    let fixed_zone = options.time_zone.is_some();
     let zone = match &options.time_zone {
-        Some(name) => BrowserZone::new(name).unwrap_or_else(|message| {
-            notices.push(format!("{message}; showing the browser's time zone"));
-            BrowserZone::browser_default()
+        Some(name) => shown_zone(name, &tag, hour_cycle).or_else(|| {
+            notices.push(messages.fill(
+                Text::ZoneUnknown,
+                &[("zone", name), ("shown", &device_name)],
+            ));
+            device_zone.clone()
         }),
-        None => BrowserZone::browser_default(),
+        None => device_zone.clone(),
     };
-    let zone_name = zone.name().to_owned();
-    let first_weekday = options
-        .first_day
-        .unwrap_or_else(browser_zone::locale_first_day);
-    let hour_cycle = options
-        .hour_cycle
-        .unwrap_or_else(browser_zone::locale_hour_cycle);
     let backend = options.backend.clone().unwrap_or_else(|| {
         web_sys::window()
             .and_then(|window| window.location().origin().ok())
             .unwrap_or_default()
     });
-    if options.attendees.is_empty() {
-        notices.push("No attendees are configured, so there is no availability to show.".into());
-    }
-
-    let zone = StoredValue::new_local(Rc::new(zone));
-    let http = StoredValue::new_local(http);
-    let options = StoredValue::new(options);
-    let backend = StoredValue::new(backend);
-    let zone_name = StoredValue::new(zone_name);
-
-    let now = RwSignal::new(browser_zone::now());
-    let today = move || {
-        let now = now.get_untracked();
-        zone.with_value(|zone| local_time_at(zone.as_ref(), now))
-            .map_or_else(|| now.date_naive(), |local| local.date())
+    let first_weekday = options.first_day.unwrap_or_else(|| intl::first_day(&tag));
+    let frame_for = |state: &SchedulerState| {
+        regions::frame(
+            state.messages(),
+            &state.zone().name,
+            fixed_zone,
+            state.problems(),
+        )
     };
-    let this_week = week_start(today(), first_weekday).unwrap_or_else(today);
-    let shown = options
-        .with_value(|options| options.week)
-        .and_then(|date| week_start(date, first_weekday))
-        .unwrap_or(this_week);
-    let week_first = RwSignal::new(shown);
-    let load = RwSignal::new(Load::Loading { waiting: None });
-    let reload = RwSignal::new(0u32);
-    let focused: RwSignal<Option<DateTime<Utc>>> = RwSignal::new(None);
-    let refocus = RwSignal::new(false);
-    let selected: RwSignal<Option<Cell>> = RwSignal::new(None);
-    let idempotency_key = RwSignal::new(String::new());
-    let form = RwSignal::new(FormState::default());
-    let confirmation: RwSignal<Option<String>> = RwSignal::new(None);
-    let booking_alert: RwSignal<Option<String>> = RwSignal::new(None);
-    let root = NodeRef::<html::Div>::new();
-    let form_ref = NodeRef::<html::Form>::new();
-    let grid_ref = NodeRef::<html::Div>::new();
-    let name_input = NodeRef::<html::Input>::new();
-    let email_input = NodeRef::<html::Input>::new();
-    let note_input = NodeRef::<html::Textarea>::new();
-
-    // The clock moves on: past slots and the now line follow it.
-    if let Ok(clock) = set_interval_with_handle(
-        move || now.set(browser_zone::now()),
-        std::time::Duration::from_secs(30),
-    ) {
-        on_cleanup(move || clock.clear());
-    }
-
-    let spec = move || {
-        options.with_value(|options| WeekSpec {
-            first_day: week_first.get(),
-            visible: options.visible,
-            slot_minutes: options.slot_minutes,
-        })
+    let (Some(zone), Some(device_zone)) = (zone, device_zone) else {
+        // Only a browser whose `Intl` knows no time zone, not even UTC, gets here.
+        return view! {
+            <div class="freebusy" aria-busy="false" role="alert">
+                "This browser cannot tell the time in a time zone (Intl.DateTimeFormat), so no availability can be shown."
+            </div>
+        }
+        .into_any();
     };
-    let layout = Memo::new(move |_| {
-        let spec = spec();
-        zone.with_value(|zone| Week::layout(&spec, zone.as_ref()).ok())
+    let (initial, first_fetch) = SchedulerState::new(Setup {
+        options,
+        messages,
+        right_to_left: locale.right_to_left(),
+        first_weekday,
+        zone,
+        device_zone,
+        now: browser_zone::now(),
+        problems: notices,
     });
-    let window = Memo::new(move |_| {
-        let first = week_first.get();
-        zone.with_value(|zone| week_window(zone.as_ref(), first).ok())
+    let frame = frame_for(&initial);
+    let state: State = RwSignal::new_local(initial);
+
+    let http: Rc<dyn Http> = http.unwrap_or_else(|| Rc::new(GlooHttp));
+    let http = StoredValue::new_local(http);
+    let backend = StoredValue::new(backend);
+    let picking = StoredValue::new((tag.clone(), hour_cycle, device_name));
+    // The widget's owner, for tasks started from event handlers.
+    let owner = StoredValue::new_local(Owner::current().unwrap_or_default());
+    let root = NodeRef::<html::Div>::new();
+    let find = move |selector: &str| -> Option<Element> {
+        root.get_untracked()?
+            .query_selector(selector)
+            .ok()
+            .flatten()
+    };
+
+    // Each region is drawn when its markup changes, by one effect; and at once before a
+    // notice is dispatched, so that a host page hearing `freebusy:loaded` finds the week
+    // in the DOM. Focus inside a redrawn region stays where it was (the grid's tab stop,
+    // the pressed day, the same form field), and follows the keyboard to a week or day
+    // not drawn before.
+    let regions: Vec<(&str, Memo<String>, StoredValue<String>)> = REGIONS
+        .iter()
+        .map(|&(selector, draw)| {
+            (
+                selector,
+                Memo::new(move |_| state.with(draw)),
+                StoredValue::new(String::new()),
+            )
+        })
+        .collect();
+    let regions = StoredValue::new(regions);
+    let paint = move |tracked: bool| {
+        let Some(element) = root.get_untracked() else {
+            return;
+        };
+        let read = |s: &SchedulerState| (s.compact(), s.loading(), s.grid_label());
+        let Some((compact, loading, label)) = (if tracked {
+            state.try_with(read)
+        } else {
+            state.try_with_untracked(read)
+        }) else {
+            return;
+        };
+        let class = if compact {
+            "freebusy freebusy-compact"
+        } else {
+            "freebusy"
+        };
+        let _ = element.set_attribute("class", class);
+        let _ = element.set_attribute("aria-busy", if loading { "true" } else { "false" });
+        regions.with_value(|regions| {
+            for (selector, markup, drawn) in regions {
+                let html = if tracked {
+                    markup.get()
+                } else {
+                    markup.get_untracked()
+                };
+                if drawn.with_value(|drawn| *drawn == html) {
+                    continue;
+                }
+                if let Some(container) = find(selector) {
+                    redraw(&container, &html, state);
+                    drawn.set_value(html);
+                }
+            }
+        });
+        if let Some(grid) = find(".freebusy-grid") {
+            let _ = grid.set_attribute("aria-label", &label);
+        }
+    };
+    Effect::new(move |_| {
+        if root.get().is_some() {
+            paint(true);
+        }
     });
 
     // `try_`: a task may finish after the widget was unmounted.
-    let dispatch = move |name: &str, detail: JsValue, cancelable: bool| {
+    let dispatch = move |notice: &crate::events::Notice| {
+        paint(false);
         root.try_get_untracked()
             .flatten()
-            .is_none_or(|root| events::dispatch(&root, name, &detail, cancelable))
+            .is_none_or(|root| notice.dispatch(&root))
     };
 
-    // Fetch whenever the week changes or a reload is asked for; a week the user left is
-    // aborted, so a slow answer for it can never overwrite the week now shown.
+    // Fetches run under the widget's owner (unmounting drops them); a new one aborts the
+    // one before, and the state ignores answers to any but the last.
     let in_flight: StoredValue<RefCell<Option<AbortController>>, LocalStorage> =
         StoredValue::new_local(RefCell::new(None));
     let abort_in_flight = move || {
@@ -230,555 +240,414 @@ pub fn Scheduler(
             }
         })
     };
-    Effect::new(move |_| {
-        reload.track();
-        let first = week_first.get();
-        let Some(window) = window.get() else {
-            load.set(Load::Failed(FetchError::Unexpected(0)));
-            return;
-        };
+    let run = move |fetch: Option<Fetch>| {
+        let Some(fetch) = fetch else { return };
         abort_in_flight();
         let controller = AbortController::new().ok();
         let signal = controller.as_ref().map(AbortController::signal);
         in_flight.with_value(|slot| *slot.borrow_mut() = controller);
-        load.set(Load::Loading { waiting: None });
+        let Some((options, zone)) =
+            state.try_with_untracked(|s| (s.options().clone(), s.zone().clone()))
+        else {
+            return;
+        };
         let http = http.get_value();
-        let zone = zone.get_value();
-        let options = options.get_value();
         let backend = backend.get_value();
-        let zone_name = zone_name.get_value();
-        // Scoped and cancelled with the effect: a rerun (or unmounting) drops the task
-        // before it can touch signals that no longer exist.
-        leptos::task::spawn_local_scoped_with_cancellation(async move {
-            let query = WeekQuery {
-                backend: &backend,
-                options: &options,
-                window,
-                first_day: first,
-                zone_name: &zone_name,
-            };
-            let on_wait = move |seconds| {
-                load.set(Load::Loading {
-                    waiting: Some(seconds),
-                })
-            };
-            let result =
-                fetch::fetch_week(http.as_ref(), &query, zone.as_ref(), signal, &on_wait).await;
-            match result {
-                Err(FetchError::Aborted) => {}
-                Ok(weeks) => load.set(Load::Loaded(weeks)),
-                Err(error) => {
-                    dispatch(
-                        events::ERROR,
-                        events::detail(&ErrorDetail {
-                            code: error.code(),
-                            message: error.to_string(),
-                        }),
-                        false,
-                    );
-                    load.set(Load::Failed(error));
+        owner.get_value().with(|| {
+            leptos::task::spawn_local_scoped_with_cancellation(async move {
+                let query = WeekQuery {
+                    backend: &backend,
+                    options: &options,
+                    window: fetch.window,
+                    first_day: fetch.first_day,
+                    zone_name: &zone.name,
+                };
+                let on_wait = move |seconds| state.update(|s| s.waiting(fetch.generation, seconds));
+                let result =
+                    fetch::fetch_week(http.as_ref(), &query, zone.zone.as_ref(), signal, &on_wait)
+                        .await;
+                let notice = state
+                    .try_update(|s| match result {
+                        Ok(weeks) => s.loaded(fetch.generation, fetch.window, weeks),
+                        Err(error) => s.failed(fetch.generation, error),
+                    })
+                    .flatten();
+                if let Some(notice) = notice {
+                    dispatch(&notice);
                 }
-            }
+            })
         });
-    });
+    };
+    run(first_fetch);
     on_cleanup(abort_in_flight);
 
-    let grid = Memo::new(move |_| {
-        let week = layout.get()?;
-        let window = window.get()?;
-        let attendees = options.with_value(|options| options.attendees.clone());
-        let book_tentative = options.with_value(|options| options.book_tentative);
-        load.with(|load| {
-            let weeks = match load {
-                Load::Loaded(weeks) => weeks,
-                _ => return None,
-            };
-            let availabilities: Vec<_> =
-                weeks.iter().map(|week| week.availability(window)).collect();
-            let group = GroupAvailability::combine(&availabilities);
-            zone.with_value(|zone| {
-                Some(Grid::build(&GridInput {
-                    week: &week,
-                    zone: zone.as_ref(),
-                    group: &group,
-                    attendees: &attendees,
-                    now: now.get(),
-                    hour_cycle,
-                    book_tentative,
-                }))
-            })
-        })
-    });
+    // The clock moves on: past slots and the now line follow it.
+    if let Ok(clock) = set_interval_with_handle(
+        move || state.update(|s| s.tick(browser_zone::now())),
+        std::time::Duration::from_secs(30),
+    ) {
+        on_cleanup(move || clock.clear());
+    }
 
-    // Tell the host page once per shown week's answer.
-    Effect::new(move |_| {
-        let Some(grid) = grid.get() else { return };
-        let Some(window) = window.get_untracked() else {
+    let open_confirm = move |start: DateTime<Utc>| {
+        let Some(notice) = state.try_update_untracked(|s| s.choose(start)).flatten() else {
             return;
         };
-        let attendees = options.with_value(|options| options.attendees.clone());
-        let statuses = load.with_untracked(|load| match load {
-            Load::Loaded(weeks) => weeks.clone(),
-            _ => Vec::new(),
-        });
-        let detail = LoadedDetail {
-            week: week_first.get_untracked().to_string(),
-            start: fetch::rfc3339(window.start()),
-            end: fetch::rfc3339(window.end()),
-            time_zone: zone_name.get_value(),
-            attendees: attendees
-                .iter()
-                .zip(&statuses)
-                .map(|(email, week)| match week {
-                    AttendeeWeek::Calendar { .. } => AttendeeDetail {
-                        email: email.clone(),
-                        status: "ok",
-                        reason: None,
-                    },
-                    AttendeeWeek::Unknown { reason } => AttendeeDetail {
-                        email: email.clone(),
-                        status: "unknown",
-                        reason: Some(reason.clone()),
-                    },
+        if let Some(grid) = find(".freebusy-grid") {
+            move_tab_stop(&grid, start);
+        }
+        if !dispatch(&notice) {
+            return;
+        }
+        let key = fetch::idempotency_key();
+        if state.try_update(|s| s.open_confirm(start, key)) == Some(true) {
+            request_animation_frame(move || {
+                if let Some(form) = find(".freebusy-confirm") {
+                    focus_first(&form, "[name='name']");
+                }
+            });
+        }
+    };
+
+    let submit = move |form: Element| {
+        let value = |name: &str| {
+            form.query_selector(&format!("[name='{name}']"))
+                .ok()
+                .flatten()
+                .and_then(|field| {
+                    js_sys::Reflect::get(&field, &"value".into())
+                        .ok()?
+                        .as_string()
                 })
-                .collect(),
-            slots: grid
-                .positions()
-                .filter_map(|position| grid.cell(position))
-                .map(|cell| SlotSummary {
-                    start: fetch::rfc3339(cell.start),
-                    end: fetch::rfc3339(cell.end),
-                    status: cell.status.as_str(),
-                })
-                .collect(),
-        };
-        dispatch(events::LOADED, events::detail(&detail), false);
-    });
-
-    // The one cell with tabindex 0: the focused slot if it is shown, else the first
-    // bookable one. Read on demand: moving focus must not redraw the grid.
-    let tab_stop = move || {
-        grid.with_untracked(|grid| {
-            let grid = grid.as_ref()?;
-            focused
-                .get_untracked()
-                .and_then(|start| grid.find(start))
-                .or_else(|| grid.first_focus())
-        })
-    };
-
-    // The grid's rows are drawn as one piece of markup (see `grid::markup`) whenever the
-    // week, its availability or the clock changes; focus inside the grid survives it.
-    Effect::new(move |_| {
-        let Some(element) = grid_ref.get() else {
-            return;
-        };
-        let html = match grid.get() {
-            Some(grid) => markup(&grid, tab_stop()),
-            None => layout
-                .with(|week| week.as_ref().map(|week| skeleton_markup(week, hour_cycle)))
-                .unwrap_or_default(),
-        };
-        let had_focus = element.matches(":focus-within").unwrap_or(false);
-        element.set_inner_html(&html);
-        if had_focus || refocus.get_untracked() {
-            // The loading skeleton has no tab stop: keep asking until a week is drawn.
-            refocus.set(!focus_current(&element));
-        }
-    });
-
-    let slot_detail = move |cell: &Cell| SlotDetail {
-        start: fetch::rfc3339(cell.start),
-        end: fetch::rfc3339(cell.end),
-        time_zone: zone_name.get_value(),
-        attendees: options.with_value(|options| options.attendees.clone()),
-        status: cell.status.as_str(),
-    };
-
-    let choose = move |cell: Cell| {
-        if !cell.bookable {
-            return;
-        }
-        focused.set(Some(cell.start));
-        if let Some(element) = grid_ref.get_untracked() {
-            move_tab_stop(&element, cell.start);
-        }
-        let proceed = dispatch(
-            events::SLOT_SELECT,
-            events::detail(&slot_detail(&cell)),
-            true,
-        );
-        if !proceed || options.with_value(|options| options.bookings) == Bookings::EventOnly {
-            return;
-        }
-        confirmation.set(None);
-        booking_alert.set(None);
-        form.set(FormState::default());
-        idempotency_key.set(fetch::idempotency_key());
-        selected.set(Some(cell));
-        request_animation_frame(move || {
-            if let Some(input) = name_input.try_get_untracked().flatten() {
-                let _ = input.focus();
-            }
-        });
-    };
-
-    let on_keydown = move |event: web_sys::KeyboardEvent| {
-        let key = event.key();
-        match key.as_str() {
-            "PageUp" | "PageDown" => {
-                event.prevent_default();
-                week_first.update(|first| *first = shifted(*first, key == "PageDown"));
-                focused.set(None);
-                refocus.set(true);
-                return;
-            }
-            "Enter" | " " => {
-                // Buttons book themselves; a non-bookable cell only says what it is.
-                return;
-            }
-            _ => {}
-        }
-        let Some(step) = Step::from_key(&key, event.ctrl_key() || event.meta_key()) else {
-            return;
-        };
-        event.prevent_default();
-        let target = grid.with_untracked(|grid| {
-            let grid = grid.as_ref()?;
-            let from: Position = tab_stop()?;
-            let to = grid.step(from, step);
-            grid.cell(to).map(|cell| cell.start)
-        });
-        if let (Some(start), Some(element)) = (target, grid_ref.get_untracked()) {
-            focused.set(Some(start));
-            move_tab_stop(&element, start);
-        }
-    };
-
-    // Clicks are handled once for the whole grid: the slot is found by its data-start.
-    let on_click = move |event: web_sys::MouseEvent| {
-        let Some(target) = event
-            .target()
-            .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
-        else {
-            return;
-        };
-        if target.closest("button").ok().flatten().is_none() {
-            return;
-        }
-        let Some(start) = target
-            .closest("[data-start]")
-            .ok()
-            .flatten()
-            .and_then(|slot| slot.get_attribute("data-start"))
-        else {
-            return;
-        };
-        let cell = grid.with_untracked(|grid| {
-            let grid = grid.as_ref()?;
-            grid.positions()
-                .filter_map(|position| grid.cell(position))
-                .find(|cell| fetch::rfc3339(cell.start) == start)
-                .cloned()
-        });
-        if let Some(cell) = cell {
-            choose(cell);
-        }
-    };
-
-    let submit = move |event: web_sys::SubmitEvent| {
-        event.prevent_default();
-        let Some(cell) = selected.get_untracked() else {
-            return;
-        };
-        if form.with_untracked(|form| form.submitting) {
-            return;
-        }
-        let value = |input: Option<web_sys::HtmlInputElement>| {
-            input
-                .map(|input| input.value().trim().to_owned())
                 .unwrap_or_default()
         };
-        let name = value(name_input.get_untracked());
-        let email = value(email_input.get_untracked());
-        let note = note_input
-            .get_untracked()
-            .map(|note| note.value().trim().to_owned())
-            .filter(|note| !note.is_empty());
-        let mut booking = BookingRequest::new(
-            options.with_value(|options| options.attendees.clone()),
-            cell.start,
-            cell.end,
-            idempotency_key.get_untracked(),
-        );
-        booking.name = name.clone();
-        booking.email = email.clone();
-        booking.note = note;
-        let typed = (
-            name.clone(),
-            email.clone(),
-            booking.note.clone().unwrap_or_default(),
-        );
-        form.set(FormState {
-            submitting: true,
-            name: name.clone(),
-            email: email.clone(),
-            note: booking.note.clone().unwrap_or_default(),
-            ..FormState::default()
-        });
+        let Some(booking) = state
+            .try_update(|s| s.submit(&value("name"), &value("email"), &value("note")))
+            .flatten()
+        else {
+            return;
+        };
         let http = http.get_value();
         let backend = backend.get_value();
         // Under the widget's owner: unmounting drops the task (the POST itself still
         // completes on the server; its idempotency key makes a resubmit safe).
-        let owner = owner.get_value();
-        owner.with(|| {
+        owner.get_value().with(|| {
             leptos::task::spawn_local_scoped_with_cancellation(async move {
-                match fetch::book(http.as_ref(), &backend, &booking).await {
-                    Ok(id) => {
-                        let detail = BookedDetail {
-                            id: id.clone(),
-                            slot: slot_detail(&cell),
-                            name,
-                            email,
-                        };
-                        dispatch(events::BOOKED, events::detail(&detail), false);
-                        selected.set(None);
-                        form.set(FormState::default());
-                        confirmation.set(Some(format!("Booked: {}. Reference {id}.", cell.when)));
-                        reload.update(|count| *count += 1);
-                    }
-                    Err(error) => {
-                        dispatch(
-                            events::ERROR,
-                            events::detail(&ErrorDetail {
-                                code: error.code(),
-                                message: error.to_string(),
-                            }),
-                            false,
-                        );
-                        let message = error.to_string();
-                        match error {
-                            BookingError::Conflict => {
-                                selected.set(None);
-                                form.set(FormState::default());
-                                booking_alert.set(Some(message));
-                                reload.update(|count| *count += 1);
-                            }
-                            BookingError::Invalid(field_errors) => {
-                                form.set(FormState {
-                                    submitting: false,
-                                    message: Some(message),
-                                    field_errors,
-                                    name: typed.0,
-                                    email: typed.1,
-                                    note: typed.2,
-                                });
-                                focus_first_problem(form_ref);
-                            }
-                            BookingError::Failed(_) => {
-                                form.set(FormState {
-                                    submitting: false,
-                                    message: Some(message),
-                                    field_errors: Vec::new(),
-                                    name: typed.0,
-                                    email: typed.1,
-                                    note: typed.2,
-                                });
-                                focus_first_problem(form_ref);
-                            }
+                let outcome = fetch::book(http.as_ref(), &backend, &booking).await;
+                let Some((notice, refetch, still_open)) = state.try_update(|s| {
+                    let (notice, refetch) = match outcome {
+                        Ok(id) => s.booked(&id),
+                        Err(error) => {
+                            let (notice, refetch) = s.booking_failed(error);
+                            (Some(notice), refetch)
                         }
-                    }
+                    };
+                    (notice, refetch, s.confirm().is_some())
+                }) else {
+                    return;
+                };
+                if let Some(notice) = notice {
+                    dispatch(&notice);
+                }
+                run(refetch);
+                if still_open {
+                    request_animation_frame(move || {
+                        if let Some(form) = find(".freebusy-confirm") {
+                            let _ = focus_first(&form, "[aria-invalid='true']")
+                                || focus_first(&form, "[name='name']");
+                        }
+                    });
                 }
             })
         });
     };
 
-    let loading = move || load.with(|load| matches!(load, Load::Loading { .. }));
-    let retry = move |_| reload.update(|count| *count += 1);
-    let unknown_notices = move || {
-        load.with(|load| match load {
-            Load::Loaded(weeks) => options.with_value(|options| {
-                options
-                    .attendees
-                    .iter()
-                    .zip(weeks)
-                    .filter_map(|(email, week)| match week {
-                        AttendeeWeek::Unknown { reason } => Some(format!(
-                            "{email}: {reason}; their time is shown as unknown."
-                        )),
-                        AttendeeWeek::Calendar { .. } => None,
-                    })
-                    .collect::<Vec<_>>()
-            }),
-            _ => Vec::new(),
-        })
+    // The zone input: `exact` while typing (only a name from the list is taken); on
+    // Enter or leaving the field any name the browser knows is, and an unknown one is
+    // said to be.
+    let pick_zone = move |field: &web_sys::HtmlInputElement, exact: bool| {
+        let name = field.value().trim().to_owned();
+        let current = state.with_untracked(|s| s.zone().name.clone());
+        if name.is_empty() || name == current {
+            return;
+        }
+        if exact {
+            let listed = field
+                .parent_element()
+                .and_then(|label| label.next_element_sibling())
+                .and_then(|list| {
+                    list.query_selector(&format!("option[value=\"{name}\"]"))
+                        .ok()
+                        .flatten()
+                });
+            if listed.is_none() {
+                return;
+            }
+        }
+        let zone = picking.with_value(|(tag, cycle, _)| shown_zone(&name, tag, *cycle));
+        match zone {
+            Some(zone) => {
+                field.set_value(&zone.name);
+                let _ = field.set_attribute("placeholder", &zone.name);
+                run(state.try_update(|s| s.set_zone(zone)).flatten());
+            }
+            None => state.update(|s| s.zone_refused(&name)),
+        }
     };
+
+    // Every event the widget handles, delegated from the root.
+    let on_event = move |event: web_sys::Event| {
+        let Some(target) = event
+            .target()
+            .and_then(|target| target.dyn_into::<Element>().ok())
+        else {
+            return;
+        };
+        let closest = |selector: &str| target.closest(selector).ok().flatten();
+        let zone_input = target
+            .has_attribute(ZONE_INPUT)
+            .then(|| target.clone().unchecked_into::<web_sys::HtmlInputElement>());
+        match event.type_().as_str() {
+            "click" => {
+                if let Some(button) = closest("[data-action]") {
+                    let fetch = state
+                        .try_update(|s| match button.get_attribute("data-action").as_deref() {
+                            Some(action::PREVIOUS) => s.step_week(false),
+                            Some(action::NEXT) => s.step_week(true),
+                            Some(action::TODAY) => s.show_this_week(),
+                            Some(action::RETRY) => s.retry(),
+                            Some(action::CANCEL) => {
+                                s.cancel_confirm();
+                                None
+                            }
+                            _ => None,
+                        })
+                        .flatten();
+                    run(fetch);
+                } else if let Some(day) = closest("[data-day]")
+                    .and_then(|button| button.get_attribute("data-day"))
+                    .and_then(|day| day.parse::<usize>().ok())
+                {
+                    state.update(|s| s.show_day(day));
+                } else if closest("[role='grid'] button").is_some()
+                    && let Some(start) = closest("[data-start]")
+                        .and_then(|slot| slot.get_attribute("data-start"))
+                        .and_then(|text| rfc3339::parse(&text))
+                {
+                    open_confirm(start);
+                }
+            }
+            "keydown" if closest("[role='grid']").is_some() => {
+                let Some(key) = event.dyn_ref::<web_sys::KeyboardEvent>() else {
+                    return;
+                };
+                let control = key.ctrl_key() || key.meta_key();
+                // Moving within what is drawn redraws nothing: only the tab stop moves.
+                let outcome = state.try_maybe_update(|s| {
+                    let outcome = s.key(&key.key(), control);
+                    (s.wants_focus(), outcome)
+                });
+                match outcome {
+                    None | Some(KeyOutcome::Unhandled) => {}
+                    Some(KeyOutcome::Moved) => {
+                        event.prevent_default();
+                        let focus = state.with_untracked(SchedulerState::focus);
+                        if let (Some(start), Some(grid)) = (focus, find(".freebusy-grid")) {
+                            move_tab_stop(&grid, start);
+                        }
+                    }
+                    Some(KeyOutcome::Week(fetch)) => {
+                        event.prevent_default();
+                        run(fetch);
+                    }
+                }
+            }
+            "submit" => {
+                event.prevent_default();
+                if let Some(form) = closest(".freebusy-confirm") {
+                    submit(form);
+                }
+            }
+            "focusin" => {
+                if let Some(field) = zone_input {
+                    fill_zone_list(&field, picking.with_value(|(_, _, own)| own.clone()));
+                    field.set_value("");
+                }
+            }
+            "focusout" => {
+                if let Some(field) = zone_input
+                    && field.value().trim().is_empty()
+                {
+                    field.set_value(&state.with_untracked(|s| s.zone().name.clone()));
+                }
+            }
+            "input" | "change" => {
+                if let Some(field) = zone_input {
+                    pick_zone(&field, event.type_() == "input");
+                }
+            }
+            _ => {}
+        }
+    };
+    let listener = Closure::<dyn Fn(web_sys::Event)>::new(on_event).into_js_value();
+    // The phone layout follows the element's own width.
+    let observer = Closure::<dyn Fn(js_sys::Array)>::new(move |entries: js_sys::Array| {
+        let width = entries
+            .get(0)
+            .dyn_into::<web_sys::ResizeObserverEntry>()
+            .map(|entry| entry.content_rect().width())
+            .unwrap_or(COMPACT_BELOW_PX);
+        let compact = width > 0.0 && width < COMPACT_BELOW_PX;
+        if state.try_with_untracked(|s| s.compact()) == Some(!compact) {
+            state.update(|s| s.set_compact(compact));
+        }
+    })
+    .into_js_value();
+    let observer = web_sys::ResizeObserver::new(observer.unchecked_ref()).ok();
+    Effect::new(move |_| {
+        let Some(element) = root.get() else { return };
+        for name in [
+            "click", "keydown", "submit", "focusin", "focusout", "input", "change",
+        ] {
+            let _ = element.add_event_listener_with_callback(name, listener.unchecked_ref());
+        }
+        if let Some(observer) = &observer {
+            observer.observe(&element);
+            let observer = observer.clone();
+            on_cleanup(move || observer.disconnect());
+        }
+    });
 
     view! {
         <div
             class="freebusy"
             node_ref=root
-            aria-busy=move || if loading() { "true" } else { "false" }
-        >
-            <WeekNav week=week_first this_week />
-            <p class="freebusy-zone">"Times in " {zone_name.get_value()}</p>
-            {(!notices.is_empty()).then(|| view! {
-                <div class="freebusy-problems" role="alert">
-                    {notices.into_iter().map(|notice| view! { <p>{notice}</p> }).collect_view()}
-                </div>
-            })}
-            <div class="freebusy-status" role="status">
-                {move || load.with(|load| match load {
-                    Load::Loading { waiting: Some(seconds) } => Some(format!(
-                        "The calendar server asked us to wait; retrying in {seconds} s…"
-                    )),
-                    Load::Loading { waiting: None } => Some("Loading availability…".to_owned()),
-                    _ => None,
-                })}
-                {move || unknown_notices().into_iter().map(|notice| view! {
-                    <p class="freebusy-unknown-attendee">{notice}</p>
-                }).collect_view()}
-                {move || confirmation.get().map(|text| view! {
-                    <p class="freebusy-confirmation">{text}</p>
-                })}
-            </div>
-            {move || load.with(|load| match load {
-                Load::Failed(error) => Some(view! {
-                    <div class="freebusy-error" role="alert">
-                        <p>{error.to_string()}</p>
-                        {error.can_retry().then(|| view! {
-                            <button type="button" class="freebusy-retry" on:click=retry>
-                                "Try again"
-                            </button>
-                        })}
-                    </div>
-                }),
-                _ => None,
-            })}
-            {move || booking_alert.get().map(|text| view! {
-                <div class="freebusy-error freebusy-booking-error" role="alert"><p>{text}</p></div>
-            })}
-            <div
-                class="freebusy-grid"
-                role="grid"
-                node_ref=grid_ref
-                aria-label=move || format!("Availability, {}", crate::grid::week_label(week_first.get()))
-                aria-readonly="true"
-                on:keydown=on_keydown
-                on:click=on_click
-            ></div>
-            {move || selected.get().map(|cell| form.with(|state| confirm_form(
-                &cell,
-                state,
-                ConfirmRefs { form: form_ref, name: name_input, email: email_input, note: note_input },
-                submit,
-                move || selected.set(None),
-            )))}
-        </div>
-    }
-}
-
-/// The confirm step's node refs.
-#[derive(Clone, Copy)]
-struct ConfirmRefs {
-    form: NodeRef<html::Form>,
-    name: NodeRef<html::Input>,
-    email: NodeRef<html::Input>,
-    note: NodeRef<html::Textarea>,
-}
-
-/// The confirm step for `cell`, drawn whole from `state` (one reactive piece, not one
-/// per field: the bundle stays small, and a refused submit redraws it with the typed
-/// values and the errors in place).
-fn confirm_form(
-    cell: &Cell,
-    state: &FormState,
-    refs: ConfirmRefs,
-    submit: impl Fn(web_sys::SubmitEvent) + 'static,
-    cancel: impl Fn() + 'static,
-) -> AnyView {
-    let field = |name: &'static str| {
-        let error = state.error_for(name);
-        let invalid = error.is_some().then_some("true");
-        (error, invalid)
-    };
-    let (name_error, name_invalid) = field("name");
-    let (email_error, email_invalid) = field("email");
-    let (note_error, note_invalid) = field("note");
-    let others = state.other_errors();
-    let alert = state.message.clone().map(|message| {
-        view! {
-            <div class="freebusy-error" role="alert">
-                <p>{message}</p>
-                <ul>{others.into_iter().map(|text| view! { <li>{text}</li> }).collect_view()}</ul>
-            </div>
-        }
-    });
-    view! {
-        <form class="freebusy-confirm" node_ref=refs.form on:submit=submit aria-label="Confirm booking">
-            <h3>"Book " {cell.when.clone()}</h3>
-            {alert}
-            <label>
-                "Name"
-                <input name="name" type="text" autocomplete="name" required node_ref=refs.name
-                    prop:value=state.name.clone() aria-invalid=name_invalid
-                    aria-describedby="freebusy-name-error" />
-            </label>
-            <span class="freebusy-field-error" id="freebusy-name-error">{name_error}</span>
-            <label>
-                "Email"
-                <input name="email" type="email" autocomplete="email" required node_ref=refs.email
-                    prop:value=state.email.clone() aria-invalid=email_invalid
-                    aria-describedby="freebusy-email-error" />
-            </label>
-            <span class="freebusy-field-error" id="freebusy-email-error">{email_error}</span>
-            <label>
-                "Note (optional)"
-                <textarea name="note" node_ref=refs.note prop:value=state.note.clone()
-                    aria-invalid=note_invalid aria-describedby="freebusy-note-error"></textarea>
-            </label>
-            <span class="freebusy-field-error" id="freebusy-note-error">{note_error}</span>
-            <div class="freebusy-form-actions">
-                <button type="submit" disabled=state.submitting>"Book this slot"</button>
-                <button type="button" class="freebusy-cancel" on:click=move |_| cancel()>"Cancel"</button>
-            </div>
-        </form>
+            lang=locale.tag().to_owned()
+            dir=if locale.right_to_left() { "rtl" } else { "ltr" }
+            aria-busy="true"
+            inner_html=frame
+        ></div>
     }
     .into_any()
 }
 
-/// After a refused submit: focus the first invalid field, else the form's alert.
-fn focus_first_problem(form: NodeRef<html::Form>) {
-    request_animation_frame(move || {
-        let Some(form) = form.try_get_untracked().flatten() else {
+/// Sets `html` as the content of `container`, keeping focus where it was: on the grid's
+/// tab stop, the pressed day, or the same field of the same confirm step (whose typed
+/// text is carried over too). When the state asks for focus (the keyboard moved to a
+/// week or day not drawn yet), the grid's tab stop takes it.
+fn redraw(container: &Element, html: &str, state: State) {
+    let had_focus = container.matches(":focus-within").unwrap_or(false);
+    let old_form = container.query_selector("form").ok().flatten().map(|form| {
+        let typed: Vec<(String, JsValue)> = ["name", "email", "note"]
+            .iter()
+            .filter_map(|name| {
+                let field = form.query_selector(&format!("[name='{name}']")).ok()??;
+                Some((
+                    (*name).to_owned(),
+                    js_sys::Reflect::get(&field, &"value".into()).ok()?,
+                ))
+            })
+            .collect();
+        (form.get_attribute("data-key"), typed)
+    });
+    let focused_field = had_focus
+        .then(|| active_element(container))
+        .flatten()
+        .and_then(|active| active.get_attribute("name"));
+    container.set_inner_html(html);
+    if container.class_list().contains("freebusy-grid") {
+        place_now_lines(container);
+        if (had_focus || state.with_untracked(SchedulerState::wants_focus))
+            && focus_first(container, "[tabindex='0']")
+        {
+            state.update_untracked(SchedulerState::focused);
+        }
+    } else if let Some((key, typed)) = old_form {
+        let Some(form) = container.query_selector("form").ok().flatten() else {
             return;
         };
-        let target = form
-            .query_selector("[aria-invalid='true']")
-            .ok()
-            .flatten()
-            .or_else(|| form.query_selector("[name='name']").ok().flatten())
-            .and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok());
-        if let Some(target) = target {
-            let _ = target.focus();
+        if form.get_attribute("data-key") == key {
+            for (name, value) in typed {
+                if let Some(field) = form
+                    .query_selector(&format!("[name='{name}']"))
+                    .ok()
+                    .flatten()
+                {
+                    let _ = js_sys::Reflect::set(&field, &"value".into(), &value);
+                }
+            }
+            if let Some(name) = focused_field {
+                focus_first(&form, &format!("[name='{name}']"));
+            }
         }
-    });
+    } else if had_focus {
+        focus_first(container, "[aria-pressed='true']");
+    }
 }
 
-/// Focuses the grid's tab stop (the button inside a bookable cell, else the cell);
-/// `false` when there is none yet.
-fn focus_current(grid: &web_sys::HtmlElement) -> bool {
-    let target = grid
-        .query_selector("[tabindex='0']")
+/// The focused element in `inside`'s tree: its shadow root's, else the document's.
+fn active_element(inside: &Element) -> Option<Element> {
+    match inside.get_root_node().dyn_into::<web_sys::ShadowRoot>() {
+        Ok(shadow) => shadow.active_element(),
+        Err(_) => web_sys::window()?.document()?.active_element(),
+    }
+}
+
+/// Fills the zone picker's list the first time it is needed.
+fn fill_zone_list(field: &web_sys::HtmlInputElement, own: String) {
+    let Some(list) = field
+        .parent_element()
+        .and_then(|label| label.next_element_sibling())
+    else {
+        return;
+    };
+    if list.child_element_count() == 0 {
+        let entries = zone_picker::entries(
+            intl::zone_names(),
+            &own,
+            browser_zone::now(),
+            zone_picker::browser_offset,
+        );
+        list.set_inner_html(&zone_picker::options_markup(&entries));
+    }
+}
+
+/// Focuses the first element under `root` matching `selector`.
+fn focus_first(root: &Element, selector: &str) -> bool {
+    root.query_selector(selector)
         .ok()
         .flatten()
-        .and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok());
-    target.is_some_and(|target| target.focus().is_ok())
+        .and_then(|element| element.dyn_into::<HtmlElement>().ok())
+        .is_some_and(|element| element.focus().is_ok())
 }
 
-/// Makes the slot starting at `start` the grid's one tab stop, and focuses it.
-fn move_tab_stop(grid: &web_sys::HtmlElement, start: DateTime<Utc>) {
-    let selector = format!("[data-start='{}']", fetch::rfc3339(start));
+/// Puts each now line where now is in its slot, through the CSSOM (no inline `style`
+/// attribute in the markup, for strict CSP).
+fn place_now_lines(grid: &Element) {
+    let Ok(lines) = grid.query_selector_all(".freebusy-now") else {
+        return;
+    };
+    for index in 0..lines.length() {
+        let Some(line) = lines
+            .item(index)
+            .and_then(|node| node.dyn_into::<HtmlElement>().ok())
+        else {
+            continue;
+        };
+        let at: u32 = line
+            .get_attribute("data-at")
+            .and_then(|at| at.parse().ok())
+            .unwrap_or(0);
+        let _ = line
+            .style()
+            .set_property("top", &format!("{}.{}%", at / 10, at % 10));
+    }
+}
+
+/// Makes the slot starting at `start` the grid's one tab stop, and focuses it (when it
+/// is drawn).
+fn move_tab_stop(grid: &Element, start: DateTime<Utc>) {
+    let selector = format!("[data-start='{}']", rfc3339::format(start));
     let Some(slot) = grid.query_selector(&selector).ok().flatten() else {
         return;
     };
@@ -787,14 +656,14 @@ fn move_tab_stop(grid: &web_sys::HtmlElement, start: DateTime<Utc>) {
         for index in 0..previous.length() {
             if let Some(element) = previous
                 .item(index)
-                .and_then(|node| node.dyn_into::<web_sys::Element>().ok())
+                .and_then(|node| node.dyn_into::<Element>().ok())
             {
                 let _ = element.set_attribute("tabindex", "-1");
             }
         }
     }
     let _ = target.set_attribute("tabindex", "0");
-    if let Ok(target) = target.dyn_into::<web_sys::HtmlElement>() {
+    if let Ok(target) = target.dyn_into::<HtmlElement>() {
         let _ = target.focus();
     }
 }

@@ -6,6 +6,10 @@
 //! read off the seed.
 #![cfg(target_arch = "wasm32")]
 
+mod common;
+
+use common::pause;
+
 use freebusy::{Options, Scheduler};
 use leptos::mount::mount_to;
 use leptos::prelude::*;
@@ -130,16 +134,6 @@ impl Drop for Widget {
     fn drop(&mut self) {
         self.root.remove();
     }
-}
-
-async fn pause(millis: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        web_sys::window()
-            .unwrap()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, millis)
-            .unwrap();
-    });
-    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
 }
 
 const ALICE_AND_BOB: [(&str, &str); 1] = [("attendees", "alice@example.com,bob@example.com")];

@@ -5,313 +5,26 @@
 //! only reads the grid's shape.
 #![cfg(target_arch = "wasm32")]
 
-use std::cell::RefCell;
-use std::collections::VecDeque;
+mod common;
+
 use std::rc::Rc;
 
+use common::*;
 use freebusy::Options;
 use freebusy::Scheduler;
-use freebusy::fetch::{Http, HttpError, HttpFuture, HttpRequest, HttpResponse};
+use freebusy::fetch::{Http, HttpError, HttpResponse};
 use leptos::mount::mount_to;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
-use web_sys::{Element, HtmlElement, HtmlInputElement};
+use web_sys::HtmlElement;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-type Answer = Result<HttpResponse, HttpError>;
-
-/// A fake backend: answers by URL substring, in order, repeating the last answer.
-#[derive(Default)]
-struct FakeBackend {
-    routes: RefCell<Vec<(String, VecDeque<Answer>)>>,
-    requests: RefCell<Vec<HttpRequest>>,
-    /// Answers to URLs containing the key wait this many milliseconds, like a slow
-    /// server, and end as aborted when the widget aborts them meanwhile.
-    delays: RefCell<Vec<(String, i32)>>,
-    /// Every request's URL and abort signal, to see later which were aborted.
-    signals: RefCell<Vec<(String, web_sys::AbortSignal)>>,
-}
-
-impl FakeBackend {
-    fn answer(&self, url_part: &str, answers: Vec<Answer>) {
-        self.routes
-            .borrow_mut()
-            .retain(|(part, _)| part != url_part);
-        self.routes
-            .borrow_mut()
-            .push((url_part.to_owned(), answers.into()));
-    }
-
-    fn delay(&self, url_part: &str, millis: i32) {
-        self.delays.borrow_mut().push((url_part.to_owned(), millis));
-    }
-
-    fn requests_to(&self, url_part: &str) -> Vec<HttpRequest> {
-        self.requests
-            .borrow()
-            .iter()
-            .filter(|request| request.url.contains(url_part))
-            .cloned()
-            .collect()
-    }
-}
-
-/// The [`Http`] the widget gets: a handle on the shared fake (a local type, so the
-/// foreign trait can be implemented for it).
-struct Fake(Rc<FakeBackend>);
-
-impl Http for Fake {
-    fn send(&self, request: HttpRequest, signal: Option<web_sys::AbortSignal>) -> HttpFuture {
-        self.0.requests.borrow_mut().push(request.clone());
-        if let Some(signal) = &signal {
-            self.0
-                .signals
-                .borrow_mut()
-                .push((request.url.clone(), signal.clone()));
-        }
-        let mut routes = self.0.routes.borrow_mut();
-        let answer = routes
-            .iter_mut()
-            .find(|(part, _)| request.url.contains(part.as_str()))
-            .and_then(|(_, answers)| {
-                if answers.len() > 1 {
-                    answers.pop_front()
-                } else {
-                    answers.front().cloned()
-                }
-            })
-            .unwrap_or(Ok(json(
-                404,
-                r#"{"error":{"code":"not_found","message":"no route"}}"#,
-            )));
-        let delay = self
-            .0
-            .delays
-            .borrow()
-            .iter()
-            .find(|(part, _)| request.url.contains(part.as_str()))
-            .map(|(_, millis)| *millis);
-        Box::pin(async move {
-            if let Some(millis) = delay {
-                pause(millis).await;
-                if signal.as_ref().is_some_and(web_sys::AbortSignal::aborted) {
-                    return Err(HttpError::Aborted);
-                }
-            }
-            answer
-        })
-    }
-}
-
-fn json(status: u16, body: &str) -> HttpResponse {
-    HttpResponse {
-        status,
-        retry_after: None,
-        body: body.to_owned(),
-    }
-}
-
-fn ok(body: &str) -> Answer {
-    Ok(json(200, body))
-}
-
-/// The widget mounted into its own element of the test page, unmounted on drop.
-struct Widget {
-    root: HtmlElement,
-    backend: Rc<FakeBackend>,
-    events: Rc<RefCell<Vec<(String, JsValue)>>>,
-    _listeners: Vec<Closure<dyn Fn(web_sys::CustomEvent)>>,
-    _mounted: Box<dyn std::any::Any>,
-}
-
-const EVENTS: [&str; 4] = [
-    "freebusy:slotselect",
-    "freebusy:booked",
-    "freebusy:error",
-    "freebusy:loaded",
-];
-
-impl Widget {
-    /// Mounts the widget with `attributes` (as the custom element takes them), served
-    /// by `backend`.
-    async fn open(attributes: &[(&str, &str)], backend: Rc<FakeBackend>) -> Widget {
-        let document = web_sys::window().unwrap().document().unwrap();
-        let root: HtmlElement = document.create_element("div").unwrap().unchecked_into();
-        document.body().unwrap().append_child(&root).unwrap();
-        let events: Rc<RefCell<Vec<(String, JsValue)>>> = Rc::default();
-        let mut listeners = Vec::new();
-        for name in EVENTS {
-            let events = events.clone();
-            let listener =
-                Closure::<dyn Fn(web_sys::CustomEvent)>::new(move |event: web_sys::CustomEvent| {
-                    events.borrow_mut().push((event.type_(), event.detail()));
-                });
-            root.add_event_listener_with_callback(name, listener.as_ref().unchecked_ref())
-                .unwrap();
-            listeners.push(listener);
-        }
-        let (options, problems) = Options::from_attributes(|name| {
-            attributes
-                .iter()
-                .find(|(key, _)| *key == name)
-                .map(|(_, value)| (*value).to_owned())
-        });
-        let http: Rc<dyn Http> = Rc::new(Fake(backend.clone()));
-        let mounted = mount_to(root.clone(), move || {
-            view! { <Scheduler options problems http /> }
-        });
-        let widget = Widget {
-            root,
-            backend,
-            events,
-            _listeners: listeners,
-            _mounted: Box::new(mounted),
-        };
-        widget.settle().await;
-        widget
-    }
-
-    /// Waits until the widget is no longer loading (at most 5 s).
-    async fn settle(&self) {
-        for _ in 0..250 {
-            leptos::task::tick().await;
-            if self.find(".freebusy").get_attribute("aria-busy").as_deref() == Some("false") {
-                return;
-            }
-            pause(20).await;
-        }
-        panic!("the widget was still loading after 5 s");
-    }
-
-    /// Waits until `check` holds (at most 5 s).
-    async fn until(&self, what: &str, check: impl Fn(&Widget) -> bool) {
-        for _ in 0..250 {
-            leptos::task::tick().await;
-            if check(self) {
-                return;
-            }
-            pause(20).await;
-        }
-        panic!("waited 5 s for {what}");
-    }
-
-    fn try_find(&self, selector: &str) -> Option<Element> {
-        self.root.query_selector(selector).unwrap()
-    }
-
-    fn find(&self, selector: &str) -> Element {
-        self.try_find(selector)
-            .unwrap_or_else(|| panic!("no element matches {selector}"))
-    }
-
-    fn text(&self, selector: &str) -> String {
-        self.try_find(selector)
-            .and_then(|element| element.text_content())
-            .unwrap_or_default()
-    }
-
-    fn slot(&self, start: &str) -> Element {
-        self.find(&format!("[data-start='{start}']"))
-    }
-
-    fn status_of(&self, start: &str) -> String {
-        self.slot(start)
-            .get_attribute("data-status")
-            .unwrap_or_default()
-    }
-
-    /// The slot's accessible name: on its button when bookable, else on the cell.
-    fn name_of(&self, start: &str) -> String {
-        let slot = self.slot(start);
-        let target = slot.query_selector("button").unwrap().unwrap_or(slot);
-        target.get_attribute("aria-label").unwrap_or_default()
-    }
-
-    fn alert(&self) -> String {
-        self.text("[role='alert']")
-    }
-
-    fn events_named(&self, name: &str) -> Vec<JsValue> {
-        self.events
-            .borrow()
-            .iter()
-            .filter(|(event, _)| event == name)
-            .map(|(_, detail)| detail.clone())
-            .collect()
-    }
-
-    async fn click(&self, selector: &str) {
-        self.find(selector).unchecked_into::<HtmlElement>().click();
-        leptos::task::tick().await;
-    }
-
-    async fn press(&self, key: &str) {
-        let init = web_sys::KeyboardEventInit::new();
-        init.set_key(key);
-        init.set_bubbles(true);
-        init.set_cancelable(true);
-        let event =
-            web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
-        let target = self
-            .root
-            .query_selector("[role='grid'] [tabindex='0']")
-            .unwrap()
-            .expect("a tab stop in the grid");
-        target.dispatch_event(&event).unwrap();
-        // Focus moves synchronously; a tick lets signal updates run.
-        leptos::task::tick().await;
-    }
-
-    fn tab_stops(&self) -> u32 {
-        self.root
-            .query_selector_all("[role='grid'] [tabindex='0']")
-            .unwrap()
-            .length()
-    }
-
-    fn focused_name(&self) -> String {
-        let document = web_sys::window().unwrap().document().unwrap();
-        document
-            .active_element()
-            .and_then(|element| element.get_attribute("aria-label"))
-            .unwrap_or_default()
-    }
-
-    fn fill(&self, name: &str, value: &str) {
-        let input: HtmlInputElement = self.find(&format!("form [name='{name}']")).unchecked_into();
-        input.set_value(value);
-    }
-
-    async fn submit(&self) {
-        self.click("form button[type='submit']").await;
-    }
-}
-
-impl Drop for Widget {
-    fn drop(&mut self) {
-        self.root.remove();
-    }
-}
-
-async fn pause(millis: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        web_sys::window()
-            .unwrap()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, millis)
-            .unwrap();
-    });
-    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
-}
-
-fn detail(value: &JsValue, key: &str) -> JsValue {
-    js_sys::Reflect::get(value, &key.into()).unwrap()
-}
-
-const ALICE_AND_BOB: [(&str, &str); 6] = [
+const ALICE_AND_BOB: [(&str, &str); 7] = [
     ("backend", "https://cal.test"),
+    ("locale", "en-GB"),
     ("hour-cycle", "24"),
     ("attendees", "alice@example.com,bob@example.com"),
     ("week", "2030-01-07"),
@@ -320,20 +33,10 @@ const ALICE_AND_BOB: [(&str, &str); 6] = [
 ];
 
 fn alice_busy_bob_tentative() -> Rc<FakeBackend> {
-    let backend = Rc::new(FakeBackend::default());
-    backend.answer(
-        "/alice%40example.com?",
-        vec![ok(
-            r#"[{"start":"2030-01-07T09:00:00Z","end":"2030-01-07T10:00:00Z","type":"busy"}]"#,
-        )],
-    );
-    backend.answer(
-        "/bob%40example.com?",
-        vec![ok(
-            r#"[{"start":"2030-01-07T09:30:00Z","end":"2030-01-07T10:30:00Z","type":"tentative"}]"#,
-        )],
-    );
-    backend
+    alice_and_bob(
+        r#"[{"start":"2030-01-07T09:00:00Z","end":"2030-01-07T10:00:00Z","type":"busy"}]"#,
+        r#"[{"start":"2030-01-07T09:30:00Z","end":"2030-01-07T10:30:00Z","type":"tentative"}]"#,
+    )
 }
 
 // Each slot's data-status is the merge of everyone's calendars, from the engine.
@@ -359,13 +62,14 @@ async fn slots_show_the_merged_status_of_all_attendees() {
             .is_some()
     );
     assert_eq!(widget.text(".freebusy-zone"), "Times in UTC");
-    // One request per attendee, for the week's window in unix seconds.
+    // One request per attendee, for the week's window and a day either side (so another
+    // zone needs no new request), in unix seconds.
     let alice = widget.backend.requests_to("alice%40example.com");
     assert_eq!(alice.len(), 1);
     assert!(
         alice[0]
             .url
-            .starts_with("https://cal.test/alice%40example.com?start=1893974400&end=1894579200"),
+            .starts_with("https://cal.test/alice%40example.com?start=1893888000&end=1894665600"),
         "{}",
         alice[0].url
     );
@@ -580,6 +284,7 @@ async fn cronofy_style_follows_pages_with_each_attendees_token() {
     let widget = Widget::open(
         &[
             ("backend", "https://cal.test"),
+            ("locale", "en-GB"),
             ("api", "cronofy"),
             ("tokens", "token-a"),
             ("attendees", "alice@example.com"),
@@ -644,7 +349,10 @@ async fn the_keyboard_moves_through_the_grid() {
     assert_eq!(widget.tab_stops(), 1);
     widget.press("PageDown").await;
     widget.settle().await;
-    assert_eq!(widget.text(".freebusy-week-label"), "14–20 January 2030");
+    assert_eq!(
+        squash_range(&widget.text(".freebusy-week-label")),
+        "14–20 January 2030"
+    );
     assert!(
         widget
             .try_find("[data-start='2030-01-14T08:00:00Z']")
@@ -660,6 +368,7 @@ async fn a_fall_back_week_shows_the_repeated_hour() {
     let widget = Widget::open(
         &[
             ("backend", "https://cal.test"),
+            ("locale", "en-GB"),
             ("attendees", "alice@example.com"),
             ("week", "2026-11-01"),
             ("time-zone", "America/New_York"),
@@ -875,6 +584,7 @@ async fn the_custom_element_mounts_updates_and_cleans_up() {
         .set_attribute("attendees", "alice@example.com")
         .unwrap();
     element.set_attribute("week", "2030-01-07").unwrap();
+    element.set_attribute("locale", "en-GB").unwrap();
     document.body().unwrap().append_child(&element).unwrap();
     let shadow = element.shadow_root().expect("a shadow root");
     let alert = || {
@@ -902,7 +612,7 @@ async fn the_custom_element_mounts_updates_and_cleans_up() {
         .unwrap()
         .text_content()
         .unwrap();
-    assert_eq!(label, "4–10 February 2030");
+    assert_eq!(squash_range(&label), "4–10 February 2030");
 
     element.remove();
     leptos::task::tick().await;
@@ -956,14 +666,14 @@ async fn the_js_mount_api_mounts_themes_and_destroys() {
 async fn leaving_a_week_aborts_its_requests() {
     let backend = Rc::new(FakeBackend::default());
     backend.answer(
-        "start=1893974400",
+        "start=1893888000",
         vec![ok(
             r#"[{"start":"2030-01-07T14:00:00Z","end":"2030-01-07T15:00:00Z","type":"busy"}]"#,
         )],
     );
-    backend.answer("start=1894579200", vec![ok("[]")]);
+    backend.answer("start=1894492800", vec![ok("[]")]);
     const SLOW_MILLIS: i32 = 300;
-    backend.delay("start=1893974400", SLOW_MILLIS);
+    backend.delay("start=1893888000", SLOW_MILLIS);
     let document = web_sys::window().unwrap().document().unwrap();
     let root: HtmlElement = document.create_element("div").unwrap().unchecked_into();
     document.body().unwrap().append_child(&root).unwrap();
@@ -1008,7 +718,7 @@ async fn leaving_a_week_aborts_its_requests() {
         .signals
         .borrow()
         .iter()
-        .filter(|(url, _)| url.contains("start=1893974400"))
+        .filter(|(url, _)| url.contains("start=1893888000"))
         .map(|(_, signal)| signal.aborted())
         .collect();
     assert_eq!(
@@ -1048,6 +758,7 @@ async fn a_spring_forward_week_has_no_slot_at_the_skipped_hour() {
     let widget = Widget::open(
         &[
             ("backend", "https://cal.test"),
+            ("locale", "en-GB"),
             ("attendees", "alice@example.com"),
             ("week", "2026-03-08"),
             ("time-zone", "America/New_York"),
@@ -1112,6 +823,7 @@ async fn odd_cronofy_periods_are_skipped_and_the_rest_shown() {
     let widget = Widget::open(
         &[
             ("backend", "https://cal.test"),
+            ("locale", "en-GB"),
             ("api", "cronofy"),
             ("tokens", "token-a"),
             ("attendees", "alice@example.com"),
@@ -1151,6 +863,7 @@ async fn a_cronofy_answer_without_pages_is_malformed() {
     let widget = Widget::open(
         &[
             ("backend", "https://cal.test"),
+            ("locale", "en-GB"),
             ("api", "cronofy"),
             ("tokens", "token-a"),
             ("attendees", "alice@example.com"),
@@ -1166,4 +879,44 @@ async fn a_cronofy_answer_without_pages_is_malformed() {
         "{}",
         widget.alert()
     );
+}
+
+// A host page hearing freebusy:loaded finds the week already drawn, busy state cleared.
+#[wasm_bindgen_test]
+async fn the_loaded_event_comes_with_the_week_in_the_dom() {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let root: HtmlElement = document.create_element("div").unwrap().unchecked_into();
+    document.body().unwrap().append_child(&root).unwrap();
+    let seen = Rc::new(std::cell::RefCell::new(None));
+    let listener = {
+        let seen = seen.clone();
+        let root = root.clone();
+        Closure::<dyn Fn(web_sys::Event)>::new(move |_| {
+            let cells = root.query_selector_all("[data-status]").unwrap().length();
+            let busy = root
+                .query_selector(".freebusy")
+                .unwrap()
+                .and_then(|widget| widget.get_attribute("aria-busy"));
+            *seen.borrow_mut() = Some((cells, busy));
+        })
+    };
+    root.add_event_listener_with_callback("freebusy:loaded", listener.as_ref().unchecked_ref())
+        .unwrap();
+    let (options, _) = Options::from_attributes(|name| {
+        ALICE_AND_BOB
+            .iter()
+            .find(|(key, _)| *key == name)
+            .map(|(_, v)| (*v).to_owned())
+    });
+    let http: Rc<dyn Http> = Rc::new(Fake(alice_busy_bob_tentative()));
+    let _mounted = mount_to(root.clone(), move || view! { <Scheduler options http /> });
+    for _ in 0..250 {
+        leptos::task::tick().await;
+        if seen.borrow().is_some() {
+            break;
+        }
+        pause(20).await;
+    }
+    root.remove();
+    assert_eq!(*seen.borrow(), Some((140, Some("false".to_owned()))));
 }

@@ -457,29 +457,36 @@ const noErrors = (...pages) => assert.deepEqual(pages.flatMap((page) => page.err
 
 // Screenshots first, so that they show the demo week as seeded (no test bookings).
 // Only when a SCREENSHOT_DIR is given.
-(screenshots ? test : () => {})('screenshots_of_the_week_grid_light_and_dark_desktop_and_phone', async () => {
+(screenshots ? test : () => {})('screenshots_of_the_week_grid_light_and_dark_desktop_and_phone_german_and_arabic', async () => {
   mkdirSync(screenshots, { recursive: true });
   // The same picture whatever day the run happens on: Monday 10:40 (UTC) of the demo
-  // week, so the past, the now line and the rest of the week all show.
+  // week, so the past, the now line and the rest of the week all show (on a phone, the
+  // day shown is Monday, today).
   const at = new Date(mondayOf(Date.now()) + (10 * 60 + 40) * 60_000);
-  for (const colorScheme of ['light', 'dark']) {
-    for (const [device, viewport] of [
-      ['desktop', { width: 1280, height: 900 }],
-      ['phone', { width: 390, height: 844 }],
-    ]) {
-      const page = await newPage({ colorScheme, viewport, timezoneId: 'Europe/London', isMobile: device === 'phone', hasTouch: device === 'phone' });
-      await page.clock.setFixedTime(at);
-      await page.goto(pageServer.origin + '/');
-      await loaded(page);
-      const counts = await compareWithServer(page, await attendeesOf(page), { now: at.getTime() });
-      assert.ok(counts.busy && counts.tentative && counts.free && counts.past, `the picture shows every status: ${JSON.stringify(counts)}`);
-      const file = join(screenshots, `week-${colorScheme}-${device}.png`);
-      // The element, not the page: the week grid as a host page would show it.
-      await page.locator('freebusy-scheduler').screenshot({ path: file, animations: 'disabled', caret: 'hide' });
-      console.log(`  saved ${file}`);
-      noErrors(page);
-      await page.context().close();
-    }
+  const desktop = { width: 1280, height: 900 };
+  const phone = { width: 390, height: 844 };
+  for (const [name, colorScheme, viewport, locale, timezoneId] of [
+    ['week-light-desktop', 'light', desktop, 'en-GB', 'Europe/London'],
+    ['week-light-phone', 'light', phone, 'en-GB', 'Europe/London'],
+    ['week-dark-desktop', 'dark', desktop, 'en-GB', 'Europe/London'],
+    ['week-dark-phone', 'dark', phone, 'en-GB', 'Europe/London'],
+    ['week-de-phone', 'light', phone, 'de-DE', 'Europe/Berlin'],
+    ['week-ar-desktop', 'light', desktop, 'ar-EG', 'Africa/Cairo'],
+  ]) {
+    const onPhone = viewport === phone;
+    const page = await newPage({ colorScheme, viewport, locale, timezoneId, isMobile: onPhone, hasTouch: onPhone });
+    await page.clock.setFixedTime(at);
+    await page.goto(pageServer.origin + '/');
+    await loaded(page);
+    if (onPhone) await page.locator('.freebusy-compact .freebusy-days button').first().waitFor();
+    const counts = await compareWithServer(page, await attendeesOf(page), { now: at.getTime() });
+    assert.ok(counts.busy && counts.tentative && counts.free && counts.past, `the picture shows every status: ${JSON.stringify(counts)}`);
+    const file = join(screenshots, `${name}.png`);
+    // The element, not the page: the week grid as a host page would show it.
+    await page.locator('freebusy-scheduler').screenshot({ path: file, animations: 'disabled', caret: 'hide' });
+    console.log(`  saved ${file}`);
+    noErrors(page);
+    await page.context().close();
   }
 });
 
@@ -622,6 +629,52 @@ test('page_down_and_page_up_change_the_week_and_keep_focus_in_the_grid', async (
     assert.ok(focus?.inGrid, `after ${key} (${week}, "${await label.innerText()}") focus is in the grid, not ${JSON.stringify(focus)}`);
   }
   assert.equal(await label.innerText(), thisWeek, 'PageDown then PageUp shows this week again');
+  noErrors(page);
+});
+
+test('booking_by_touch_on_a_phone_in_german_without_sideways_scrolling', async () => {
+  const page = await openWidget({ viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true, locale: 'de-DE', timezoneId: 'Europe/Berlin' });
+  await page.locator('.freebusy-compact .freebusy-days button').first().waitFor();
+  const layout = () =>
+    page.evaluate(() => {
+      const root = document.querySelector('freebusy-scheduler').shadowRoot;
+      const small = [...root.querySelectorAll('button, input, [role="grid"] [tabindex]')]
+        .filter((element) => element.closest('[role="grid"]') === null || element.matches('button'))
+        .map((element) => [element.textContent.trim() || element.getAttribute('aria-label') || element.name, element.getBoundingClientRect()])
+        .filter(([, box]) => box.width > 0 && (box.width < 44 || box.height < 44))
+        .map(([label, box]) => `${label}: ${Math.round(box.width)}x${Math.round(box.height)}`);
+      return {
+        sideways: document.documentElement.scrollWidth - window.innerWidth,
+        widget: root.querySelector('.freebusy').scrollWidth - root.querySelector('.freebusy').clientWidth,
+        small,
+      };
+    });
+  let seen = await layout();
+  assert.deepEqual(seen, { sideways: 0, widget: 0, small: [] }, 'nothing scrolls sideways and every target is 44x44 or more');
+  assert.equal(await page.locator('.freebusy .freebusy-prev').innerText(), 'Vorherige Woche');
+  // A free slot an hour ahead: today's day first, then the next days, then next week.
+  let slot = null;
+  for (let week = 0; week < 2 && !slot; week++) {
+    for (let day = 0; day < 7 && !slot; day++) {
+      await page.locator('.freebusy .freebusy-days button').nth(day).tap();
+      await page.locator(`.freebusy .freebusy-days button[data-day="${day}"][aria-pressed="true"]`).waitFor();
+      slot = (await slots(page)).find((s) => s.status === 'free' && Date.parse(s.start) >= Date.now() + LEAD_MS) ?? null;
+    }
+    if (!slot) await nextWeek(page);
+  }
+  assert.ok(slot, 'a free slot an hour ahead within two weeks');
+  await slotAt(page, slot.start).locator('button').tap();
+  const form = page.locator('.freebusy form.freebusy-confirm');
+  await form.waitFor();
+  await form.locator('input[name="name"]').fill('Daumen Nutzer');
+  await form.locator('input[name="email"]').fill('touch@example.org');
+  seen = await layout();
+  assert.deepEqual(seen, { sideways: 0, widget: 0, small: [] }, 'the form fits too');
+  await form.locator('button[type="submit"]').tap();
+  const text = page.locator('.freebusy .freebusy-confirmation');
+  await text.waitFor({ timeout: 15_000 });
+  assert.match(await text.innerText(), /^Gebucht: .*Referenz [0-9a-f]{32}\.$/);
+  await waitForStatus(page, slot.start, 'busy');
   noErrors(page);
 });
 

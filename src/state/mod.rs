@@ -1,0 +1,977 @@
+//! The widget's state and every transition it goes through, as a plain type.
+//!
+//! [`SchedulerState`] knows the week shown, what was fetched for it, the grid built from
+//! that, where focus is, the confirm step and what the visitor was told. Its methods are
+//! the transitions — loading, loaded, failed, week and day changes, the time zone,
+//! keys, choosing a slot, submitting, booking outcomes, retries — and they return what
+//! the component must do about them: a [`Fetch`] to start, a [`Notice`] to dispatch.
+//! It does no I/O and touches no DOM, so it is tested natively like the engine; the
+//! [`Scheduler`](crate::Scheduler) component keeps one in a signal and wires DOM events
+//! and requests to it.
+//!
+//! Room for the hosts' rules (issue 14): [`SchedulerState::set_offered`] takes the
+//! spans the engine's rule function offers (time outside them is drawn
+//! [`CellStatus::Unavailable`](crate::grid::CellStatus::Unavailable)), and
+//! [`SchedulerState::set_duration`] a meeting length that bookings then take instead of
+//! the slot's.
+
+use std::ops::Range;
+use std::rc::Rc;
+
+use chrono::{DateTime, Days, NaiveDate, TimeDelta, Utc, Weekday};
+use freebusy_core::week::{Week, WeekSpec, week_start, week_window};
+use freebusy_core::zone::{Zone, local_time_at};
+use freebusy_core::{GroupAvailability, Window};
+
+use crate::events::{AttendeeDetail, Notice, SlotDetail, SlotSummary};
+use crate::fetch::{AttendeeWeek, BookingError, BookingRequest, FetchError};
+use crate::grid::{
+    self, Cell, DayTab, Grid, GridInput, Labels, Position, Step, markup, skeleton_markup,
+};
+use crate::messages::{Catalogue, Text};
+use crate::options::{Api, Bookings, Options};
+
+/// How far past the week, each way, availability is fetched: another zone's week is
+/// then (almost always) inside what was fetched, and picking it needs no request.
+const FETCH_MARGIN: Days = Days::new(1);
+
+/// A zone the grid can be shown in: its IANA name, its offsets, and dates and times in
+/// the visitor's language in it.
+#[derive(Clone)]
+pub struct ShownZone {
+    /// The IANA name.
+    pub name: String,
+    /// Its UTC offsets.
+    pub zone: Rc<dyn Zone>,
+    /// Dates and times in it.
+    pub labels: Rc<dyn Labels>,
+}
+
+impl std::fmt::Debug for ShownZone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.name)
+    }
+}
+
+/// What the state starts from: the options and what the component learnt from the
+/// browser.
+pub struct Setup {
+    /// The host page's options.
+    pub options: Options,
+    /// The visitor's texts.
+    pub messages: Catalogue,
+    /// Whether the layout runs right to left.
+    pub right_to_left: bool,
+    /// The first day of the week.
+    pub first_weekday: Weekday,
+    /// The zone the grid is shown in first.
+    pub zone: ShownZone,
+    /// The visitor's device zone (the confirm step also gives times in it).
+    pub device_zone: ShownZone,
+    /// The current instant.
+    pub now: DateTime<Utc>,
+    /// Problems with the options, already in the visitor's words.
+    pub problems: Vec<String>,
+}
+
+/// How far a week's availability has come.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Load {
+    /// Requests in flight; `waiting` is a 429's wait in seconds.
+    Loading {
+        /// Seconds the server asked to wait, while waiting.
+        waiting: Option<u32>,
+    },
+    /// Every attendee answered (some perhaps as unknown), for `window`.
+    Loaded {
+        /// One entry per attendee.
+        weeks: Vec<AttendeeWeek>,
+        /// The span that was fetched.
+        window: Window,
+    },
+    /// The week cannot be shown.
+    Failed(FetchError),
+}
+
+/// A fetch the component must start (aborting the one before it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Fetch {
+    /// Which fetch this is; answers to older ones are ignored.
+    pub generation: u64,
+    /// The UTC span to read.
+    pub window: Window,
+    /// The week's first local date.
+    pub first_day: NaiveDate,
+}
+
+/// What the booking form says after a submit.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct FormState {
+    /// While the booking is posted.
+    pub submitting: bool,
+    /// The alert at the top of the form.
+    pub message: Option<String>,
+    /// The server's field errors, as `(field, description)`.
+    pub field_errors: Vec<(String, String)>,
+    /// What was typed, so redrawing the form (after a refused submit) keeps it.
+    pub name: String,
+    /// As typed.
+    pub email: String,
+    /// As typed.
+    pub note: String,
+}
+
+impl FormState {
+    /// The field errors for `field`, joined; `None` when it has none.
+    pub fn error_for(&self, field: &str) -> Option<String> {
+        let messages: Vec<&str> = self
+            .field_errors
+            .iter()
+            .filter(|(name, _)| name == field)
+            .map(|(_, message)| message.as_str())
+            .collect();
+        (!messages.is_empty()).then(|| messages.join("; "))
+    }
+
+    /// Field errors about anything but the form's own fields (e.g. `start`).
+    pub fn other_errors(&self) -> Vec<String> {
+        self.field_errors
+            .iter()
+            .filter(|(name, _)| !matches!(name.as_str(), "name" | "email" | "note"))
+            .map(|(name, message)| format!("{name}: {message}"))
+            .collect()
+    }
+}
+
+/// The open confirm step.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Confirm {
+    /// The slot chosen.
+    pub cell: Cell,
+    /// Where the booking ends (the slot's end, or its start plus the chosen duration).
+    pub end: DateTime<Utc>,
+    /// This confirm step's idempotency key: every submit of it books at most once.
+    pub key: String,
+    /// The form.
+    pub form: FormState,
+    /// When it is, in the shown zone; then in the visitor's device zone if that differs.
+    pub times: Vec<String>,
+}
+
+/// What a key press did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyOutcome {
+    /// Not the grid's key: let the browser have it.
+    Unhandled,
+    /// Focus moved to [`SchedulerState::focus`].
+    Moved,
+    /// Another week is shown.
+    Week(Option<Fetch>),
+}
+
+/// The widget's state. See the module documentation.
+pub struct SchedulerState {
+    options: Options,
+    messages: Rc<Catalogue>,
+    right_to_left: bool,
+    first_weekday: Weekday,
+    zone: ShownZone,
+    device_zone: ShownZone,
+    problems: Vec<String>,
+    now: DateTime<Utc>,
+    this_week: NaiveDate,
+    week: NaiveDate,
+    layout: Option<Week>,
+    load: Load,
+    generation: u64,
+    grid: Option<Grid>,
+    focus: Option<DateTime<Utc>>,
+    refocus: bool,
+    compact: bool,
+    day: usize,
+    confirm: Option<Confirm>,
+    confirmation: Option<String>,
+    booking_alert: Option<String>,
+    zone_alert: Option<String>,
+    offered: Option<Vec<Window>>,
+    duration: Option<TimeDelta>,
+}
+
+impl SchedulerState {
+    /// The state for `setup`, showing the options' week (else this week), loading.
+    /// Start the returned [`Fetch`] (`None` when the week cannot be laid out; the state
+    /// then says so).
+    pub fn new(setup: Setup) -> (SchedulerState, Option<Fetch>) {
+        let mut problems = setup.problems;
+        if setup.options.attendees.is_empty() {
+            problems.push(setup.messages.get(Text::ProblemNoAttendees).to_owned());
+        }
+        let mut state = SchedulerState {
+            options: setup.options,
+            messages: Rc::new(setup.messages),
+            right_to_left: setup.right_to_left,
+            first_weekday: setup.first_weekday,
+            zone: setup.zone,
+            device_zone: setup.device_zone,
+            problems,
+            now: setup.now,
+            this_week: NaiveDate::default(),
+            week: NaiveDate::default(),
+            layout: None,
+            load: Load::Loading { waiting: None },
+            generation: 0,
+            grid: None,
+            focus: None,
+            refocus: false,
+            compact: false,
+            day: 0,
+            confirm: None,
+            confirmation: None,
+            booking_alert: None,
+            zone_alert: None,
+            offered: None,
+            duration: None,
+        };
+        state.this_week = state.week_of(state.today());
+        state.week = state
+            .options
+            .week
+            .map(|date| state.week_of(date))
+            .unwrap_or(state.this_week);
+        state.day = state.today_column().unwrap_or(0);
+        state.lay_out();
+        let fetch = state.begin_fetch();
+        (state, fetch)
+    }
+
+    // ------------------------------------------------------------------ queries
+
+    /// The visitor's texts.
+    pub fn messages(&self) -> &Catalogue {
+        &self.messages
+    }
+
+    /// The options the state was made with.
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
+    /// Whether the layout runs right to left.
+    pub fn right_to_left(&self) -> bool {
+        self.right_to_left
+    }
+
+    /// The zone the grid is shown in.
+    pub fn zone(&self) -> &ShownZone {
+        &self.zone
+    }
+
+    /// The visitor's device zone.
+    pub fn device_zone(&self) -> &ShownZone {
+        &self.device_zone
+    }
+
+    /// Problems with the options, for the alert above the grid.
+    pub fn problems(&self) -> &[String] {
+        &self.problems
+    }
+
+    /// The first local date of the week shown.
+    pub fn week(&self) -> NaiveDate {
+        self.week
+    }
+
+    /// The load of the week shown.
+    pub fn load(&self) -> &Load {
+        &self.load
+    }
+
+    /// Whether the week is loading (`aria-busy`).
+    pub fn loading(&self) -> bool {
+        matches!(self.load, Load::Loading { .. })
+    }
+
+    /// The grid, once the week is loaded.
+    pub fn grid(&self) -> Option<&Grid> {
+        self.grid.as_ref()
+    }
+
+    /// The slot focus is on (or was last on), by its start.
+    pub fn focus(&self) -> Option<DateTime<Utc>> {
+        self.focus
+    }
+
+    /// Whether the phone layout is on.
+    pub fn compact(&self) -> bool {
+        self.compact
+    }
+
+    /// The day column the phone layout shows.
+    pub fn day(&self) -> usize {
+        self.day
+    }
+
+    /// The open confirm step.
+    pub fn confirm(&self) -> Option<&Confirm> {
+        self.confirm.as_ref()
+    }
+
+    /// The meeting length bookings take, when one was chosen.
+    pub fn duration(&self) -> Option<TimeDelta> {
+        self.duration
+    }
+
+    /// "23–29 November 2026", in the visitor's language.
+    pub fn week_label(&self) -> String {
+        let last = self
+            .week
+            .checked_add_days(Days::new(6))
+            .unwrap_or(self.week);
+        self.zone.labels.week(self.week, last)
+    }
+
+    /// The grid's accessible name.
+    pub fn grid_label(&self) -> String {
+        self.messages
+            .fill(Text::GridLabel, &[("week", &self.week_label())])
+    }
+
+    /// The live status lines: loading or waiting, attendees shown as unknown, and the
+    /// last booking's confirmation.
+    pub fn status_lines(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        match &self.load {
+            Load::Loading {
+                waiting: Some(seconds),
+            } => lines.push(
+                self.messages
+                    .fill(Text::Waiting, &[("seconds", &seconds.to_string())]),
+            ),
+            Load::Loading { waiting: None } => {
+                lines.push(self.messages.get(Text::Loading).to_owned())
+            }
+            Load::Loaded { weeks, .. } => {
+                for (email, week) in self.options.attendees.iter().zip(weeks) {
+                    if let AttendeeWeek::Unknown(reason) = week {
+                        lines.push(self.messages.fill(
+                            Text::AttendeeUnknown,
+                            &[
+                                ("email", email),
+                                ("reason", self.messages.get(reason.text())),
+                            ],
+                        ));
+                    }
+                }
+            }
+            Load::Failed(_) => {}
+        }
+        lines
+    }
+
+    /// The last booking's confirmation.
+    pub fn confirmation(&self) -> Option<&str> {
+        self.confirmation.as_deref()
+    }
+
+    /// Why the week cannot be shown, and whether a retry is offered.
+    pub fn week_error(&self) -> Option<(String, bool)> {
+        match &self.load {
+            Load::Failed(error) => Some((error.describe(&self.messages), error.can_retry())),
+            _ => None,
+        }
+    }
+
+    /// What went wrong with the last booking, when the form closed over it.
+    pub fn booking_alert(&self) -> Option<&str> {
+        self.booking_alert.as_deref()
+    }
+
+    /// Why the zone the visitor typed was not taken.
+    pub fn zone_alert(&self) -> Option<&str> {
+        self.zone_alert.as_deref()
+    }
+
+    /// The day columns drawn: all seven, or the phone layout's one.
+    pub fn columns(&self) -> Range<usize> {
+        let days = self.layout.as_ref().map_or(7, |week| week.days().len());
+        if self.compact {
+            let day = self.day.min(days.saturating_sub(1));
+            day..day + 1
+        } else {
+            0..days
+        }
+    }
+
+    /// The phone layout's day strip.
+    pub fn day_tabs(&self) -> Vec<DayTab> {
+        self.layout
+            .iter()
+            .flat_map(|week| week.days())
+            .enumerate()
+            .map(|(column, day)| {
+                let (weekday, number) = self.zone.labels.day_parts(day.date());
+                DayTab {
+                    weekday,
+                    number,
+                    long: self.zone.labels.day(day.date(), true),
+                    selected: column == self.day,
+                }
+            })
+            .collect()
+    }
+
+    /// The one cell with `tabindex="0"`: the focused slot when it is drawn, else the
+    /// first bookable one drawn.
+    pub fn tab_stop(&self) -> Option<Position> {
+        let grid = self.grid.as_ref()?;
+        let columns = self.columns();
+        self.focus
+            .and_then(|start| grid.find(start))
+            .filter(|(_, column)| columns.contains(column))
+            .or_else(|| grid.first_focus(columns))
+    }
+
+    /// The grid's content: the week (or day) when loaded, else the skeleton.
+    pub fn grid_markup(&self) -> String {
+        match &self.grid {
+            Some(grid) => markup(grid, self.columns(), self.tab_stop(), &self.messages),
+            None => {
+                let rows: Vec<String> = self
+                    .layout
+                    .as_ref()
+                    .and_then(|week| week.days().first())
+                    .map(|day| {
+                        day.slots()
+                            .iter()
+                            .map(|slot| self.zone.labels.time(slot.start()))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                skeleton_markup(&rows, self.columns().len(), &self.messages)
+            }
+        }
+    }
+
+    /// Whether the grid should take focus after it is drawn next (the keyboard moved to
+    /// a week or day not drawn yet); cleared by [`SchedulerState::focused`].
+    pub fn wants_focus(&self) -> bool {
+        self.refocus
+    }
+
+    /// The cell starting at `start`.
+    pub fn cell(&self, start: DateTime<Utc>) -> Option<&Cell> {
+        let grid = self.grid.as_ref()?;
+        grid.find(start).and_then(|position| grid.cell(position))
+    }
+
+    // ------------------------------------------------------------------ loading
+
+    /// Starts fetching the week shown: the state is loading until
+    /// [`SchedulerState::loaded`] or [`SchedulerState::failed`] for this fetch.
+    fn begin_fetch(&mut self) -> Option<Fetch> {
+        self.generation += 1;
+        self.grid = None;
+        let window = self.week_window().and_then(|week| {
+            let start = week.start().checked_sub_days(FETCH_MARGIN)?;
+            let end = week.end().checked_add_days(FETCH_MARGIN)?;
+            Window::new(start, end).ok()
+        });
+        match (window, self.layout.is_some()) {
+            (Some(window), true) => {
+                self.load = Load::Loading { waiting: None };
+                Some(Fetch {
+                    generation: self.generation,
+                    window,
+                    first_day: self.week,
+                })
+            }
+            _ => {
+                self.load = Load::Failed(FetchError::Unexpected(0));
+                None
+            }
+        }
+    }
+
+    /// A 429 makes fetch `generation` wait `seconds`.
+    pub fn waiting(&mut self, generation: u64, seconds: u32) {
+        if generation == self.generation && self.loading() {
+            self.load = Load::Loading {
+                waiting: Some(seconds),
+            };
+        }
+    }
+
+    /// Fetch `generation` read every attendee's week; the `freebusy:loaded` notice, unless
+    /// the fetch is stale.
+    pub fn loaded(
+        &mut self,
+        generation: u64,
+        window: Window,
+        weeks: Vec<AttendeeWeek>,
+    ) -> Option<Notice> {
+        if generation != self.generation {
+            return None;
+        }
+        self.load = Load::Loaded { weeks, window };
+        self.build_grid();
+        self.loaded_notice()
+    }
+
+    /// Fetch `generation` failed; the `freebusy:error` notice, unless the fetch is stale
+    /// or was aborted.
+    pub fn failed(&mut self, generation: u64, error: FetchError) -> Option<Notice> {
+        if generation != self.generation || error == FetchError::Aborted {
+            return None;
+        }
+        let notice = Notice::Error {
+            code: error.code(),
+            message: error.describe(&self.messages),
+        };
+        self.load = Load::Failed(error);
+        Some(notice)
+    }
+
+    /// "Try again", or a refresh after a booking.
+    pub fn retry(&mut self) -> Option<Fetch> {
+        self.begin_fetch()
+    }
+
+    /// The clock moved on: past slots and the now line follow it.
+    pub fn tick(&mut self, now: DateTime<Utc>) {
+        self.now = now;
+        self.this_week = self.week_of(self.today());
+        self.build_grid();
+    }
+
+    // ------------------------------------------------------------------ weeks, days, zones
+
+    /// Shows the week containing `date`.
+    pub fn show_week(&mut self, date: NaiveDate) -> Option<Fetch> {
+        let first = self.week_of(date);
+        if first == self.week && self.layout.is_some() {
+            return None;
+        }
+        self.week = first;
+        self.focus = None;
+        self.lay_out();
+        if first == self.this_week {
+            self.day = self.today_column().unwrap_or(self.day);
+        }
+        self.refetch_unless_covered()
+    }
+
+    /// The week after (`forward`) or before the one shown.
+    pub fn step_week(&mut self, forward: bool) -> Option<Fetch> {
+        let moved = if forward {
+            self.week.checked_add_days(Days::new(7))
+        } else {
+            self.week.checked_sub_days(Days::new(7))
+        };
+        moved.and_then(|date| self.show_week(date))
+    }
+
+    /// Back to the week containing today.
+    pub fn show_this_week(&mut self) -> Option<Fetch> {
+        self.show_week(self.this_week)
+    }
+
+    /// Switches the phone layout on (the element is narrower than a week needs) or off.
+    pub fn set_compact(&mut self, compact: bool) {
+        self.compact = compact;
+    }
+
+    /// Shows day `column` in the phone layout; focus goes to its slot at the time focus
+    /// was at, else its first bookable one.
+    pub fn show_day(&mut self, column: usize) {
+        let days = self.layout.as_ref().map_or(0, |week| week.days().len());
+        if column >= days {
+            return;
+        }
+        let row = self
+            .grid
+            .as_ref()
+            .zip(self.focus)
+            .and_then(|(grid, start)| grid.find(start))
+            .map(|(row, _)| row);
+        self.day = column;
+        self.focus = self.grid.as_ref().and_then(|grid| {
+            row.and_then(|row| grid.cell((row, column)))
+                .or_else(|| {
+                    grid.first_focus(column..column + 1)
+                        .and_then(|at| grid.cell(at))
+                })
+                .map(|cell| cell.start)
+        });
+    }
+
+    /// Shows the grid in `zone` instead; fetches only when what was fetched does not
+    /// cover that zone's week (or the Cronofy-style request names the shown zone).
+    pub fn set_zone(&mut self, zone: ShownZone) -> Option<Fetch> {
+        self.zone_alert = None;
+        if zone.name == self.zone.name {
+            return None;
+        }
+        self.zone = zone;
+        self.this_week = self.week_of(self.today());
+        self.lay_out();
+        let names_zone = matches!(&self.options.api, Api::Cronofy { tzid: None, .. });
+        if names_zone {
+            return self.begin_fetch();
+        }
+        self.refetch_unless_covered()
+    }
+
+    /// The visitor typed a zone the browser does not know: the grid stays as it is,
+    /// and says so.
+    pub fn zone_refused(&mut self, name: &str) {
+        self.zone_alert = Some(self.messages.fill(
+            Text::ZoneUnknown,
+            &[("zone", name), ("shown", &self.zone.name)],
+        ));
+    }
+
+    fn refetch_unless_covered(&mut self) -> Option<Fetch> {
+        let covered = match (&self.load, self.week_window()) {
+            (Load::Loaded { window, .. }, Some(week)) => {
+                window.start() <= week.start() && week.end() <= window.end()
+            }
+            _ => false,
+        };
+        if covered {
+            self.build_grid();
+            None
+        } else {
+            self.begin_fetch()
+        }
+    }
+
+    // ------------------------------------------------------------------ rules (issue 14)
+
+    /// The spans the hosts' rules offer (`None`: no rules, every free slot is offered);
+    /// the grid is redrawn with the rest unavailable.
+    pub fn set_offered(&mut self, offered: Option<Vec<Window>>) {
+        self.offered = offered;
+        self.build_grid();
+    }
+
+    /// The meeting length bookings take instead of the slot's (`None`: the slot's).
+    pub fn set_duration(&mut self, duration: Option<TimeDelta>) {
+        self.duration = duration;
+    }
+
+    // ------------------------------------------------------------------ the keyboard
+
+    /// A key pressed in the grid (`control`: Ctrl or Cmd held).
+    pub fn key(&mut self, key: &str, control: bool) -> KeyOutcome {
+        if matches!(key, "PageUp" | "PageDown") {
+            let fetch = self.step_week(key == "PageDown");
+            self.refocus = true;
+            return KeyOutcome::Week(fetch);
+        }
+        let Some(step) = Step::from_key(key, control, self.right_to_left) else {
+            return KeyOutcome::Unhandled;
+        };
+        let Some(from) = self.tab_stop() else {
+            return KeyOutcome::Moved;
+        };
+        let Some(grid) = &self.grid else {
+            return KeyOutcome::Moved;
+        };
+        // In the phone layout, up, down, Home and End stay in the day shown; the other
+        // moves change the day.
+        let day = |rows: &mut dyn Iterator<Item = usize>| {
+            rows.map(|row| (row, from.1))
+                .find(|&at| grid.cell(at).is_some())
+                .unwrap_or(from)
+        };
+        let to = match (self.compact, step) {
+            (true, Step::RowStart | Step::RowEnd) => from,
+            (true, Step::GridStart) => day(&mut (0..grid.rows.len())),
+            (true, Step::GridEnd) => day(&mut (0..grid.rows.len()).rev()),
+            _ => grid.step(from, step),
+        };
+        if let Some(cell) = grid.cell(to) {
+            self.focus = Some(cell.start);
+        }
+        if self.compact && to.1 != self.day {
+            self.day = to.1;
+            self.refocus = true;
+        }
+        KeyOutcome::Moved
+    }
+
+    /// The grid was drawn and focus put on its tab stop (see
+    /// [`SchedulerState::wants_focus`]).
+    pub fn focused(&mut self) {
+        self.refocus = false;
+    }
+
+    // ------------------------------------------------------------------ booking
+
+    /// The visitor chose the slot starting at `start`; the `freebusy:slotselect` notice
+    /// when it is bookable (the host page may cancel it).
+    pub fn choose(&mut self, start: DateTime<Utc>) -> Option<Notice> {
+        let cell = self.cell(start).filter(|cell| cell.bookable)?.clone();
+        self.focus = Some(start);
+        Some(Notice::SlotSelect(
+            self.slot_detail(&cell, self.booking_end(&cell)),
+        ))
+    }
+
+    /// The slotselect was not cancelled: opens the confirm step for `start` with a fresh
+    /// idempotency `key`. `false` when no form opens (`bookings="event-only"`).
+    pub fn open_confirm(&mut self, start: DateTime<Utc>, key: String) -> bool {
+        if self.options.bookings == Bookings::EventOnly {
+            return false;
+        }
+        let Some(cell) = self.cell(start).filter(|cell| cell.bookable).cloned() else {
+            return false;
+        };
+        let end = self.booking_end(&cell);
+        self.confirmation = None;
+        self.booking_alert = None;
+        let times = self.times(cell.start, end);
+        self.confirm = Some(Confirm {
+            cell,
+            end,
+            key,
+            form: FormState::default(),
+            times,
+        });
+        true
+    }
+
+    /// Cancel: the confirm step closes, focus stays on its slot.
+    pub fn cancel_confirm(&mut self) {
+        if let Some(confirm) = self.confirm.take() {
+            self.focus = Some(confirm.cell.start);
+        }
+    }
+
+    /// Submit with what was typed: the request to post, unless one is in flight.
+    pub fn submit(&mut self, name: &str, email: &str, note: &str) -> Option<BookingRequest> {
+        let attendees = self.options.attendees.clone();
+        let confirm = self
+            .confirm
+            .as_mut()
+            .filter(|confirm| !confirm.form.submitting)?;
+        confirm.form = FormState {
+            submitting: true,
+            name: name.trim().to_owned(),
+            email: email.trim().to_owned(),
+            note: note.trim().to_owned(),
+            ..FormState::default()
+        };
+        Some(BookingRequest {
+            hosts: attendees,
+            start: confirm.cell.start,
+            end: confirm.end,
+            name: confirm.form.name.clone(),
+            email: confirm.form.email.clone(),
+            note: Some(confirm.form.note.clone()).filter(|note| !note.is_empty()),
+            idempotency_key: confirm.key.clone(),
+        })
+    }
+
+    /// The server booked it as `id`: the confirmation, the `freebusy:booked` notice and
+    /// the refetch that shows the slot taken.
+    pub fn booked(&mut self, id: &str) -> (Option<Notice>, Option<Fetch>) {
+        let Some(confirm) = self.confirm.take() else {
+            return (None, None);
+        };
+        self.focus = Some(confirm.cell.start);
+        self.confirmation = Some(
+            self.messages
+                .fill(Text::Booked, &[("when", &confirm.cell.when), ("id", id)]),
+        );
+        let notice = Notice::Booked {
+            id: id.to_owned(),
+            slot: self.slot_detail(&confirm.cell, confirm.end),
+            name: confirm.form.name,
+            email: confirm.form.email,
+        };
+        (Some(notice), self.retry())
+    }
+
+    /// The booking failed: a conflict closes the form and refetches; refused fields or
+    /// another failure keep the form open with what was typed and the errors.
+    pub fn booking_failed(&mut self, error: BookingError) -> (Notice, Option<Fetch>) {
+        let message = error.describe(&self.messages);
+        let notice = Notice::Error {
+            code: error.code(),
+            message: message.clone(),
+        };
+        match error {
+            BookingError::Conflict => {
+                if let Some(confirm) = self.confirm.take() {
+                    self.focus = Some(confirm.cell.start);
+                }
+                self.booking_alert = Some(message);
+                (notice, self.retry())
+            }
+            BookingError::Invalid(field_errors) => {
+                if let Some(confirm) = &mut self.confirm {
+                    confirm.form.submitting = false;
+                    confirm.form.message = Some(message);
+                    confirm.form.field_errors = field_errors;
+                }
+                (notice, None)
+            }
+            BookingError::Failed(_) => {
+                if let Some(confirm) = &mut self.confirm {
+                    confirm.form.submitting = false;
+                    confirm.form.message = Some(message);
+                    confirm.form.field_errors = Vec::new();
+                }
+                (notice, None)
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ internals
+
+    fn today(&self) -> NaiveDate {
+        local_time_at(self.zone.zone.as_ref(), self.now)
+            .map_or_else(|| self.now.date_naive(), |local| local.date())
+    }
+
+    fn today_column(&self) -> Option<usize> {
+        let today = self.today();
+        let first = self.week_of(today);
+        (first == self.week).then(|| (today - first).num_days().unsigned_abs() as usize)
+    }
+
+    fn week_of(&self, date: NaiveDate) -> NaiveDate {
+        week_start(date, self.first_weekday).unwrap_or(date)
+    }
+
+    fn week_window(&self) -> Option<Window> {
+        week_window(self.zone.zone.as_ref(), self.week).ok()
+    }
+
+    fn lay_out(&mut self) {
+        let spec = WeekSpec {
+            first_day: self.week,
+            visible: self.options.visible,
+            slot_minutes: self.options.slot_minutes,
+        };
+        self.layout = Week::layout(&spec, self.zone.zone.as_ref()).ok();
+    }
+
+    fn build_grid(&mut self) {
+        let (Some(week), Load::Loaded { weeks, window }) = (&self.layout, &self.load) else {
+            self.grid = None;
+            return;
+        };
+        let availabilities: Vec<_> = weeks
+            .iter()
+            .map(|week| week.availability(*window))
+            .collect();
+        let group = GroupAvailability::combine(&availabilities);
+        self.grid = Some(Grid::build(&GridInput {
+            week,
+            zone: self.zone.zone.as_ref(),
+            labels: self.zone.labels.as_ref(),
+            messages: &self.messages,
+            group: &group,
+            attendees: &self.options.attendees,
+            now: self.now,
+            book_tentative: self.options.book_tentative,
+            offered: self.offered.as_deref(),
+        }));
+        // An open confirm step follows the new grid (another zone's words for its time).
+        if let Some(start) = self.confirm.as_ref().map(|confirm| confirm.cell.start) {
+            let end = self.confirm.as_ref().map_or(start, |confirm| confirm.end);
+            let times = self.times(start, end);
+            let cell = self.cell(start).cloned();
+            if let Some(confirm) = &mut self.confirm {
+                if let Some(cell) = cell {
+                    confirm.cell = cell;
+                }
+                confirm.times = times;
+            }
+        }
+    }
+
+    fn booking_end(&self, cell: &Cell) -> DateTime<Utc> {
+        self.duration
+            .and_then(|duration| cell.start.checked_add_signed(duration))
+            .unwrap_or(cell.end)
+    }
+
+    /// When `[start, end)` is, in the shown zone and, if it differs, the device's.
+    fn times(&self, start: DateTime<Utc>, end: DateTime<Utc>) -> Vec<String> {
+        let mut zones = vec![&self.zone];
+        if self.device_zone.name != self.zone.name {
+            zones.push(&self.device_zone);
+        }
+        let mut times = Vec::new();
+        for zone in zones {
+            let when = grid::when(
+                zone.zone.as_ref(),
+                zone.labels.as_ref(),
+                &self.messages,
+                start,
+                end,
+            );
+            times.push(self.messages.fill(
+                Text::FormOtherZone,
+                &[("when", &when), ("zone", &zone.name)],
+            ));
+        }
+        times
+    }
+
+    fn slot_detail(&self, cell: &Cell, end: DateTime<Utc>) -> SlotDetail {
+        SlotDetail {
+            start: cell.start,
+            end,
+            time_zone: self.zone.name.clone(),
+            attendees: self.options.attendees.clone(),
+            status: cell.status.as_str(),
+        }
+    }
+
+    fn loaded_notice(&self) -> Option<Notice> {
+        let (grid, week, Load::Loaded { weeks, .. }) =
+            (self.grid.as_ref()?, self.week_window()?, &self.load)
+        else {
+            return None;
+        };
+        Some(Notice::Loaded {
+            week: self.week,
+            start: week.start(),
+            end: week.end(),
+            time_zone: self.zone.name.clone(),
+            attendees: self
+                .options
+                .attendees
+                .iter()
+                .zip(weeks)
+                .map(|(email, week)| match week {
+                    AttendeeWeek::Calendar { .. } => AttendeeDetail {
+                        email: email.clone(),
+                        status: "ok",
+                        reason: None,
+                    },
+                    AttendeeWeek::Unknown(reason) => AttendeeDetail {
+                        email: email.clone(),
+                        status: "unknown",
+                        reason: Some(reason.as_str().to_owned()),
+                    },
+                })
+                .collect(),
+            slots: grid
+                .cells()
+                .map(|cell| SlotSummary {
+                    start: cell.start,
+                    end: cell.end,
+                    status: cell.status.as_str(),
+                })
+                .collect(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;
