@@ -645,6 +645,14 @@ fn scripted_client(base: &Url) -> Client {
     Client::new(base.clone(), None, Limits::default()).unwrap()
 }
 
+/// The error a `calendar-query` on `path` ends with.
+async fn query_error(client: &Client, base: &Url, path: &str) -> CalDavError {
+    client
+        .calendar_query(&base.join(path).unwrap(), week())
+        .await
+        .unwrap_err()
+}
+
 #[tokio::test]
 async fn a_truncated_sync_is_continued_and_members_without_data_are_fetched() {
     let (base, seen) = scripted(|request| {
@@ -728,11 +736,7 @@ async fn throttling_and_failures_are_typed_with_retry_after() {
     })
     .await;
     let client = scripted_client(&base);
-    let query = |path: &str| {
-        let client = client.clone();
-        let url = base.join(path).unwrap();
-        async move { client.calendar_query(&url, week()).await.unwrap_err() }
-    };
+    let query = |path| query_error(&client, &base, path);
     let slow = query("/slow/").await;
     assert!(matches!(slow, CalDavError::Throttled { .. }), "{slow:?}");
     assert_eq!(
@@ -783,11 +787,9 @@ async fn garbage_in_place_of_a_multistatus_is_malformed() {
         ),
     })
     .await;
+    let client = scripted_client(&base);
     for path in ["/html/", "/error/", "/binary/", "/status/"] {
-        let error = scripted_client(&base)
-            .calendar_query(&base.join(path).unwrap(), week())
-            .await
-            .unwrap_err();
+        let error = query_error(&client, &base, path).await;
         assert!(
             matches!(error, CalDavError::Malformed { .. }),
             "{path}: {error:?}"
@@ -811,10 +813,7 @@ async fn bodies_over_the_cap_are_refused_while_streaming() {
     };
     let client = Client::new(base.clone(), None, limits).unwrap();
     for path in ["/declared/", "/endless/"] {
-        let error = client
-            .calendar_query(&base.join(path).unwrap(), week())
-            .await
-            .unwrap_err();
+        let error = query_error(&client, &base, path).await;
         assert!(
             matches!(error, CalDavError::TooLarge { limit: 65536, .. }),
             "{path}: {error:?}"
@@ -863,18 +862,12 @@ async fn redirects_keep_the_method_stop_at_loops_and_limits() {
         assert!(redirected.body.contains("current-user-principal"));
     }
     let client = scripted_client(&base);
-    let error = client
-        .calendar_query(&base.join("/loop/a/").unwrap(), week())
-        .await
-        .unwrap_err();
+    let error = query_error(&client, &base, "/loop/a/").await;
     assert!(
         matches!(error, CalDavError::RedirectLoop { .. }),
         "{error:?}"
     );
-    let error = client
-        .calendar_query(&base.join("/hop/0/").unwrap(), week())
-        .await
-        .unwrap_err();
+    let error = query_error(&client, &base, "/hop/0/").await;
     assert!(
         matches!(error, CalDavError::TooManyRedirects { limit: 5, .. }),
         "{error:?}"

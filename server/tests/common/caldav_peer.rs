@@ -209,18 +209,12 @@ impl Peer {
     /// Stores `ics` as `name` through the server's own HTTP, as another client would
     /// (no precondition); the new ETag, if any.
     pub async fn put_upstream(&self, name: &str, ics: &str) -> Option<String> {
-        let response = self
-            .authorized(self.http.put(self.event_url(name)))
+        let request = self
+            .http
+            .put(self.event_url(name))
             .header("content-type", "text/calendar; charset=utf-8")
-            .body(ics.to_owned())
-            .send()
-            .await
-            .unwrap();
-        assert!(
-            response.status().is_success(),
-            "PUT {name}: {}",
-            response.status()
-        );
+            .body(ics.to_owned());
+        let response = self.upstream(request, name).await;
         response
             .headers()
             .get("etag")
@@ -229,16 +223,19 @@ impl Peer {
 
     /// Deletes `name` through the server's own HTTP.
     pub async fn delete_upstream(&self, name: &str) {
-        let response = self
-            .authorized(self.http.delete(self.event_url(name)))
-            .send()
-            .await
-            .unwrap();
+        self.upstream(self.http.delete(self.event_url(name)), name)
+            .await;
+    }
+
+    /// Sends a change as the user's other calendar app would; it must succeed.
+    async fn upstream(&self, request: reqwest::RequestBuilder, name: &str) -> reqwest::Response {
+        let response = self.authorized(request).send().await.unwrap();
         assert!(
             response.status().is_success(),
-            "DELETE {name}: {}",
+            "{name}: {}",
             response.status()
         );
+        response
     }
 
     /// Replaces a whole collection with a calendar file (Radicale: a PUT on the
