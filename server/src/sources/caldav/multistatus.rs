@@ -108,7 +108,10 @@ pub fn parse(body: &[u8]) -> Result<Multistatus, String> {
             .map(|token| token.trimmed_text().to_owned()),
         ..Multistatus::default()
     };
-    for response in root.children_named(DAV, "response") {
+    for response in root.children {
+        if !response.is(DAV, "response") {
+            continue;
+        }
         let mut parsed = Response {
             hrefs: response
                 .children_named(DAV, "href")
@@ -123,14 +126,20 @@ pub fn parse(body: &[u8]) -> Result<Multistatus, String> {
         if let Some(status) = response.child(DAV, "status") {
             parsed.status = Some(status_code(status.trimmed_text())?);
         }
-        for propstat in response.children_named(DAV, "propstat") {
+        // Moved, not copied: calendar data can be most of the document.
+        for propstat in response.children {
+            if !propstat.is(DAV, "propstat") {
+                continue;
+            }
             let status = propstat
                 .child(DAV, "status")
                 .ok_or_else(|| "a propstat without a status".to_owned())
                 .and_then(|status| status_code(status.trimmed_text()))?;
             let props = propstat
-                .children_named(DAV, "prop")
-                .flat_map(|prop| prop.children.iter().cloned())
+                .children
+                .into_iter()
+                .filter(|prop| prop.is(DAV, "prop"))
+                .flat_map(|prop| prop.children)
                 .collect();
             parsed.propstats.push(Propstat { status, props });
         }
