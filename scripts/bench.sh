@@ -4,13 +4,18 @@
 #   bundle   gzip -9 bytes a page loads for the widget (trunk build --release) beside
 #            FullCalendar 6 (core + timegrid + interaction, esbuild --minify), and a twiggy
 #            breakdown of the widget's wasm by crate and by function
-#   render   headless Chromium: the same week of 1,000 periods (5 attendees) drawn by the
-#            widget and by FullCalendar's timeGridWeek: median of 20 runs, DOM nodes
-#   merge    100,000 periods from 50 calendars: the engine in wasm vs JavaScript in one
-#            page, and the engine natively (criterion, the 100k case)
+#   render   headless Chromium: the same week of 1,000 periods (5 attendees), and a heavy
+#            one of 10,000 (20 attendees), drawn by the widget and by FullCalendar's
+#            timeGridWeek: medians, DOM nodes
+#   merge    100,000 periods from 50 calendars: the engine in wasm (as the widget builds it,
+#            and through other wasm-opt levels) vs JavaScript in one page, and the engine
+#            natively (criterion, the 100k case)
 #   backend  the server's Zonio-style week query vs its /healthz under wrk over loopback
+#   sources  the week query over 50 accounts whose calendars are ICS feeds (served on
+#            loopback, synced into the store) vs the same 50 accounts with the same
+#            events listed in a seed
 #
-# Usage: scripts/bench.sh [bundle|render|merge|backend]...   (no argument: all four)
+# Usage: scripts/bench.sh [bundle|render|merge|backend|sources]...   (no argument: all)
 #
 # Benchmarks report; they never fail on a goal. The script exits non-zero only when a
 # benchmark could not run. It first runs scripts/setup.sh, then installs its own extras
@@ -34,11 +39,11 @@ readonly WASM_FEATURES=(--enable-bulk-memory --enable-nontrapping-float-to-int -
 say() { printf 'bench: %s\n' "$*"; }
 
 wanted=("$@")
-[ ${#wanted[@]} -gt 0 ] || wanted=(bundle render merge backend)
+[ ${#wanted[@]} -gt 0 ] || wanted=(bundle render merge backend sources)
 for w in "${wanted[@]}"; do
   case "$w" in
-    bundle | render | merge | backend) ;;
-    *) echo "usage: scripts/bench.sh [bundle|render|merge|backend]..." >&2 && exit 2 ;;
+    bundle | render | merge | backend | sources) ;;
+    *) echo "usage: scripts/bench.sh [bundle|render|merge|backend|sources]..." >&2 && exit 2 ;;
   esac
 done
 wants() { [[ " ${wanted[*]} " == *" $1 "* ]]; }
@@ -76,7 +81,7 @@ if wants bundle; then
     cargo install twiggy --version "=$TWIGGY_VERSION" --locked
   fi
 fi
-if wants backend; then
+if wants backend || wants sources; then
   if command -v wrk >/dev/null 2>&1; then
     say "wrk present"
   else
@@ -112,23 +117,29 @@ fi
 
 # The engine as a wasm module of its own (bench/merge-wasm: a workspace of its own, so
 # the test command never builds it), at opt-level 3 and at the widget's opt-level "z".
+# "size" is the widget's build (wasm-opt -Oz, as index.html has trunk run it); size-Os,
+# size-O2, size-O3 and size-none are the same rustc output through another wasm-opt
+# level or none, to see what wasm-opt does to the engine's opt-level 3 code.
 MERGE_PKG="$FREEBUSY_BENCH/merge-wasm"
 if wants merge; then
   say "building bench/merge-wasm (the engine's merge for wasm)"
   cp Cargo.lock bench/merge-wasm/Cargo.lock # the root's versions (cargo prunes the rest)
-  for variant in speed size; do
-    profile=release opt=-O3
-    [ "$variant" = size ] && profile=size opt=-Oz
+  rm -rf "$MERGE_PKG"
+  for profile in release size; do
     (cd bench/merge-wasm && CARGO_TARGET_DIR="$FREEBUSY_BENCH_TARGET" \
       cargo build --quiet --profile "$profile" --target wasm32-unknown-unknown) > "$RESULTS/merge-wasm.log" 2>&1 || {
       tail -n 30 "$RESULTS/merge-wasm.log"
       exit 1
     }
-    rm -rf "$MERGE_PKG/$variant"
-    wasm-bindgen --target web --out-dir "$MERGE_PKG/$variant" \
+  done
+  for variant in speed:release:-O3 size:size:-Oz size-Os:size:-Os size-O2:size:-O2 size-O3:size:-O3 size-none:size:; do
+    IFS=: read -r name profile opt <<< "$variant"
+    wasm-bindgen --target web --out-dir "$MERGE_PKG/$name" \
       "$FREEBUSY_BENCH_TARGET/wasm32-unknown-unknown/$profile/freebusy_merge_wasm.wasm"
-    wasm-opt "$opt" "${WASM_FEATURES[@]}" "$MERGE_PKG/$variant/freebusy_merge_wasm_bg.wasm" \
-      -o "$MERGE_PKG/$variant/freebusy_merge_wasm_bg.wasm"
+    if [ -n "$opt" ]; then
+      wasm-opt "$opt" "${WASM_FEATURES[@]}" "$MERGE_PKG/$name/freebusy_merge_wasm_bg.wasm" \
+        -o "$MERGE_PKG/$name/freebusy_merge_wasm_bg.wasm"
+    fi
   done
 fi
 
@@ -149,8 +160,11 @@ if wants bundle; then
     shopt -u nullglob
     fc=$(gz "$FC_BUNDLE")
     fc_raw=$(wc -c < "$FC_BUNDLE")
-    printf '{"widget":{"wasm":%d,"js":%d,"css":%d,"snippets":%d,"raw":%d},"fullcalendar":{"gzip":%d,"raw":%d,"version":"%s","cssInJs":%s}}\n' \
-      "$wasm" "$js" "$css" "$snippets" "$raw" "$fc" "$fc_raw" "$FULLCALENDAR_VERSION" \
+    # The test command's budget, read from it (one place).
+    default_budget=$(sed -n 's/^readonly BUDGET="${FREEBUSY_BUNDLE_BUDGET:-\([0-9]*\)}"$/\1/p' scripts/test.sh)
+    budget=${FREEBUSY_BUNDLE_BUDGET:-$default_budget}
+    printf '{"widget":{"wasm":%d,"js":%d,"css":%d,"snippets":%d,"raw":%d},"budget":%s,"fullcalendar":{"gzip":%d,"raw":%d,"version":"%s","cssInJs":%s}}\n' \
+      "$wasm" "$js" "$css" "$snippets" "$raw" "${budget:-null}" "$fc" "$fc_raw" "$FULLCALENDAR_VERSION" \
       "$(grep -q 'fc-timegrid-slot{' "$FC_BUNDLE" && echo true || echo false)"
   } > "$RESULTS/bundle.json"
 
@@ -164,6 +178,20 @@ if wants bundle; then
   twiggy top -n 40 "$names/named.wasm" > "$RESULTS/twiggy-top.txt"
   twiggy dominators -d 3 -r 30 "$names/named.wasm" > "$RESULTS/twiggy-dominators.txt"
   twiggy top -n 1000000 -f csv "$names/named.wasm" | python3 bench/twiggy_crates.py 25 > "$RESULTS/twiggy-crates.txt"
+
+  # The widget's wasm through each wasm-opt level (the same wasm-bindgen output trunk
+  # optimised with -Oz): gzip -9 bytes, for the merge's speed-against-size question.
+  say "the widget's wasm through other wasm-opt levels"
+  {
+    printf '{'
+    sep=''
+    for level in Oz Os O2 O3; do
+      wasm-opt "-$level" "${WASM_FEATURES[@]}" "$names/freebusy_bg.wasm" -o "$names/$level.wasm"
+      printf '%s"%s":%d' "$sep" "$level" "$(gz "$names/$level.wasm")"
+      sep=','
+    done
+    printf ',"none":%d}\n' "$(gz "$names/freebusy_bg.wasm")"
+  } > "$RESULTS/wasm-opt.json"
 fi
 
 # ------------------------------------------------------------------ render and merge (browser)
@@ -205,7 +233,8 @@ fi
 
 # ------------------------------------------------------------------ backend
 
-if wants backend; then
+# The server as the benchmarks run it: --profile server, in $FREEBUSY_BENCH_TARGET.
+build_server() {
   say "building the server (--profile server)"
   CARGO_TARGET_DIR="$FREEBUSY_BENCH_TARGET" cargo build --quiet -p freebusy-server --profile server \
     > "$RESULTS/server-build.log" 2>&1 || {
@@ -213,6 +242,10 @@ if wants backend; then
     exit 1
   }
   server_bin="$FREEBUSY_BENCH_TARGET/server/freebusy-server"
+}
+
+if wants backend; then
+  build_server
   port=${FREEBUSY_BENCH_PORT:-39217}
   db_dir=$(mktemp -d)
   cores=$(nproc)
@@ -275,6 +308,69 @@ if wants backend; then
     done
     printf '}\n'
   } > "$RESULTS/backend.json"
+fi
+
+# ------------------------------------------------------------------ sources
+
+if wants sources; then
+  build_server
+  port=${FREEBUSY_BENCH_PORT:-39217}
+  feed_port=$((port + 1))
+  accounts=50
+  work=$(mktemp -d)
+  events=$(python3 bench/sources/fixture.py "$work" "$feed_port" "$accounts")
+  python3 -m http.server --bind 127.0.0.1 "$feed_port" --directory "$work/feeds" > /dev/null 2>&1 &
+  feed_pid=$!
+  server_pid=""
+  stop_all() {
+    [ -n "$server_pid" ] && { kill "$server_pid" 2> /dev/null || true; wait "$server_pid" 2> /dev/null || true; }
+    kill "$feed_pid" 2> /dev/null || true
+    wait "$feed_pid" 2> /dev/null || true
+    rm -rf "$work"
+  }
+  trap stop_all EXIT
+  monday=$(date -u -d "$(date -u +%F) -$(($(date -u +%u) - 1)) days" +%s)
+  sed -e "s/ACCOUNTS/$accounts/; s/START/$monday/; s/FINISH/$((monday + 7 * 86400))/" \
+    bench/sources/rotate.lua > "$work/rotate.lua"
+  duration=${BENCH_WRK_SECONDS:-10}
+  for kind in listed feeds; do
+    rm -f "$work/bench.sqlite3"*
+    RUST_LOG=warn "$server_bin" --listen "127.0.0.1:$port" --db "$work/bench.sqlite3" \
+      --seed "$work/seed-$kind.json" --token "bench-ops=ops@example.com:read_sources" \
+      --rate-per-second 4000000000 --rate-burst 4000000000 \
+      > "$RESULTS/server-$kind.out" 2>> "$RESULTS/server-$kind.err" &
+    server_pid=$!
+    # Ready when every source has a snapshot (for the listed seed: at once).
+    ready=""
+    for _ in $(seq 600); do
+      if curl -fsS -H 'Authorization: Bearer bench-ops' "http://127.0.0.1:$port/v1/sources" 2> /dev/null |
+        python3 -c 'import json,sys; s=json.load(sys.stdin)["sources"]; sys.exit(0 if all(x["state"]=="ok" for x in s) else 1)'; then
+        ready=1 && break
+      fi
+      sleep 0.1
+    done
+    [ -n "$ready" ] || { echo "the $kind server did not get ready" >&2; tail -n 20 "$RESULTS/server-$kind.err" >&2; exit 1; }
+    say "sources: $accounts accounts, $kind, week query (wrk -t2 -c64 -d${duration}s, rotating accounts)"
+    wrk -t2 -c64 -d"${duration}s" --latency -s "$work/rotate.lua" "http://127.0.0.1:$port" \
+      > "$RESULTS/wrk-sources-$kind.txt" 2>&1
+    kill "$server_pid" && wait "$server_pid" 2> /dev/null || true
+    server_pid=""
+  done
+  {
+    printf '{"accounts":%d,"events":%d,"duration":%d' "$accounts" "$events" "$duration"
+    for kind in listed feeds; do
+      f="$RESULTS/wrk-sources-$kind.txt"
+      rps=$(awk '/^Requests\/sec:/ {print $2}' "$f")
+      p50=$(awk '$1 == "50%" {print $2}' "$f")
+      p99=$(awk '$1 == "99%" {print $2}' "$f")
+      non2xx=$(awk '/Non-2xx/ {print $NF}' "$f")
+      printf ',"%s":{"rps":%s,"p50":"%s","p99":"%s","non2xx":%s}' "$kind" "${rps:-null}" "$p50" "$p99" "${non2xx:-0}"
+    done
+    printf '}\n'
+  } > "$RESULTS/sources.json"
+  python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print("bench: sources: listed %s req/s, feeds %s req/s: %.2fx (goal >= 0.8x)" % (r["listed"]["rps"], r["feeds"]["rps"], r["feeds"]["rps"]/r["listed"]["rps"]))' "$RESULTS/sources.json"
+  stop_all
+  trap - EXIT
 fi
 
 # ------------------------------------------------------------------ summary

@@ -5,7 +5,6 @@
 //! is where the rooms are put together.
 
 use std::future::Future;
-use std::net::SocketAddr;
 
 use axum::Router;
 use axum::routing::{delete, get, post};
@@ -15,6 +14,8 @@ use tokio::net::TcpListener;
 use crate::config::Config;
 use crate::demo;
 use crate::layers;
+use crate::listener::{self, ConnectionLimits};
+use crate::reload;
 use crate::routes;
 use crate::seed::{Seed, SeedError};
 use crate::state::AppState;
@@ -41,6 +42,35 @@ pub async fn open_store(config: &Config, now: DateTime<Utc>) -> Result<Store, Se
     Ok(store)
 }
 
+/// Starts the sources: applies `--seed` as the whole config (its sources configured,
+/// sources it no longer names stopped; without `--seed`, every source stops), then runs
+/// their sync and watches the file
+/// (SIGHUP, changes) to apply it again. Both run in the background for as long as the
+/// server's state lives (they stop once every handle on it is dropped).
+///
+/// # Errors
+///
+/// The seed's error at start-up, naming the entry; nothing runs then.
+pub async fn start_sources(state: &AppState, config: &Config) -> Result<(), SeedError> {
+    if let Some(path) = &config.seed {
+        let applied = reload::apply(path, state.store(), state.sources(), Utc::now()).await?;
+        tracing::info!(seed = %path.display(), sources = applied.sources, "sources configured");
+        reload::watch(path.clone(), state.sources());
+    } else {
+        // No config file, so no source: ones a former config left in the database stop
+        // (rather than serve their last snapshot forever).
+        let retired = state
+            .store()
+            .retire_sources_except(Vec::new(), Utc::now())
+            .await?;
+        if retired > 0 {
+            tracing::info!(retired, "no --seed: sources of an earlier config stopped");
+        }
+    }
+    state.sources().run();
+    Ok(())
+}
+
 /// Every route as `(method, path)`, in the router's path syntax: the list the OpenAPI
 /// document is checked against (a test keeps the two and [`router`] in step).
 pub const ROUTES: &[(&str, &str)] = &[
@@ -48,9 +78,10 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/openapi.json"),
     ("GET", "/{email}"),
     ("GET", "/v1/free_busy"),
-    ("GET", "/v1/free_busy/pages/{page}"),
+    ("GET", "/v1/free_busy/pages/{cursor}"),
     ("POST", "/v1/bookings"),
     ("DELETE", "/v1/bookings/{id}"),
+    ("GET", "/v1/sources"),
 ];
 
 /// The whole HTTP application: every route, and the layers around them.
@@ -62,34 +93,31 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .route("/{email}", get(routes::zonio::availability))
         .route("/v1/free_busy", get(routes::free_busy::first_page))
         .route(
-            "/v1/free_busy/pages/{page}",
+            "/v1/free_busy/pages/{cursor}",
             get(routes::free_busy::later_page),
         )
         .route("/v1/bookings", post(routes::bookings::create))
         .route("/v1/bookings/{id}", delete(routes::bookings::cancel))
+        .route("/v1/sources", get(routes::sources::status))
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)
         .with_state(state);
     layers::around(routes, config)
 }
 
-/// Serves `app` on `listener` until `shutdown` completes, then finishes the requests in
-/// flight.
+/// Serves `app` on `listener` within `limits` (see [`crate::listener`]) until
+/// `shutdown` completes, then finishes the requests in flight.
 ///
-/// Serves with each connection's peer address, which the rate limiter keys on.
+/// Every request carries its peer's address, which the rate limiter keys on.
 ///
 /// # Errors
 ///
-/// Fails only if accepting connections fails for good.
+/// Fails only if the listener's address cannot be read.
 pub async fn serve(
     listener: TcpListener,
     app: Router,
+    limits: ConnectionLimits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    listener::serve(listener, app, limits, shutdown).await
 }

@@ -5,7 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::auth::Tokens;
-use crate::config::Config;
+use crate::config::{Config, PublicUrl};
+use crate::sources::Sources;
 use crate::store::Store;
 
 /// What the booking route enforces, from the command line.
@@ -21,15 +22,18 @@ pub struct BookingPolicy {
 #[derive(Debug, Clone)]
 pub struct AppState {
     store: Store,
+    sources: Sources,
     tokens: Arc<Tokens>,
     freebusy_deadline: Duration,
     booking: BookingPolicy,
+    public_url: Option<Arc<PublicUrl>>,
 }
 
 impl AppState {
     /// State over an opened store, with the handler settings taken from `config`.
     pub fn new(store: Store, config: &Config) -> AppState {
         AppState {
+            sources: Sources::new(store.clone()),
             store,
             tokens: Arc::new(Tokens::new(&config.tokens)),
             freebusy_deadline: config.freebusy_deadline(),
@@ -37,12 +41,25 @@ impl AppState {
                 max_minutes: config.max_booking_minutes,
                 allow_over_tentative: config.allow_booking_over_tentative,
             },
+            public_url: config.public_url.clone().map(Arc::new),
         }
     }
 
     /// The store.
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// The sync of the configured sources (idle until `app::start_sources` runs it).
+    pub fn sources(&self) -> &Sources {
+        &self.sources
+    }
+
+    /// How long a free/busy answer waits for a source never read before it answers
+    /// without it: three quarters of the deadline, so that the answer (unknown time, or
+    /// the Zonio-style 503) still comes within it.
+    pub fn source_wait(&self) -> Duration {
+        self.freebusy_deadline * 3 / 4
     }
 
     /// The bearer tokens the server knows.
@@ -53,6 +70,11 @@ impl AppState {
     /// How long a free/busy answer may take before the API answers 503.
     pub fn freebusy_deadline(&self) -> Duration {
         self.freebusy_deadline
+    }
+
+    /// The base of the links the API hands out, when `--public-url` gives one.
+    pub fn public_url(&self) -> Option<&PublicUrl> {
+        self.public_url.as_deref()
     }
 
     /// What the booking route enforces.

@@ -1,4 +1,5 @@
-//! The wire formats of the two free/busy APIs, both directions.
+//! The wire formats of the two free/busy APIs, both directions, and of hosts' rules
+//! ([`rules`]).
 //!
 //! Parsing is strict about JSON (a trailing comma is an error, whatever the Cronofy
 //! document's examples show) and lenient about content: one period with an unknown
@@ -14,6 +15,7 @@ pub mod cronofy;
 pub mod date;
 #[cfg(feature = "ics")]
 pub mod ics;
+pub mod rules;
 pub mod zonio;
 
 mod conversion;

@@ -4,7 +4,7 @@
 //! array of `{start, end, type}` in ISO 8601 UTC.
 
 use axum::Json;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use chrono::{DateTime, Utc};
 use freebusy_core::Window;
 use freebusy_core::wire::zonio::{self, AvailabilityPeriod};
@@ -13,6 +13,7 @@ use crate::availability::{self, in_time};
 use crate::email;
 use crate::error::ApiError;
 use crate::query::QueryString;
+use crate::segment::Segment;
 use crate::state::AppState;
 
 /// Answers the merged availability of `email` within `[start, end)`.
@@ -20,17 +21,24 @@ use crate::state::AppState;
 /// # Errors
 ///
 /// 400 for an invalid address or window, 404 when the address has no calendar, 503
-/// when the answer takes longer than `--freebusy-deadline-ms`.
+/// when the answer takes longer than `--freebusy-deadline-ms` or a source of the
+/// person has not been read yet.
 pub async fn availability(
     State(state): State<AppState>,
-    Path(address): Path<String>,
+    Segment(address): Segment<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Vec<AvailabilityPeriod>>, ApiError> {
     email::check(&address).map_err(|why| {
         ApiError::BadRequest(format!("{address:?} is not an email address: {why}"))
     })?;
     let window = requested_window(&QueryString::parse(raw.as_deref()))?;
-    let answer = availability::zonio::availability(state.store(), &address, window);
+    let answer = availability::zonio::availability(
+        state.store(),
+        state.sources(),
+        state.source_wait(),
+        &address,
+        window,
+    );
     let availability = in_time(state.freebusy_deadline(), answer)
         .await?
         .ok_or_else(|| {

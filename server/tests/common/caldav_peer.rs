@@ -1,5 +1,5 @@
 //! Real CalDAV servers for the tests: Radicale and Xandikos from the pinned virtualenv
-//! `scripts/setup.sh` makes (`$FREEBUSY_TOOLS/venv`, list in scripts/python-tools.txt).
+//! `scripts/setup.sh` makes (`$FREEBUSY_VENV`, list in scripts/python-tools.txt).
 //!
 //! Each [`Peer`] is its own server process on a free loopback port with its own storage
 //! in a temporary folder, so tests are independent and run in parallel. Both start from a
@@ -53,14 +53,10 @@ pub struct Peer {
     http: reqwest::Client,
 }
 
-/// Where the virtualenv's programs are, if it exists.
+/// Where the virtualenv's programs are: `$FREEBUSY_VENV`, which scripts/env.sh names by
+/// a hash of scripts/python-tools.txt.
 fn venv_bin() -> Option<PathBuf> {
-    let tools = std::env::var_os("FREEBUSY_TOOLS")
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache/freebusy/tools"))
-        })?;
-    Some(tools.join("venv/bin"))
+    Some(PathBuf::from(std::env::var_os("FREEBUSY_VENV")?).join("bin"))
 }
 
 /// Whether a missing peer must fail the test (scripts/test.sh, CI).
@@ -80,10 +76,10 @@ fn program(kind: Kind) -> Option<PathBuf> {
     if found.is_none() {
         assert!(
             !peers_required(),
-            "{name} is missing from $FREEBUSY_TOOLS/venv: run scripts/setup.sh \
+            "{name} is missing from $FREEBUSY_VENV: run scripts/setup.sh \
              (it installs scripts/python-tools.txt)"
         );
-        eprintln!("SKIPPED: no {name} in $FREEBUSY_TOOLS/venv; scripts/setup.sh installs it");
+        eprintln!("SKIPPED: no {name} in $FREEBUSY_VENV (see scripts/env.sh); scripts/setup.sh installs it");
     }
     found
 }

@@ -47,7 +47,6 @@ mod discovery;
 mod error;
 mod multistatus;
 mod report;
-mod secret;
 mod transport;
 mod write;
 mod xml;
@@ -59,7 +58,7 @@ pub use reqwest::Url;
 use serde::{Deserialize, Serialize};
 
 pub use error::{CalDavError, RetryAfter, ShownUrl};
-pub use secret::{Credentials, Secret};
+pub use super::{Credentials, Secret};
 
 use transport::Transport;
 pub use transport::http_client;

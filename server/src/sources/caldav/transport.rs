@@ -12,7 +12,7 @@ use tokio::time::Instant;
 
 use super::Limits;
 use super::error::{CalDavError, RetryAfter, ShownUrl};
-use super::secret::Credentials;
+use crate::sources::Credentials;
 
 /// What the client sends on every request.
 const USER_AGENT: &str = concat!("freebusy/", env!("CARGO_PKG_VERSION"), " (CalDAV)");
