@@ -79,7 +79,9 @@ fn program(kind: Kind) -> Option<PathBuf> {
             "{name} is missing from $FREEBUSY_VENV: run scripts/setup.sh \
              (it installs scripts/python-tools.txt)"
         );
-        eprintln!("SKIPPED: no {name} in $FREEBUSY_VENV (see scripts/env.sh); scripts/setup.sh installs it");
+        eprintln!(
+            "SKIPPED: no {name} in $FREEBUSY_VENV (see scripts/env.sh); scripts/setup.sh installs it"
+        );
     }
     found
 }

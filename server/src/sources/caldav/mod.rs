@@ -57,8 +57,8 @@ use std::time::Duration;
 pub use reqwest::Url;
 use serde::{Deserialize, Serialize};
 
-pub use error::{CalDavError, RetryAfter, ShownUrl};
 pub use super::{Credentials, Secret};
+pub use error::{CalDavError, RetryAfter, ShownUrl};
 
 use transport::Transport;
 pub use transport::http_client;
