@@ -3,8 +3,8 @@
 //! both free/busy APIs and the status route over HTTP. Events put into the CalDAV
 //! server are busy (or tentative) in both APIs; a change and a deletion upstream are
 //! seen after the next sync, which is incremental (sync-collection); a calendar is
-//! found by name; a wrong password, an unknown calendar name and an unreachable server
-//! are failures with a clear status, and their time is unknown, never free. The last
+//! found by name; a server without sync-collection is read with calendar-queries; a
+//! wrong password, an unknown calendar name and an unreachable server are failures with a clear status, and their time is unknown, never free. The last
 //! test runs the real binary and reads its logs.
 
 mod common;
@@ -393,6 +393,100 @@ async fn an_unknown_calendar_name_fails_naming_the_calendars_there(kind: Kind) {
     );
     assert!(error.contains("alendar\""), "{error}");
     assert_unknown_never_free(&server).await;
+}
+
+/// A proxy in front of `upstream` that answers 501 to every `sync-collection` REPORT, as
+/// a server without RFC 6578 does; it counts the REPORTs it sees, by kind.
+struct NoSyncProxy {
+    url: String,
+    reports: Arc<Mutex<Vec<&'static str>>>,
+}
+
+impl NoSyncProxy {
+    async fn start(upstream: &reqwest::Url) -> NoSyncProxy {
+        let reports: Arc<Mutex<Vec<&'static str>>> = Arc::default();
+        let seen = Arc::clone(&reports);
+        let upstream = upstream.clone();
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let forward = move |request: axum::extract::Request| {
+            let (seen, upstream, http) = (Arc::clone(&seen), upstream.clone(), http.clone());
+            async move {
+                let (parts, body) = request.into_parts();
+                let body = axum::body::to_bytes(body, 1 << 24).await.unwrap();
+                let text = String::from_utf8_lossy(&body);
+                if parts.method.as_str() == "REPORT" {
+                    let kind = if text.contains("sync-collection") {
+                        "sync-collection"
+                    } else if text.contains("calendar-query") {
+                        "calendar-query"
+                    } else {
+                        "other"
+                    };
+                    seen.lock().unwrap().push(kind);
+                    if kind == "sync-collection" {
+                        return (StatusCode::NOT_IMPLEMENTED, Vec::new());
+                    }
+                }
+                let target = upstream.join(parts.uri.path()).unwrap();
+                let mut forwarded = http.request(parts.method.clone(), target).body(body);
+                for name in ["authorization", "depth", "content-type"] {
+                    if let Some(value) = parts.headers.get(name) {
+                        forwarded = forwarded.header(name, value);
+                    }
+                }
+                let answer = forwarded.send().await.unwrap();
+                let status = answer.status();
+                (status, answer.bytes().await.unwrap().to_vec())
+            }
+        };
+        let app = axum::Router::new().fallback(forward);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        NoSyncProxy { url, reports }
+    }
+
+    fn reports(&self) -> Vec<&'static str> {
+        self.reports.lock().unwrap().clone()
+    }
+}
+
+// A server without sync-collection is read with a calendar-query over the horizon each
+// time: events are busy, and a change and a deletion upstream are seen at the next read.
+#[tokio::test]
+async fn a_server_without_sync_collection_is_read_with_calendar_queries() {
+    let Some((peer, dir)) = peer_with(Kind::Radicale, &first_events()).await else {
+        return;
+    };
+    let proxy = NoSyncProxy::start(&peer.root).await;
+    let password = secret_file(&dir, "password", PASSWORD);
+    let url = format!("{}{}", proxy.url, peer.calendar.path());
+    let entry = source(Kind::Radicale, &url, None, Some(&password));
+    let (state, server) = start(&seed(&entry), &[]).await;
+
+    wait_for_state(&server, "ok").await;
+    assert_eq!(
+        zonio_week(&server).await.1,
+        json!([
+            period(day(0), 9, 10, "busy"),
+            period(day(2), 14, 15, "tentative")
+        ])
+    );
+    assert!(cursor(&state).await["sync_token"].is_null());
+    assert_eq!(proxy.reports(), ["sync-collection", "calendar-query"]);
+
+    peer.put_upstream("once.ics", &event("once@test", day(3), 14, 15, ""))
+        .await;
+    peer.delete_upstream("weekly.ics").await;
+    state.sources().read_now(CALENDAR).await;
+    assert_eq!(
+        zonio_week(&server).await.1,
+        json!([period(day(3), 14, 15, "busy")])
+    );
+    assert_eq!(proxy.reports().last(), Some(&"calendar-query"));
 }
 
 // A wrong password is a failure whose status says the credentials were refused and
