@@ -4,6 +4,7 @@
 //! redirect loops, silence).
 
 #[path = "common/caldav_peer.rs"]
+#[macro_use]
 mod caldav_peer;
 
 use std::collections::BTreeSet;
@@ -86,24 +87,6 @@ fn uids(data: &[String]) -> BTreeSet<String> {
                 .map(|instance| instance.uid)
         })
         .collect()
-}
-
-/// One test per peer for each scenario below.
-macro_rules! on_both_peers {
-    ($($scenario:ident),* $(,)?) => {
-        mod radicale {
-            $(#[tokio::test]
-            async fn $scenario() {
-                super::$scenario(super::Kind::Radicale).await
-            })*
-        }
-        mod xandikos {
-            $(#[tokio::test]
-            async fn $scenario() {
-                super::$scenario(super::Kind::Xandikos).await
-            })*
-        }
-    };
 }
 
 on_both_peers!(

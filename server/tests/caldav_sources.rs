@@ -10,30 +10,25 @@
 mod common;
 
 #[path = "common/caldav_peer.rs"]
+#[macro_use]
 mod caldav_peer;
 
-use std::future::Future;
-use std::io::{BufRead, BufReader, Read};
-use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use caldav_peer::{Kind, PASSWORD, Peer, USER};
-use chrono::{Datelike, Days, NaiveDate, TimeDelta, Utc};
+use chrono::{Days, NaiveDate, TimeDelta};
 use common::feed::sources_report;
-use common::{NO_RATE_LIMIT, TestServer, client};
+use common::source_api::{
+    self, next_monday, source_status, start, wait_for, wait_for_state, zonio_week,
+};
+use common::{TestServer, client};
 use freebusy_server::state::AppState;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
 const CALENDAR: &str = "cal_ann_caldav";
-
-/// Next week's Monday (UTC), so every test's week is inside the horizon.
-fn next_monday() -> NaiveDate {
-    let today = Utc::now().date_naive();
-    today + Days::new(u64::from(7 - today.weekday().num_days_from_monday()))
-}
 
 fn day(offset: u64) -> NaiveDate {
     next_monday() + Days::new(offset)
@@ -110,19 +105,6 @@ fn seed(source: &str) -> String {
     )
 }
 
-async fn start(seed: &str, flags: &[&str]) -> (AppState, TestServer) {
-    let mut all = vec![
-        "--token",
-        "ops=ops@example.com:read_sources",
-        "--token",
-        "ann=ann@example.com",
-    ];
-    all.extend(NO_RATE_LIMIT);
-    all.extend(flags);
-    let (state, router, dir) = TestServer::build(Some(seed), &all).await;
-    (state, TestServer::serve(router, dir).await)
-}
-
 /// A peer of `kind` holding `events`, a password file for it, and the seed's source
 /// entry for its calendar collection.
 async fn peer_with(kind: Kind, events: &[(&str, String)]) -> Option<(Peer, TempDir)> {
@@ -131,66 +113,11 @@ async fn peer_with(kind: Kind, events: &[(&str, String)]) -> Option<(Peer, TempD
     Some((peer, tempfile::tempdir().unwrap()))
 }
 
-/// Waits for `condition` (checked every 20 ms) for up to 60 s: generous, so that a
-/// loaded machine does not fail the test, and never a fixed sleep.
-async fn wait_for<F, Fut>(what: &str, mut condition: F)
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = bool>,
-{
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !condition().await {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
-async fn source_status(server: &TestServer) -> Value {
-    sources_report(server, "ops").await["sources"][0].clone()
-}
-
-async fn wait_for_state(server: &TestServer, state: &str) -> Value {
-    wait_for(&format!("the source to be {state}"), || async {
-        source_status(server).await["state"] == state
-    })
-    .await;
-    source_status(server).await
-}
-
-/// The Zonio-style answer for ann in next week.
-async fn zonio_week(server: &TestServer) -> (StatusCode, Value) {
-    let monday = next_monday().and_hms_opt(0, 0, 0).unwrap().and_utc();
-    let response = client()
-        .get(server.url(&format!(
-            "/ann@example.com?start={}&end={}",
-            monday.timestamp(),
-            (monday + TimeDelta::days(7)).timestamp()
-        )))
-        .send()
-        .await
-        .unwrap();
-    let status = response.status();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
-
-/// The Cronofy-style periods for ann in next week, as "uid status" lines (the uid is
-/// `null` for unknown time).
+/// The Cronofy-style periods for ann in next week, as "start uid status" lines (the
+/// uid is `-` for unknown time).
 async fn cronofy_week(server: &TestServer) -> Vec<String> {
-    let monday = next_monday();
-    let response = client()
-        .get(server.url(&format!(
-            "/v1/free_busy?tzid=Etc/UTC&from={monday}&to={}&include_ids=true",
-            monday + Days::new(7)
-        )))
-        .bearer_auth("ann")
-        .send()
+    source_api::cronofy_week(server)
         .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    let body: Value = response.json().await.unwrap();
-    body["free_busy"]
-        .as_array()
-        .unwrap()
         .iter()
         .map(|period| {
             format!(
@@ -201,6 +128,21 @@ async fn cronofy_week(server: &TestServer) -> Vec<String> {
             )
         })
         .collect()
+}
+
+/// The week of `first_events` in the Zonio-style answer.
+fn first_week() -> Value {
+    json!([
+        period(day(0), 9, 10, "busy"),
+        period(day(2), 14, 15, "tentative")
+    ])
+}
+
+/// Both APIs answer next week with `zonio` (the Zonio-style periods) and `cronofy`
+/// (the Cronofy-style ones, as [`cronofy_week`] lines).
+async fn assert_week(server: &TestServer, zonio: Value, cronofy: &[String]) {
+    assert_eq!(zonio_week(server).await, (StatusCode::OK, zonio));
+    assert_eq!(cronofy_week(server).await, cronofy);
 }
 
 /// What the sync remembers for the source (its cursor, as stored).
@@ -217,24 +159,6 @@ async fn assert_unknown_never_free(server: &TestServer) {
     let periods = cronofy_week(server).await;
     assert_eq!(periods.len(), 1, "{periods:?}");
     assert!(periods[0].ends_with(" unknown"), "{periods:?}");
-}
-
-/// One test per peer for each scenario below.
-macro_rules! on_both_peers {
-    ($($scenario:ident),* $(,)?) => {
-        mod radicale {
-            $(#[tokio::test]
-            async fn $scenario() {
-                super::$scenario(super::Kind::Radicale).await
-            })*
-        }
-        mod xandikos {
-            $(#[tokio::test]
-            async fn $scenario() {
-                super::$scenario(super::Kind::Xandikos).await
-            })*
-        }
-    };
 }
 
 on_both_peers!(
@@ -258,26 +182,19 @@ async fn events_in_the_caldav_calendar_are_busy_or_tentative_in_both_apis(kind: 
     assert_eq!(status["expansion"]["objects"], 2, "{status}");
     assert!(status["last_error"].is_null());
 
-    let (code, periods) = zonio_week(&server).await;
-    assert_eq!(code, StatusCode::OK);
-    assert_eq!(
-        periods,
-        json!([
-            period(day(0), 9, 10, "busy"),
-            period(day(2), 14, 15, "tentative")
-        ])
-    );
-    assert_eq!(
-        cronofy_week(&server).await,
-        [
+    assert_week(
+        &server,
+        first_week(),
+        &[
             format!(
                 "{}T09:00:00Z weekly@test/{}T090000Z busy",
                 day(0),
                 day(0).format("%Y%m%d")
             ),
             format!("{}T14:00:00Z once@test tentative", day(2)),
-        ]
-    );
+        ],
+    )
+    .await;
     // Read with sync-collection: the token is kept for the next, incremental read.
     assert!(cursor(&state).await["sync_token"].is_string());
 }
@@ -308,22 +225,19 @@ async fn changes_and_deletions_upstream_are_seen_after_the_next_incremental_sync
     peer.delete_upstream("weekly.ics").await;
     state.sources().read_now(CALENDAR).await;
 
-    let (code, periods) = zonio_week(&server).await;
-    assert_eq!(code, StatusCode::OK);
-    assert_eq!(
-        periods,
-        json!([
-            period(day(3), 14, 15, "busy"),
-            period(day(4), 11, 12, "busy")
-        ])
-    );
-    assert_eq!(
-        cronofy_week(&server).await,
-        [
+    let moved = json!([
+        period(day(3), 14, 15, "busy"),
+        period(day(4), 11, 12, "busy")
+    ]);
+    assert_week(
+        &server,
+        moved.clone(),
+        &[
             format!("{}T14:00:00Z once@test busy", day(3)),
             format!("{}T11:00:00Z new@test busy", day(4)),
-        ]
-    );
+        ],
+    )
+    .await;
     let after = source_status(&server).await;
     assert_eq!(after["expansion"]["objects"], 2, "{after}");
     assert_ne!(cursor(&state).await["sync_token"], first_token);
@@ -340,7 +254,7 @@ async fn changes_and_deletions_upstream_are_seen_after_the_next_incremental_sync
             .starts_with("transport: cannot connect"),
         "{stale}"
     );
-    assert_eq!(zonio_week(&server).await.1, periods);
+    assert_eq!(zonio_week(&server).await.1, moved);
 }
 
 async fn a_calendar_named_in_the_config_is_discovered_from_the_server_url(kind: Kind) {
@@ -358,13 +272,7 @@ async fn a_calendar_named_in_the_config_is_discovered_from_the_server_url(kind: 
     let (state, server) = start(&seed(&entry), &[]).await;
 
     wait_for_state(&server, "ok").await;
-    assert_eq!(
-        zonio_week(&server).await.1,
-        json!([
-            period(day(0), 9, 10, "busy"),
-            period(day(2), 14, 15, "tentative")
-        ])
-    );
+    assert_eq!(zonio_week(&server).await.1, first_week());
     // Discovery ran once; the collection is remembered for the next reads.
     assert_eq!(cursor(&state).await["collection"], peer.calendar.as_str());
     peer.delete_upstream("once.ics").await;
@@ -468,13 +376,7 @@ async fn a_server_without_sync_collection_is_read_with_calendar_queries() {
     let (state, server) = start(&seed(&entry), &[]).await;
 
     wait_for_state(&server, "ok").await;
-    assert_eq!(
-        zonio_week(&server).await.1,
-        json!([
-            period(day(0), 9, 10, "busy"),
-            period(day(2), 14, 15, "tentative")
-        ])
-    );
+    assert_eq!(zonio_week(&server).await.1, first_week());
     assert!(cursor(&state).await["sync_token"].is_null());
     assert_eq!(proxy.reports(), ["sync-collection", "calendar-query"]);
 
@@ -611,50 +513,17 @@ async fn the_binary_reads_caldav_sources_and_logs_no_password() {
     let seed = dir.path().join("seed.json");
     std::fs::write(&seed, seed_text).unwrap();
     let mut child = Stopped(
-        Command::new(BINARY)
-            .args([
-                "--listen",
-                "127.0.0.1:0",
-                "--token",
-                "ops=ops@example.com:read_sources",
-            ])
-            .arg("--seed")
-            .arg(&seed)
-            .arg("--db")
-            .arg(dir.path().join("db.sqlite3"))
-            .env("RUST_LOG", "debug")
+        common::binary_with_seed(BINARY, &seed, &dir.path().join("db.sqlite3"))
             .env("ANN_CALDAV_PASSWORD", PASSWORD)
             .env("LIN_RADICALE_PASSWORD", PASSWORD)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
             .spawn()
             .unwrap(),
     );
     let child = &mut child.0;
-    let logs = Arc::new(Mutex::new(String::new()));
-    let mut stderr = child.stderr.take().unwrap();
-    let sink = Arc::clone(&logs);
-    let reader = std::thread::spawn(move || {
-        let mut buffer = [0u8; 4096];
-        while let Ok(n) = stderr.read(&mut buffer) {
-            if n == 0 {
-                break;
-            }
-            sink.lock()
-                .unwrap()
-                .push_str(&String::from_utf8_lossy(&buffer[..n]));
-        }
-    });
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = line
-        .trim()
-        .strip_prefix("freebusy-server listening on ")
-        .map(str::to_owned);
+    let (logs, reader) = common::collect_stderr(child);
+    let base = common::listening_url(child);
     let checks = async {
-        let base = base.unwrap_or_else(|| panic!("did not start: {line:?}"));
+        let base = base.unwrap_or_else(|line| panic!("did not start: {line:?}"));
         let report = || async {
             client()
                 .get(format!("{base}/v1/sources"))
@@ -666,69 +535,47 @@ async fn the_binary_reads_caldav_sources_and_logs_no_password() {
                 .await
                 .unwrap()
         };
-        let state_of = |report: &Value, id: &str| {
+        let source = |report: &Value, id: &str| {
             report["sources"]
                 .as_array()
                 .unwrap()
                 .iter()
                 .find(|source| source["calendar_id"] == id)
-                .map(|source| source["state"].as_str().unwrap_or("").to_owned())
+                .cloned()
+                .unwrap_or(Value::Null)
         };
-        wait_for("both sources to be read", || async {
+        wait_for("the three sources to be read", || async {
             let report = report().await;
-            state_of(&report, CALENDAR).as_deref() == Some("ok")
-                && state_of(&report, "lin_radicale").as_deref() == Some("ok")
-                && state_of(&report, "cal_bob").as_deref() == Some("failing")
+            source(&report, CALENDAR)["state"] == "ok"
+                && source(&report, "lin_radicale")["state"] == "ok"
+                && source(&report, "cal_bob")["state"] == "failing"
         })
         .await;
         let monday = next_monday().and_hms_opt(0, 0, 0).unwrap().and_utc();
-        let week = format!(
-            "start={}&end={}",
-            monday.timestamp(),
-            (monday + TimeDelta::days(7)).timestamp()
-        );
-        let ann = client()
-            .get(format!("{base}/ann@example.com?{week}"))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(ann.status(), StatusCode::OK);
+        let week = |email: &str| {
+            let url = format!(
+                "{base}/{email}?start={}&end={}",
+                monday.timestamp(),
+                (monday + TimeDelta::days(7)).timestamp()
+            );
+            async move {
+                let answer = client().get(url).send().await.unwrap();
+                (answer.status(), answer.json::<Value>().await.unwrap())
+            }
+        };
+        let read = first_week();
         assert_eq!(
-            ann.json::<Value>().await.unwrap(),
-            json!([
-                period(day(0), 9, 10, "busy"),
-                period(day(2), 14, 15, "tentative")
-            ])
+            week("ann@example.com").await,
+            (StatusCode::OK, read.clone())
         );
-        let lin = client()
-            .get(format!("{base}/lin@example.org?{week}"))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(lin.status(), StatusCode::OK);
+        assert_eq!(week("lin@example.org").await, (StatusCode::OK, read));
         assert_eq!(
-            lin.json::<Value>().await.unwrap(),
-            json!([
-                period(day(0), 9, 10, "busy"),
-                period(day(2), 14, 15, "tentative")
-            ])
+            week("bob@example.com").await.0,
+            StatusCode::SERVICE_UNAVAILABLE
         );
-        let bob = client()
-            .get(format!("{base}/bob@example.com?{week}"))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(bob.status(), StatusCode::SERVICE_UNAVAILABLE);
         let report = report().await;
-        let bob_status = report["sources"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|source| source["calendar_id"] == "cal_bob")
-            .unwrap()
-            .clone();
         assert_eq!(
-            bob_status["last_error"],
+            source(&report, "cal_bob")["last_error"],
             "the upstream refused the credentials (HTTP 401)"
         );
         report.to_string()

@@ -12,7 +12,7 @@
 //! `cargo test` elsewhere skips these tests; with `FREEBUSY_REQUIRE_PEERS` or `CI` set
 //! (scripts/test.sh sets the first) a missing server is a failure.
 
-#![allow(dead_code)] // Each test binary uses a different part of this module.
+#![allow(dead_code, unused_macros)] // Each test binary uses a different part of this module.
 
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -22,6 +22,25 @@ use std::time::Duration;
 use freebusy_server::sources::caldav::{Credentials, Secret, Url};
 use tempfile::TempDir;
 use tokio::time::Instant;
+
+/// One test per peer for each scenario named: `async fn scenario(kind: Kind)` in the
+/// test file, with `Kind` in scope there.
+macro_rules! on_both_peers {
+    ($($scenario:ident),* $(,)?) => {
+        mod radicale {
+            $(#[tokio::test]
+            async fn $scenario() {
+                super::$scenario(super::Kind::Radicale).await
+            })*
+        }
+        mod xandikos {
+            $(#[tokio::test]
+            async fn $scenario() {
+                super::$scenario(super::Kind::Xandikos).await
+            })*
+        }
+    };
+}
 
 /// Which server.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
