@@ -97,6 +97,7 @@ on_both_peers!(
     a_booking_is_written_back_blocks_time_and_is_removed,
     a_concurrent_change_gives_precondition_failed,
     collection_info_tells_calendars_from_other_urls,
+    a_calendar_larger_than_one_answer_may_be_is_read_in_smaller_answers,
 );
 
 async fn discovery_finds_the_calendar_from_the_root_the_well_known_url_and_itself(kind: Kind) {
@@ -171,6 +172,49 @@ async fn a_range_reads_exactly_the_events_that_overlap_it(kind: Kind) {
         })
         .sum();
     assert_eq!(busy, 7 + 1);
+}
+
+// 40 events of about 1.6 KB each (a long description) against a cap of 16 KB: no
+// answer with all their data fits, each one alone does. The first sync and a query ask
+// again for names only and fetch the data in multiget batches halved until they fit.
+async fn a_calendar_larger_than_one_answer_may_be_is_read_in_smaller_answers(kind: Kind) {
+    let description = format!("DESCRIPTION:{}\r\n", "x".repeat(1500));
+    let names: Vec<String> = (0..40).map(|n| format!("big{n:02}.ics")).collect();
+    let events: Vec<(&str, String)> = names
+        .iter()
+        .enumerate()
+        .map(|(n, name)| {
+            let day = 20 + n % 7;
+            (
+                name.as_str(),
+                event(
+                    &format!("big{n:02}"),
+                    &format!("202604{day:02}T{:02}0000Z", 8 + n / 7),
+                    &format!("202604{day:02}T{:02}3000Z", 8 + n / 7),
+                    &description,
+                ),
+            )
+        })
+        .collect();
+    let events: Vec<(&str, &str)> = events.iter().map(|(n, t)| (*n, t.as_str())).collect();
+    let Some(peer) = Peer::start(kind, &events).await else {
+        return;
+    };
+    let limits = Limits {
+        max_body_bytes: 16 * 1024,
+        ..Limits::default()
+    };
+    let client = Client::new(peer.root.clone(), peer.credentials(), limits).unwrap();
+    let expected: BTreeSet<String> = (0..40).map(|n| format!("big{n:02}")).collect();
+
+    let sync = client.sync_collection(&peer.calendar, None).await.unwrap();
+    assert!(sync.full);
+    let data: Vec<String> = sync.changed.into_iter().map(|r| r.data).collect();
+    assert_eq!(uids(&data), expected);
+
+    let queried = client.calendar_query(&peer.calendar, week()).await.unwrap();
+    let data: Vec<String> = queried.into_iter().map(|r| r.data).collect();
+    assert_eq!(uids(&data), expected);
 }
 
 async fn sync_follows_a_change_an_addition_and_a_deletion_upstream(kind: Kind) {

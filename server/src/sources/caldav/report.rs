@@ -31,6 +31,10 @@ fn report_body(root: &str, inner: &str) -> String {
 }
 
 const DATA_PROPS: &str = "<D:prop><D:getetag/><C:calendar-data/></D:prop>";
+/// Only the names and versions: what is asked again when an answer with the data is
+/// over the byte cap (a calendar with years of history), so that the data then comes in
+/// multiget batches that each fit.
+const ETAG_PROPS: &str = "<D:prop><D:getetag/></D:prop>";
 
 impl Client {
     /// The events of `collection` that overlap `window` (`calendar-query` with a
@@ -42,23 +46,36 @@ impl Client {
     /// Servers do not all expand right: Radicale, for instance, places dates in UTC and
     /// keeps a series' first UTC offset when the file has no VTIMEZONE (see
     /// core/tests/ics/README.md). So ask for the window padded by a day on each side.
+    ///
+    /// An answer over the byte cap is asked again for names only, and the data then
+    /// comes in multiget batches that each fit.
     pub async fn calendar_query(
         &self,
         collection: &Url,
         window: Window,
     ) -> Result<Vec<Resource>, CalDavError> {
-        let body = report_body(
-            "C:calendar-query",
-            &format!(
-                "{DATA_PROPS}<C:filter><C:comp-filter name=\"VCALENDAR\">\
+        let query = |props: &str| {
+            let body = report_body(
+                "C:calendar-query",
+                &format!(
+                    "{props}<C:filter><C:comp-filter name=\"VCALENDAR\">\
 <C:comp-filter name=\"VEVENT\"><C:time-range start=\"{}\" end=\"{}\"/>\
 </C:comp-filter></C:comp-filter></C:filter>",
-                stamp(window.start()),
-                stamp(window.end())
-            ),
-        );
-        let request = Request::xml(method("REPORT")?, collection, Depth::One, body);
-        let answer = self.transport.send(request).await?;
+                    stamp(window.start()),
+                    stamp(window.end())
+                ),
+            );
+            Ok::<_, CalDavError>(Request::xml(
+                method("REPORT")?,
+                collection,
+                Depth::One,
+                body,
+            ))
+        };
+        let answer = match self.transport.send(query(DATA_PROPS)?).await {
+            Err(CalDavError::TooLarge { .. }) => self.transport.send(query(ETAG_PROPS)?).await?,
+            answer => answer?,
+        };
         let answer = expect_report(answer, "calendar-query")?;
         let found = multistatus::parse(&answer.body).map_err(|reason| answer.malformed(reason))?;
         let mut resources = Vec::new();
@@ -97,14 +114,25 @@ impl Client {
         hrefs: &[Href],
     ) -> Result<Multiget, CalDavError> {
         let mut result = Multiget::default();
-        for batch in hrefs.chunks(MULTIGET_BATCH) {
+        // Batches still to ask for, last first; one over the byte cap is asked again as
+        // two halves, down to single resources (a single one too large is an error).
+        let mut batches: Vec<&[Href]> = hrefs.chunks(MULTIGET_BATCH).rev().collect();
+        while let Some(batch) = batches.pop() {
             let listed: String = batch
                 .iter()
                 .map(|href| format!("<D:href>{}</D:href>", xml::text(href.as_str())))
                 .collect();
             let body = report_body("C:calendar-multiget", &format!("{DATA_PROPS}{listed}"));
             let request = Request::xml(method("REPORT")?, collection, Depth::One, body);
-            let answer = self.transport.send(request).await?;
+            let answer = match self.transport.send(request).await {
+                Err(CalDavError::TooLarge { .. }) if batch.len() > 1 => {
+                    let (first, second) = batch.split_at(batch.len() / 2);
+                    batches.push(second);
+                    batches.push(first);
+                    continue;
+                }
+                answer => answer?,
+            };
             let answer = expect_report(answer, "calendar-multiget")?;
             let found =
                 multistatus::parse(&answer.body).map_err(|reason| answer.malformed(reason))?;
@@ -178,6 +206,8 @@ impl Client {
     ///   with the token it carries until complete; the changes are merged.
     /// - Members listed without `calendar-data` are fetched with `calendar-multiget`;
     ///   those gone by then count as removed.
+    /// - An answer with the data over the byte cap (a big first sync) is asked again
+    ///   for names only, and the data then comes in multiget batches that each fit.
     ///
     /// [`CalDavError::Unsupported`] when the collection has no `sync-collection`: use
     /// [`Client::calendar_query`] for it instead.
@@ -192,6 +222,7 @@ impl Client {
         let mut changed: BTreeMap<Href, Option<Resource>> = BTreeMap::new();
         let mut removed: BTreeMap<Href, ()> = BTreeMap::new();
         let mut pages = 0usize;
+        let mut props = DATA_PROPS;
         let final_token = loop {
             pages += 1;
             if pages > MAX_SYNC_PAGES {
@@ -203,7 +234,7 @@ impl Client {
             let body = report_body(
                 "D:sync-collection",
                 &format!(
-                    "<D:sync-token>{}</D:sync-token><D:sync-level>1</D:sync-level>{DATA_PROPS}",
+                    "<D:sync-token>{}</D:sync-token><D:sync-level>1</D:sync-level>{props}",
                     current
                         .as_ref()
                         .map(|token| xml::text(token.as_str()).into_owned())
@@ -211,7 +242,20 @@ impl Client {
                 ),
             );
             let request = Request::xml(method("REPORT")?, collection, Depth::Zero, body);
-            let answer = self.transport.send(request).await?;
+            let answer = match self.transport.send(request).await {
+                Err(CalDavError::TooLarge { .. }) if props == DATA_PROPS => {
+                    // Names only, from where this sync started; the data follows in
+                    // multiget batches that each fit under the cap.
+                    props = ETAG_PROPS;
+                    full = token.is_none();
+                    current = token.cloned();
+                    changed.clear();
+                    removed.clear();
+                    pages = 0;
+                    continue;
+                }
+                answer => answer?,
+            };
             if !answer.is(&[207]) {
                 if !full && refuses_token(&answer) {
                     tracing::info!(
