@@ -22,6 +22,7 @@ on_both_backends!(
     snapshots_delete_what_went_upstream_but_keep_history_before_the_horizon,
     stale_records_are_dropped_failures_keep_the_snapshot_and_redefinitions_start_over,
     an_accounts_zone_places_its_all_day_events_and_moves_them_when_it_changes,
+    objects_are_replaced_changed_removed_or_kept_as_the_snapshot_says,
 );
 
 fn at(text: &str) -> DateTime<Utc> {
@@ -388,4 +389,77 @@ async fn an_accounts_zone_places_its_all_day_events_and_moves_them_when_it_chang
     assert!(found.is_empty());
     let found = overlapping(&store, "2026-04-24T23:00:00Z", "2026-04-25T00:00:00Z").await;
     assert_eq!(found[0].last_modified, now);
+}
+
+// Pins the stored objects (what a CalDAV delta is merged with): Replace makes them
+// exactly these, Apply changes some and removes others by href, Keep leaves them; always
+// ordered by href, bytes as given.
+async fn objects_are_replaced_changed_removed_or_kept_as_the_snapshot_says(db: TestDb) {
+    let store = with_unread_source(&db, at("2026-04-20T08:00:00Z")).await;
+    let object = |href: &str, etag: Option<&str>, body: &[u8]| SourceObject {
+        href: href.into(),
+        etag: etag.map(str::to_owned),
+        body: body.to_vec(),
+    };
+    let stored = async || -> Vec<(String, Option<String>, Vec<u8>)> {
+        store
+            .source_objects("cal_ann")
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|o| (o.href, o.etag, o.body))
+            .collect()
+    };
+    let with = |objects: ObjectChange| Snapshot {
+        objects,
+        ..snapshot(a_and_b())
+    };
+    let replace = ObjectChange::Replace(vec![
+        object("/cal/b.ics", Some("\"b1\""), b"B1"),
+        object("/cal/a.ics", None, b"A1\x00\xff"),
+    ]);
+    store
+        .record_sync(read("f1", "2026-04-20T08:01:00Z", Some(with(replace))))
+        .await
+        .unwrap();
+    assert_eq!(
+        stored().await,
+        [
+            ("/cal/a.ics".into(), None, b"A1\x00\xff".to_vec()),
+            ("/cal/b.ics".into(), Some("\"b1\"".into()), b"B1".to_vec()),
+        ]
+    );
+    let apply = ObjectChange::Apply {
+        changed: vec![
+            object("/cal/b.ics", Some("\"b2\""), b"B2"),
+            object("/cal/c.ics", Some("\"c1\""), b"C1"),
+        ],
+        removed: vec!["/cal/a.ics".into(), "/cal/gone-already.ics".into()],
+    };
+    store
+        .record_sync(read("f1", "2026-04-20T08:02:00Z", Some(with(apply))))
+        .await
+        .unwrap();
+    let after_apply = vec![
+        (
+            "/cal/b.ics".to_owned(),
+            Some("\"b2\"".to_owned()),
+            b"B2".to_vec(),
+        ),
+        (
+            "/cal/c.ics".to_owned(),
+            Some("\"c1\"".to_owned()),
+            b"C1".to_vec(),
+        ),
+    ];
+    assert_eq!(stored().await, after_apply);
+    store
+        .record_sync(read(
+            "f1",
+            "2026-04-20T08:03:00Z",
+            Some(with(ObjectChange::Keep)),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(stored().await, after_apply);
 }
