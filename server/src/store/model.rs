@@ -406,7 +406,7 @@ pub(crate) fn from_unix_ms(ms: i64) -> Result<DateTime<Utc>, crate::store::Store
 }
 
 /// The uid of the event a source calendar holds until its first snapshot: unknown over
-/// [`ALL_TIME`], so that nothing reads a source nobody has read yet as free.
+/// [`all_time`], so that nothing reads a source nobody has read yet as free.
 pub const UNREAD_UID: &str = "freebusy:unread";
 
 /// The start of every uid the server makes for a source calendar's unknown time
