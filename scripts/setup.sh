@@ -14,6 +14,10 @@ readonly TRUNK_VERSION=0.21.14
 # table as the function table, and the optimised bundle throws at start-up.
 readonly BINARYEN_VERSION=132.0.0
 readonly PLAYWRIGHT_VERSION=1.65.1
+# esbuild packages the widget (scripts/package-widget.mjs, trunk's post_build hook) and
+# bundles the npm package in the page tests; axe-core audits the widget's states.
+readonly ESBUILD_VERSION=0.28.2
+readonly AXE_VERSION=4.14.1
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 
@@ -117,7 +121,22 @@ else
   npm install --prefix "$FREEBUSY_TOOLS" --no-audit --no-fund --silent "playwright-core@$PLAYWRIGHT_VERSION"
 fi
 
-# 3c. Python tools (scripts/python-tools.txt, exact pins) in a virtualenv outside the
+# 3c. esbuild and axe-core from npm, pinned (their own platform binary, for esbuild, is
+#     an npm package too).
+for pin in "esbuild@$ESBUILD_VERSION" "axe-core@$AXE_VERSION"; do
+  name=${pin%@*}
+  want=${pin##*@}
+  have=$(node -p "require('$FREEBUSY_TOOLS/node_modules/$name/package.json').version" 2>/dev/null || true)
+  if [ "$have" = "$want" ]; then
+    say "$name $have present"
+  else
+    say "installing $name $want from npm into $FREEBUSY_TOOLS"
+    mkdir -p "$FREEBUSY_TOOLS"
+    npm install --prefix "$FREEBUSY_TOOLS" --no-audit --no-fund --silent "$pin"
+  fi
+done
+
+# 3d. Python tools (scripts/python-tools.txt, exact pins) in a virtualenv outside the
 #     clone: the iCalendar oracle now, CalDAV servers later. Rebuilt only when missing or
 #     when what it holds differs from the list.
 python_tools_wanted() { grep -Ev '^\s*(#|$)' scripts/python-tools.txt | tr 'A-Z_' 'a-z-' | sort; }

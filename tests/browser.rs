@@ -57,7 +57,11 @@ fn rect(element: &Element) -> web_sys::DomRect {
 #[wasm_bindgen_test]
 async fn a_german_visitor_reads_german() {
     let widget = Widget::open(
-        &attributes(&[("locale", "de-DE"), ("time-zone", "Europe/Berlin")]),
+        &attributes(&[
+            ("locale", "de-DE"),
+            ("time-zone", "Europe/Berlin"),
+            ("explain", "attendees"),
+        ]),
         backend(),
     )
     .await;
@@ -66,7 +70,10 @@ async fn a_german_visitor_reads_german() {
     assert_eq!(root.get_attribute("dir").as_deref(), Some("ltr"));
     assert_eq!(widget.text(".freebusy-prev"), "Vorherige Woche");
     assert_eq!(widget.text(".freebusy-next"), "Nächste Woche");
-    assert_eq!(widget.text(".freebusy-zone"), "Zeiten in Europe/Berlin");
+    assert_eq!(
+        widget.text(".freebusy-zone"),
+        "Zeiten in Europe/Berlin (UTC+01:00)"
+    );
     assert_eq!(
         squash_range(&widget.text(".freebusy-week-label")),
         "7.–13. Januar 2030"
@@ -339,7 +346,11 @@ async fn the_phone_layout_keeps_the_keyboard() {
 #[wasm_bindgen_test]
 async fn consecutive_blocked_slots_are_drawn_as_one_block() {
     let widget = Widget::open(
-        &attributes(&[("locale", "en-GB"), ("time-zone", "UTC")]),
+        &attributes(&[
+            ("locale", "en-GB"),
+            ("time-zone", "UTC"),
+            ("explain", "attendees"),
+        ]),
         backend(),
     )
     .await;

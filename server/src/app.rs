@@ -51,6 +51,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/free_busy/pages/{page}"),
     ("POST", "/v1/bookings"),
     ("DELETE", "/v1/bookings/{id}"),
+    ("GET", "/widget/{file}"),
 ];
 
 /// The whole HTTP application: every route, and the layers around them.
@@ -67,6 +68,10 @@ pub fn router(state: AppState, config: &Config) -> Router {
         )
         .route("/v1/bookings", post(routes::bookings::create))
         .route("/v1/bookings/{id}", delete(routes::bookings::cancel))
+        .route(
+            "/widget/{file}",
+            get(routes::widget::file).with_state(config.widget_dir.clone()),
+        )
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)
         .with_state(state);

@@ -22,6 +22,8 @@
 //! - [`seed`] and [`demo`]: data loaded at start-up, from a file or generated;
 //!   [`email`]: what an address is.
 //! - [`error`]: the one error type, and the one JSON shape of every error.
+//! - [`widget`]: the widget's own files (`--widget-dir`), served by
+//!   [`routes::widget`] with their precompressed forms and integrity hashes.
 
 #![warn(missing_docs)]
 
@@ -40,3 +42,4 @@ pub mod routes;
 pub mod seed;
 pub mod state;
 pub mod store;
+pub mod widget;

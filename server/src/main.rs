@@ -41,6 +41,12 @@ async fn run(config: Config) -> Result<(), String> {
     let address = listener.local_addr().map_err(|e| e.to_string())?;
     let router = app::router(AppState::new(store, &config), &config);
     println!("freebusy-server listening on http://{address}");
+    // The widget's files, each with the hash for a page's `integrity=` attribute.
+    if let Some(widget) = &config.widget_dir {
+        for (name, integrity) in widget.integrity() {
+            println!("freebusy-server widget http://{address}/widget/{name} integrity={integrity}");
+        }
+    }
     app::serve(listener, router, shutdown_signal())
         .await
         .map_err(|e| format!("server failed: {e}"))?;

@@ -9,7 +9,7 @@
 
 use std::ops::Range;
 
-use crate::grid::{Block, Cell, CellStatus, DayTab, Grid, Position, blocker_text};
+use crate::grid::{Block, Cell, CellStatus, DayTab, Grid, Position};
 use crate::messages::{Catalogue, Text};
 use freebusy_core::wire::rfc3339;
 
@@ -80,9 +80,9 @@ fn cell_markup(html: &mut String, cell: &Cell, tabindex: &str, messages: &Catalo
         Block::Middle => html.push_str(r#" data-block="middle""#),
         Block::End => html.push_str(r#" data-block="end""#),
     }
-    if !cell.blockers.is_empty() {
+    if let Some(explanation) = &cell.explanation {
         html.push_str(r#" title=""#);
-        escape_into(html, &blocker_text(&cell.blockers, messages));
+        escape_into(html, explanation);
         html.push('"');
     }
     if cell.bookable {
@@ -208,6 +208,7 @@ mod tests {
             now: at(now_day, 14, 15),
             book_tentative: false,
             offered: None,
+            explain: crate::options::Explain::Attendees,
         })
     }
 
