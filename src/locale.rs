@@ -93,11 +93,11 @@ impl Locale {
 }
 
 /// Regions whose week starts on Sunday, after CLDR's `weekData` (`firstDay`).
-const SUNDAY_REGIONS: [&str; 56] = [
-    "AG", "AS", "BD", "BR", "BS", "BT", "BW", "BZ", "CA", "CN", "CO", "DM", "DO", "ET", "GT", "GU",
-    "HK", "HN", "ID", "IL", "IN", "JM", "JP", "KE", "KH", "KR", "LA", "MH", "MM", "MO", "MT", "MX",
-    "MZ", "NI", "NP", "PA", "PE", "PH", "PK", "PR", "PT", "PY", "SA", "SG", "SV", "TH", "TT", "TW",
-    "UM", "US", "VE", "VI", "WS", "YE", "ZA", "ZW",
+const SUNDAY_REGIONS: [&str; 55] = [
+    "AG", "AS", "BD", "BR", "BS", "BT", "BW", "BZ", "CA", "CO", "DM", "DO", "ET", "GT", "GU", "HK",
+    "HN", "ID", "IL", "IN", "JM", "JP", "KE", "KH", "KR", "LA", "MH", "MM", "MO", "MT", "MX", "MZ",
+    "NI", "NP", "PA", "PE", "PH", "PK", "PR", "PT", "PY", "SA", "SG", "SV", "TH", "TT", "TW", "UM",
+    "US", "VE", "VI", "WS", "YE", "ZA", "ZW",
 ];
 /// Regions whose week starts on Saturday, after CLDR's `weekData`.
 const SATURDAY_REGIONS: [&str; 14] = [

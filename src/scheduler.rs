@@ -144,7 +144,10 @@ fn frame_for(state: &SchedulerState, fixed_zone: bool) -> String {
 /// updates what it changes, keeping the week shown, focus and an open confirm step
 /// with what was typed.
 #[derive(Clone, Default)]
-pub struct OptionChanges(Rc<RefCell<Option<Rc<dyn Fn(Options, Vec<Problem>)>>>>);
+pub struct OptionChanges(Rc<RefCell<Option<Apply>>>);
+
+/// What the mounted widget does with new options.
+type Apply = Rc<dyn Fn(Options, Vec<Problem>)>;
 
 impl OptionChanges {
     /// Gives the widget `options` (and the problems found reading them); nothing once
@@ -230,20 +233,17 @@ pub fn Scheduler(
     let backend = StoredValue::new(backend);
     let picking = StoredValue::new((tag.clone(), hour_cycle, device_name));
     let fixed = StoredValue::new(fixed_zone);
-    // The widget's owner, for tasks started from event handlers: weakly, since a strong
-    // one kept in the owner itself would never be dropped, and then unmounting would
-    // run no cleanup (no request aborted, the clock never stopped).
-    let owner = StoredValue::new_local(Owner::current().map(|owner| owner.downgrade()));
-    // Tasks run under the widget's owner (unmounting cancels them), each boxed so
-    // that the bundle holds one copy of the spawning machinery, not one per task.
-    let in_owner = move |task: std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>| {
-        if let Some(owner) = owner.with_value(|owner| owner.as_ref().and_then(|o| o.upgrade())) {
-            owner.with(|| leptos::task::spawn_local_scoped_with_cancellation(task));
-        }
+    // Tasks are not tied to the widget's owner: a task holding the owner would keep it
+    // alive, and unmounting would run no cleanup (no request aborted, the clock never
+    // stopped). Unmounting aborts their requests instead, and they touch the widget's
+    // state only through `try_` accessors, which do nothing once it is gone. Each is
+    // boxed, so the bundle holds one copy of the spawning machinery.
+    let spawn = |task: std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>| {
+        wasm_bindgen_futures::spawn_local(task);
     };
     let root = NodeRef::<html::Div>::new();
     let find = move |selector: &str| -> Option<Element> {
-        root.get_untracked()?
+        root.try_get_untracked()??
             .query_selector(selector)
             .ok()
             .flatten()
@@ -266,7 +266,7 @@ pub fn Scheduler(
         .collect();
     let regions = StoredValue::new(regions);
     let paint = move |tracked: bool| {
-        let Some(element) = root.get_untracked() else {
+        let Some(element) = root.try_get_untracked().flatten() else {
             return;
         };
         let read = |s: &SchedulerState| (s.compact(), s.loading(), s.grid_label());
@@ -284,7 +284,7 @@ pub fn Scheduler(
         };
         let _ = element.set_attribute("class", class);
         let _ = element.set_attribute("aria-busy", if loading { "true" } else { "false" });
-        regions.with_value(|regions| {
+        regions.try_with_value(|regions| {
             for (selector, markup, drawn) in regions {
                 let html = if tracked {
                     markup.get()
@@ -307,7 +307,7 @@ pub fn Scheduler(
             if state.try_with_untracked(SchedulerState::wants_focus) == Some(true)
                 && focus_first(&grid, "[tabindex='0']")
             {
-                state.update_untracked(SchedulerState::focused);
+                state.try_update_untracked(SchedulerState::focused);
             }
         }
     };
@@ -346,7 +346,7 @@ pub fn Scheduler(
     });
     let groups = StoredValue::new_local(groups);
     let week_requests = move || {
-        groups.with_value(|groups| {
+        groups.try_with_value(|groups| {
             let mut groups = groups.borrow_mut();
             groups.0.abort();
             groups.0 = Requests::default();
@@ -354,7 +354,7 @@ pub fn Scheduler(
         })
     };
     let booking_requests = move || {
-        groups.with_value(|groups| {
+        groups.try_with_value(|groups| {
             let mut groups = groups.borrow_mut();
             groups.1.retain(|requests| !requests.aborted());
             let requests = Requests::default();
@@ -364,15 +364,15 @@ pub fn Scheduler(
     };
     let run = move |fetch: Option<Fetch>| {
         let Some(fetch) = fetch else { return };
-        let requests = week_requests();
-        let Some((options, zone)) =
-            state.try_with_untracked(|s| (s.options().clone(), s.zone().clone()))
-        else {
+        let (Some(requests), Some((options, zone)), Some(http), Some(backend)) = (
+            week_requests(),
+            state.try_with_untracked(|s| (s.options().clone(), s.zone().clone())),
+            http.try_get_value(),
+            backend.try_get_value(),
+        ) else {
             return;
         };
-        let http = http.get_value();
-        let backend = backend.get_value();
-        in_owner(Box::pin(async move {
+        spawn(Box::pin(async move {
             let query = WeekQuery {
                 backend: &backend,
                 options: &options,
@@ -380,7 +380,9 @@ pub fn Scheduler(
                 first_day: fetch.first_day,
                 zone_name: &zone.name,
             };
-            let on_wait = move |seconds| state.update(|s| s.waiting(fetch.generation, seconds));
+            let on_wait = move |seconds| {
+                state.try_update(|s| s.waiting(fetch.generation, seconds));
+            };
             let sending = Sending {
                 requests: &requests,
                 timeout_seconds: options.timeout_seconds,
@@ -437,14 +439,17 @@ pub fn Scheduler(
         else {
             return;
         };
-        let http = http.get_value();
-        let backend = backend.get_value();
-        let requests = booking_requests();
+        let (Some(http), Some(backend), Some(requests)) = (
+            http.try_get_value(),
+            backend.try_get_value(),
+            booking_requests(),
+        ) else {
+            return;
+        };
         let timeout_seconds = state.with_untracked(|s| s.options().timeout_seconds);
-        // Under the widget's owner, in a group of its own: unmounting aborts the POST
-        // (the server may still have booked it; its idempotency key makes a resubmit
-        // safe).
-        in_owner(Box::pin(async move {
+        // In a group of its own: unmounting aborts the POST (the server may still have
+        // booked it; its idempotency key makes a resubmit safe).
+        spawn(Box::pin(async move {
             let sending = Sending {
                 requests: &requests,
                 timeout_seconds,

@@ -644,13 +644,13 @@ async fn explain_chooses_what_a_visitor_learns() {
     let widget = Widget::open(&attributes(&[]), alice_busy()).await;
     assert_eq!(
         widget.name_of(busy),
-        "Monday 7 January, 09:00 to 09:30, busy"
+        "Monday 7 January, 09:00 to 09:30, busy 09:00–10:00"
     );
     assert_eq!(widget.slot(busy).get_attribute("title"), None);
     let widget = Widget::open(&attributes(&[("explain", "count")]), alice_busy()).await;
     assert_eq!(
         widget.name_of(busy),
-        "Monday 7 January, 09:00 to 09:30, busy (1 of 2 people)"
+        "Monday 7 January, 09:00 to 09:30, busy 09:00–10:00 (1 of 2 people)"
     );
     let widget = Widget::open(&attributes(&[("explain", "attendees")]), alice_busy()).await;
     assert_eq!(

@@ -104,7 +104,9 @@ async fn an_attendee_answering_404_is_shown_as_unknown() {
             r#"{"error":{"code":"not_found","message":"x"}}"#,
         ))],
     );
-    let widget = Widget::open(&ALICE_AND_BOB, backend).await;
+    let mut attributes = ALICE_AND_BOB.to_vec();
+    attributes.push(("explain", "attendees"));
+    let widget = Widget::open(&attributes, backend).await;
     assert_eq!(widget.status_of("2030-01-07T14:00:00Z"), "unknown");
     assert_eq!(widget.status_of("2030-01-07T10:00:00Z"), "unknown");
     assert!(

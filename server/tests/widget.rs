@@ -59,6 +59,7 @@ async fn files_are_served_in_the_best_encoding_accepted() {
         assert_eq!(headers["content-type"], "text/javascript; charset=utf-8");
         assert_eq!(headers["vary"], "accept-encoding");
         assert_eq!(headers["access-control-allow-origin"], "*");
+        assert_eq!(headers["timing-allow-origin"], "*");
         assert_eq!(headers["cache-control"], "public, no-cache");
         tags.push(headers["etag"].to_str().unwrap().to_owned());
         assert_eq!(response.bytes().await.unwrap(), body.as_bytes(), "{accept}");

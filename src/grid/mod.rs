@@ -316,19 +316,7 @@ impl Grid {
                 let status_word = messages.get(status.text());
                 let explanation =
                     explanation(&blockers, input.attendees.len(), input.explain, messages);
-                let name = match &explanation {
-                    None => {
-                        messages.fill(Text::SlotName, &[("when", &when), ("status", status_word)])
-                    }
-                    Some(blockers) => messages.fill(
-                        Text::SlotBlocked,
-                        &[
-                            ("when", &when),
-                            ("status", status_word),
-                            ("blockers", blockers),
-                        ],
-                    ),
-                };
+                let name = slot_name(messages, &when, status_word, explanation.as_deref());
                 let now_at = (slot.start() <= input.now && input.now < slot.end()).then(|| {
                     let into = (input.now - slot.start()).num_seconds().max(0);
                     let length = (slot.end() - slot.start()).num_seconds().max(1);
@@ -377,13 +365,15 @@ impl Grid {
             })
             .collect();
         let mut grid = Grid { days, rows };
-        grid.mark_blocks(input.labels);
+        grid.mark_blocks(input.labels, messages);
         grid
     }
 
     /// Marks each column's runs of two or more consecutive blocked cells of one status
     /// (no empty position between them) as blocks, the first carrying the run's span.
-    fn mark_blocks(&mut self, labels: &dyn Labels) {
+    /// The first cell's name says the span beside the status, as its drawn mark does
+    /// ("busy 09:00–10:30"): a name must hold the visible text (WCAG 2.5.3).
+    fn mark_blocks(&mut self, labels: &dyn Labels, messages: &Catalogue) {
         for column in 0..self.days.len() {
             let mut row = 0;
             while row < self.rows.len() {
@@ -411,6 +401,15 @@ impl Grid {
                     };
                     for (index, at) in (row..=last).enumerate() {
                         if let Some(cell) = self.cell_mut((at, column)) {
+                            if index == 0 {
+                                let status = format!("{} {range}", messages.get(status.text()));
+                                cell.name = slot_name(
+                                    messages,
+                                    &cell.when,
+                                    &status,
+                                    cell.explanation.as_deref(),
+                                );
+                            }
                             cell.block = if index == 0 {
                                 Block::Start {
                                     range: range.clone(),
@@ -500,6 +499,18 @@ fn offered(offered: Option<&[Window]>, start: DateTime<Utc>, end: DateTime<Utc>)
             .iter()
             .any(|span| span.start() <= start && end <= span.end())
     })
+}
+
+/// A slot's accessible name: when it is and its status, with what the visitor may learn
+/// of who blocks it.
+fn slot_name(messages: &Catalogue, when: &str, status: &str, explanation: Option<&str>) -> String {
+    match explanation {
+        None => messages.fill(Text::SlotName, &[("when", when), ("status", status)]),
+        Some(blockers) => messages.fill(
+            Text::SlotBlocked,
+            &[("when", when), ("status", status), ("blockers", blockers)],
+        ),
+    }
 }
 
 /// What a visitor is told about who blocks a slot: nothing (the default, for public
@@ -666,7 +677,7 @@ mod tests {
         assert!(!cell.bookable);
         assert_eq!(
             cell.name,
-            "Tuesday 24 November, 14:00 to 14:30, busy (alice@example.com busy, bob@example.com tentative)"
+            "Tuesday 24 November, 14:00 to 14:30, busy 14:00–15:00 (alice@example.com busy, bob@example.com tentative)"
         );
     }
 
@@ -803,6 +814,15 @@ mod tests {
                 .unwrap()
                 .name
                 .starts_with("Monday 23 November, 09:30 to 10:00, busy")
+        );
+        // The first cell's name holds the span its mark shows.
+        assert!(
+            grid.cell((0, 0))
+                .unwrap()
+                .name
+                .starts_with("Monday 23 November, 09:00 to 09:30, busy 09:00–10:30 ("),
+            "{}",
+            grid.cell((0, 0)).unwrap().name
         );
         assert_eq!(grid.cell((4, 1)).unwrap().block, Block::Alone);
     }

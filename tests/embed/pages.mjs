@@ -85,8 +85,9 @@ function backend(request, response) {
   const send = (status, body) => response.writeHead(status, { ...cors, 'content-type': 'application/json' }).end(JSON.stringify(body));
   if (mode === 'never') return hung.push(response);
   if (mode === 'fail') return send(503, { error: { code: 'unavailable', message: 'down for the test' } });
-  if (rest.join('/') === 'v1/bookings') return send(201, { id: 'bk_pages' });
-  const email = decodeURIComponent(rest[0] ?? '');
+  // Paths are /MODE[/LABEL]/EMAIL (the label keeps each page's requests apart).
+  if (url.pathname.endsWith('/v1/bookings')) return send(201, { id: 'bk_pages' });
+  const email = decodeURIComponent(rest.at(-1) ?? '');
   if (email === 'carol@example.com') return send(404, { error: { code: 'not_found', message: 'no calendar' } });
   return send(200, PERIODS[email] ?? []);
 }
@@ -121,8 +122,15 @@ function staticSite(request, response) {
   response.writeHead(200, headers).end(body);
 }
 
-const element = (backendUrl, extra = '') =>
-  `<freebusy-scheduler backend="${backendUrl}" attendees="alice@example.com, bob@example.com, carol@example.com" week="2030-01-07" time-zone="UTC" locale="en-GB" hour-cycle="24" first-day="monday" visible-hours="08:00-16:00" slot-minutes="30" explain="count" ${extra}></freebusy-scheduler>`;
+// Alice is busy, Bob tentative, Dave free; Carol (404) is an attendee the backend does not
+// know, whose time is unknown.
+const ATTENDEES = 'alice@example.com, bob@example.com, dave@example.com';
+const element = (backendUrl, extra = '', attendees = ATTENDEES) =>
+  `<freebusy-scheduler backend="${backendUrl}" attendees="${attendees}" week="2030-01-07" time-zone="UTC" locale="en-GB" hour-cycle="24" first-day="monday" visible-hours="08:00-16:00" slot-minutes="30" explain="count" ${extra}></freebusy-scheduler>`;
+// The page's own layout, from a file: an inline `style` attribute is itself refused by
+// the strict policy.
+const PAGE_CSS = '<link rel="stylesheet" href="/page.css">';
+const WIDE = 'class="wide"';
 
 // ---------------------------------------------------------------- WebDriver
 
@@ -200,14 +208,19 @@ async function until(what, script, ms = 20_000, ...args) {
   throw new Error(`waited ${ms / 1000} s for ${what}; the widget says: ${said}`);
 }
 
-const ROOT = "const root = document.querySelector('freebusy-scheduler')?.shadowRoot;";
-const WIDGET_TEXT = `${ROOT} const w = root?.querySelector('.freebusy'); if (!w) return 'no widget (probe: ' + JSON.stringify(window.__probe) + ')'; return 'aria-busy=' + w.getAttribute('aria-busy') + '; ' + [...w.querySelectorAll('[role=alert], [role=status]')].map((e) => e.textContent.trim()).filter(Boolean).join(' | ');`;
+const ROOT = "const root = document.querySelector('freebusy-scheduler, #booking')?.shadowRoot;";
+const WIDGET_TEXT = `${ROOT} const p = window.__probe; const said = 'probe: ' + JSON.stringify(p && { violations: p.violations, errors: p.errors, consoleErrors: p.consoleErrors }); const w = root?.querySelector('.freebusy'); if (!w) return 'no widget; ' + said; return 'aria-busy=' + w.getAttribute('aria-busy') + '; ' + [...w.querySelectorAll('[role=alert], [role=status]')].map((e) => e.textContent.trim()).filter(Boolean).join(' | ') + '; ' + said;`;
 const LOADED = `${ROOT} return root?.querySelector('.freebusy[aria-busy="false"] [role="grid"] [data-start]') !== null && !!root;`;
 const PROBE = 'return window.__probe;';
 
 async function noProblems() {
   const probe = await run(PROBE);
-  assert.deepEqual({ violations: probe.violations, errors: probe.errors }, { violations: [], errors: [] }, 'the page had CSP violations or errors');
+  assert.ok(probe, 'the probe ran (tests/embed/probe.js)');
+  // Firefox asks for /favicon.ico by itself, which `default-src 'none'` refuses: the
+  // browser's doing, not the widget's.
+  const violations = probe.violations.filter((v) => !/^img-src \S+\/favicon\.ico$/.test(v));
+  const problems = [...violations.map((v) => `CSP violation: ${v}`), ...probe.errors.map((e) => `error: ${e}`)];
+  assert.deepEqual(problems, [], `the page had CSP violations or errors: ${problems.join('; ')}`);
   return probe;
 }
 
@@ -243,7 +256,9 @@ test('one_tag_from_a_sub_path_under_the_strict_csp_sends_one_request_per_attende
   assert.notEqual(styled.busy, 'rgba(0, 0, 0, 0)');
   assert.deepEqual([styled.sheets, styled.styles], [1, 0]);
   // Exactly the files the bundle measurement counts, from beside the loader.
-  const loaded = await run("return performance.getEntriesByType('resource').map((entry) => new URL(entry.name).pathname).filter((path) => path !== '/probe.js');");
+  // Everything the page fetched from its own origin but its own files (the backend is
+  // another origin).
+  const loaded = await run("return performance.getEntriesByType('resource').map((entry) => new URL(entry.name)).filter((url) => url.origin === location.origin).map((url) => url.pathname).filter((path) => !['/probe.js', '/page.css', '/favicon.ico'].includes(path));");
   const wasm = readdirSync(dist).find((name) => /^freebusy-[0-9a-f]{16}\.wasm$/.test(name));
   assert.deepEqual(loaded.sort(), ['/cdn/v1/freebusy.js', `/cdn/v1/${wasm}`].sort(), 'the page loaded exactly freebusy.js and its wasm');
 });
@@ -313,14 +328,20 @@ test('the_focus_ring_is_whole_in_the_first_day', async () => {
 test('forced_colours_tell_busy_from_tentative_by_more_than_the_word', async () => {
   await newSession({ forcedColors: true });
   try {
+    const LOOK = `${ROOT}
+      const look = (status) => { const cell = root.querySelector('[data-status="' + status + '"]'); if (!cell) return 'no ' + status + ' cell'; const style = getComputedStyle(cell); return style.backgroundColor + ' ' + style.backgroundImage; };
+      return { statuses: [...new Set([...root.querySelectorAll('[data-status]')].map((c) => c.dataset.status + '@' + c.dataset.start))].slice(0, 5).join(' '), forced: matchMedia('(forced-colors: active)').matches, busy: look('busy'), tentative: look('tentative'), unknown: look('unknown'), free: look('free') };`;
     await go(`${origin}/site/deep/page.html`);
     await until('the week', LOADED);
-    const look = await run(`${ROOT}
-      const look = (status) => { const cell = root.querySelector('[data-status="' + status + '"]'); const style = getComputedStyle(cell); return style.backgroundColor + ' ' + style.backgroundImage; };
-      return { forced: matchMedia('(forced-colors: active)').matches, busy: look('busy'), tentative: look('tentative'), unknown: look('unknown') };`);
+    const known = await run(LOOK);
+    // Carol's time cannot be read: her week is unknown wherever Alice is not busy.
+    await go(`${origin}/site/unknown.html`);
+    await until('the week with an unknown attendee', LOADED);
+    const unknown = (await run(LOOK)).unknown;
+    const look = { ...known, unknown };
     assert.ok(look.forced, 'the browser is in forced-colours mode');
-    assert.notEqual(look.busy, look.tentative, `busy and tentative look different: ${JSON.stringify(look)}`);
-    assert.notEqual(look.tentative, look.unknown);
+    for (const status of ['busy', 'tentative', 'unknown', 'free']) assert.ok(!look[status].startsWith('no '), `a ${status} cell to look at: ${JSON.stringify(look)} ${JSON.stringify(seen)}`);
+    assert.equal(new Set([look.busy, look.tentative, look.unknown, look.free]).size, 4, `busy, tentative, unknown and free all look different: ${JSON.stringify(look)}`);
   } finally {
     await newSession();
   }
@@ -375,21 +396,24 @@ async function startServer(pageOrigin) {
 function buildPages() {
   mkdirSync(site(), { recursive: true });
   writeFileSync(join(site(), 'probe.js'), readFileSync(join(here, 'probe.js')));
+  writeFileSync(join(site(), 'page.css'), '.wide { display: block; width: 1000px; }\n');
   // The one tag's files on a "CDN" path unrelated to the page's.
   const cdn = join(site(), 'cdn/v1');
   mkdirSync(cdn, { recursive: true });
   for (const name of readdirSync(dist).filter((name) => /^freebusy(-[0-9a-f]{16})?\.(js|wasm)$/.test(name))) cpSync(join(dist, name), join(cdn, name));
   const tag = '<script type="module" src="/cdn/v1/freebusy.js"></script>';
-  page('/site/deep/page.html', { head: tag, body: element(`${backendUrl}/ok/one`, 'style="width: 1000px"') });
+  page('/site/deep/page.html', { head: tag + PAGE_CSS, body: element(`${backendUrl}/ok/one`, WIDE) });
+  page('/site/unknown.html', { head: tag + PAGE_CSS, body: element(`${backendUrl}/ok/unknown`, WIDE, 'alice@example.com, carol@example.com') });
   page('/site/minimal.html', { head: tag, body: element(`${backendUrl}/ok/minimal`) }, `default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self' ${backendUrl}; style-src 'self'`);
   const loader = server.widget.find(({ url }) => url.endsWith('/freebusy.js'));
   page(
     '/site/served.html',
-    { head: `<script type="module" src="${loader.url}" integrity="${loader.integrity}" crossorigin="anonymous"></script>`, body: element(server.url, 'attendees="alice@example.com, bob@example.com"').replace(/week="[^"]*"/, '') },
-    `default-src 'none'; script-src ${server.url} 'wasm-unsafe-eval'; connect-src ${server.url}; style-src 'self'`,
+    { head: `<script type="module" src="${loader.url}" integrity="${loader.integrity}" crossorigin="anonymous"></script>`, body: element(server.url, '', 'alice@example.com, bob@example.com').replace(/week="[^"]*"/, '') },
+    // 'self' only for the test's own probe.js.
+    `default-src 'none'; script-src 'self' ${server.url} 'wasm-unsafe-eval'; connect-src ${server.url}; style-src 'self'`,
   );
   page('/site/cors.html', { head: tag, body: element(`${backendUrl}/nocors`) });
-  page('/site/audit.html', { head: tag, body: element(`${backendUrl}/ok/audit`, 'style="width: 1000px"') });
+  page('/site/audit.html', { head: tag + PAGE_CSS, body: element(`${backendUrl}/ok/audit`, WIDE) });
   page('/site/audit-loading.html', { head: tag, body: element(`${backendUrl}/never`) });
   page('/site/audit-error.html', { head: tag, body: element(`${backendUrl}/fail`) });
   // The npm package: packed, installed into an app, bundled by esbuild.

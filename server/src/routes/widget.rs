@@ -3,7 +3,8 @@
 //!
 //! Any page may load them (`Access-Control-Allow-Origin: *`: a module script and its
 //! wasm are fetched in CORS mode, and they are public), with the encoding, caching and
-//! ETag the file module chose; `If-None-Match` gets a 304.
+//! ETag the file module chose; `If-None-Match` gets a 304. `Timing-Allow-Origin: *` lets
+//! the page measure them (transfer sizes, phases) with Resource Timing.
 
 use axum::body::Body;
 use axum::extract::{Path, State};
@@ -57,6 +58,8 @@ pub async fn file(
         .header(header::VARY, "accept-encoding")
         .header(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")
         .header("cross-origin-resource-policy", "cross-origin")
+        // Lets the embedding page's Resource Timing see sizes and phases (public files).
+        .header("timing-allow-origin", "*")
         .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     if let Some(coding) = encoding.header() {
         response = response.header(header::CONTENT_ENCODING, coding);
