@@ -12,14 +12,18 @@
 //! - [`Status`] and its strength order `Free < Tentative < Unknown < Busy`.
 //! - [`Period`]: a half-open UTC span with a status; [`Window`]: a span without one.
 //! - [`merge`](mod@merge): one person's calendars into an [`Availability`] (sorted,
-//!   disjoint, coalesced, non-free periods), O(n log n).
+//!   disjoint, coalesced, non-free periods), O(n) for a given time span (a radix sort).
 //! - [`group`]: attendees into a [`GroupAvailability`] that keeps who blocks each span.
 //! - [`zone`]: the [`Zone`](zone::Zone) trait (UTC offset at an instant, all the engine
 //!   asks of a time zone) and local-time resolution across DST gaps and folds.
 //! - [`week`] and [`slot`]: the week grid in a zone, and what each slot shows.
-//! - [`wire`]: the Zonio and Cronofy documents, both directions; with the `ics` feature
-//!   also `wire::ics`: iCalendar feeds parsed and expanded into instances for a window and
-//!   an account, and events written for invitations and CalDAV.
+//! - [`rule`]: hosts' [`Rules`](rule::Rules) (working hours in their zone, notice,
+//!   horizon, buffers, durations, step, bookings per day) and the one rule of what can
+//!   be booked: [`bookable`](rule::bookable) and its twin [`check`](rule::check), and the
+//!   [`unavailable`](rule::unavailable) time the week grid shows apart from busy.
+//! - [`wire`]: the Zonio and Cronofy documents, both directions, and the rules document;
+//!   with the `ics` feature also `wire::ics`: iCalendar feeds parsed and expanded into
+//!   instances for a window and an account, and events written for invitations and CalDAV.
 //!
 //! No clock: whatever depends on the current time takes `now` as an argument.
 //!
@@ -76,6 +80,7 @@
 pub mod group;
 pub mod merge;
 pub mod period;
+pub mod rule;
 pub mod slot;
 pub mod status;
 pub mod week;

@@ -184,7 +184,7 @@ mod base64_check {
                 alphabet.as_bytes()[index] as char
             })
             .collect();
-        while out.len() % 4 != 0 {
+        while !out.len().is_multiple_of(4) {
             out.push('=');
         }
         out

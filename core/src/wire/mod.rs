@@ -1,4 +1,5 @@
-//! The wire formats of the two free/busy APIs, both directions.
+//! The wire formats of the two free/busy APIs, both directions, and of hosts' rules
+//! ([`rules`]).
 //!
 //! Parsing is strict about JSON (a trailing comma is an error, whatever the Cronofy
 //! document's examples show) and lenient about content: one period with an unknown
@@ -16,6 +17,7 @@ pub mod date;
 pub mod email;
 #[cfg(feature = "ics")]
 pub mod ics;
+pub mod rules;
 pub mod zonio;
 
 mod conversion;
