@@ -78,10 +78,10 @@ async fn a_german_visitor_reads_german() {
         squash_range(&widget.text(".freebusy-week-label")),
         "7.–13. Januar 2030"
     );
-    // 10:00 in Berlin is 09:00 UTC.
+    // 10:00 in Berlin is 09:00 UTC; the block's first slot names its span too.
     assert_eq!(
-        widget.name_of("2030-01-07T09:00:00Z"),
-        "Montag, 7. Januar, 10:00 bis 10:30, belegt (alice@example.com belegt)"
+        squash_range(&widget.name_of("2030-01-07T09:00:00Z")),
+        "Montag, 7. Januar, 10:00 bis 10:30, belegt 10:00–11:30 Uhr (alice@example.com belegt)"
     );
     assert_eq!(
         widget.name_of("2030-01-07T13:00:00Z"),
