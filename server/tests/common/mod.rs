@@ -2,7 +2,11 @@
 
 #![allow(dead_code)] // Each test binary uses a different part of this module.
 
+pub mod feed;
+
+use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
+use std::process::Child;
 
 use clap::Parser;
 use freebusy_server::app;
@@ -69,6 +73,9 @@ impl TestServer {
             .await
             .expect("store opens");
         let state = AppState::new(store, &config);
+        app::start_sources(&state, &config)
+            .await
+            .expect("sources start");
         let router = app::router(state.clone(), &config);
         (config, state, router, dir)
     }
@@ -223,4 +230,18 @@ pub fn many_events_seed(count: i64) -> String {
         r#"{{"accounts": [{{"email": "alice@example.com", "calendars": [{{"id": "c", "name": "W", "events": [{}]}}]}}]}}"#,
         events.join(", ")
     )
+}
+
+/// The URL a started binary prints first (`freebusy-server listening on URL`), read from
+/// its piped stdout; the line it printed instead as the error.
+pub fn listening_url(child: &mut Child) -> Result<String, String> {
+    let stdout = child.stdout.take().ok_or("stdout is not piped")?;
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .map_err(|error| error.to_string())?;
+    line.trim()
+        .strip_prefix("freebusy-server listening on ")
+        .map(str::to_owned)
+        .ok_or(line)
 }
