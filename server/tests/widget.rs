@@ -3,7 +3,7 @@
 mod common;
 
 use clap::Parser;
-use common::{TestServer, client};
+use common::TestServer;
 use freebusy_server::config::Config;
 use sha2::{Digest, Sha384};
 
@@ -19,6 +19,16 @@ fn widget_dir() -> tempfile::TempDir {
     write("freebusy-0123456789abcdef.wasm.gz", b"gzip wasm");
     write("index.html", b"<p>not served</p>");
     dir
+}
+
+/// A client that leaves the bytes as they came: these tests read the encodings on the
+/// wire (reqwest decodes gzip itself once any crate of the workspace enables it).
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_gzip()
+        .no_brotli()
+        .build()
+        .expect("client")
 }
 
 async fn server(dir: &tempfile::TempDir) -> TestServer {
