@@ -113,41 +113,28 @@ else
   npm install --prefix "$FREEBUSY_TOOLS" --no-audit --no-fund --silent "binaryen@$BINARYEN_VERSION"
 fi
 
-# 3b. Playwright's library (not its browser download) drives Debian's Chromium in the
-#     end-to-end tests.
-have_playwright=$(node -p "require('$FREEBUSY_TOOLS/node_modules/playwright-core/package.json').version" 2>/dev/null || true)
-if [ "$have_playwright" = "$PLAYWRIGHT_VERSION" ]; then
-  say "playwright-core $have_playwright present"
-else
-  say "installing playwright-core $PLAYWRIGHT_VERSION from npm into $FREEBUSY_TOOLS"
-  mkdir -p "$FREEBUSY_TOOLS"
-  npm install --prefix "$FREEBUSY_TOOLS" --no-audit --no-fund --silent "playwright-core@$PLAYWRIGHT_VERSION"
-fi
-
-# 3c. esbuild and axe-core from npm, pinned (their own platform binary, for esbuild, is
-#     an npm package too).
-for pin in "esbuild@$ESBUILD_VERSION" "axe-core@$AXE_VERSION"; do
-  name=${pin%@*}
-  want=${pin##*@}
+# npm_tool NAME VERSION WHY: the npm package NAME at exactly VERSION in $FREEBUSY_TOOLS.
+npm_tool() {
+  local name=$1 want=$2 why=$3 have
   have=$(node -p "require('$FREEBUSY_TOOLS/node_modules/$name/package.json').version" 2>/dev/null || true)
   if [ "$have" = "$want" ]; then
     say "$name $have present"
-  else
-    say "installing $name $want from npm into $FREEBUSY_TOOLS"
-    mkdir -p "$FREEBUSY_TOOLS"
-    npm install --prefix "$FREEBUSY_TOOLS" --no-audit --no-fund --silent "$pin"
+    return
   fi
-done
-
-# 3d. Cronofy's own Node SDK: server/tests/cronofy_sdk.rs reads pages with it.
-have_cronofy=$(node -p "require('$FREEBUSY_TOOLS/node_modules/cronofy/package.json').version" 2>/dev/null || true)
-if [ "$have_cronofy" = "$CRONOFY_SDK_VERSION" ]; then
-  say "cronofy (Node SDK) $have_cronofy present"
-else
-  say "installing cronofy $CRONOFY_SDK_VERSION (Node SDK) from npm into $FREEBUSY_TOOLS"
+  say "installing $name $want ($why) from npm into $FREEBUSY_TOOLS"
   mkdir -p "$FREEBUSY_TOOLS"
-  npm install --prefix "$FREEBUSY_TOOLS" --no-audit --no-fund --silent "cronofy@$CRONOFY_SDK_VERSION"
-fi
+  npm install --prefix "$FREEBUSY_TOOLS" --no-audit --no-fund --silent "$name@$want"
+}
+
+# 3b. Playwright's library (not its browser download) drives Debian's Chromium in the
+#     end-to-end tests.
+npm_tool playwright-core "$PLAYWRIGHT_VERSION" "end-to-end tests"
+# 3c. esbuild packages the widget and bundles the npm package in the page tests (its
+#     platform binary is an npm package too); axe-core audits the widget's states.
+npm_tool esbuild "$ESBUILD_VERSION" "the widget's packaging"
+npm_tool axe-core "$AXE_VERSION" "accessibility audit"
+# 3d. Cronofy's own Node SDK: server/tests/cronofy_sdk.rs reads pages with it.
+npm_tool cronofy "$CRONOFY_SDK_VERSION" "Cronofy's Node SDK"
 
 # 3e. Python tools in one virtualenv outside the clone, $FREEBUSY_VENV (scripts/env.sh
 #     names it by a hash of the list): exactly the pins of scripts/python-tools.txt

@@ -356,6 +356,11 @@ fn alice_busy() -> Rc<FakeBackend> {
     )
 }
 
+/// The widget with `extra` attributes, over [`alice_busy`].
+async fn open_with(extra: &[(&str, &str)]) -> Widget {
+    Widget::open(&attributes(extra), alice_busy()).await
+}
+
 fn attributes<'a>(extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
     let mut attributes = vec![
         ("backend", "https://cal.test"),
@@ -424,17 +429,6 @@ fn active_start() -> String {
         .unwrap_or_default()
 }
 
-async fn key_on(target: &Element, key: &str) {
-    let init = web_sys::KeyboardEventInit::new();
-    init.set_key(key);
-    init.set_bubbles(true);
-    init.set_cancelable(true);
-    let event =
-        web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
-    target.dispatch_event(&event).unwrap();
-    leptos::task::tick().await;
-}
-
 const SLOT: &str = "2030-01-07T14:00:00Z";
 
 // Escape closes the confirm step; after Escape, Cancel, a booking and "just taken",
@@ -444,13 +438,7 @@ async fn escape_closes_the_form_and_focus_returns_to_the_slot() {
     let backend = alice_busy();
     backend.answer(
         "/v1/bookings",
-        vec![
-            ok(r#"{"id":"bk_1"}"#),
-            Ok(json(
-                409,
-                r#"{"error":{"code":"conflict","message":"taken"}}"#,
-            )),
-        ],
+        vec![ok(r#"{"id":"bk_1"}"#), error(409, "conflict")],
     );
     let widget = Widget::open(&attributes(&[]), backend).await;
     let slot_button = format!("[data-start='{SLOT}'] button");
@@ -466,7 +454,7 @@ async fn escape_closes_the_form_and_focus_returns_to_the_slot() {
             .unwrap();
     };
     open().await;
-    key_on(&widget.find("form [name='name']"), "Escape").await;
+    press_on(&widget.find("form [name='name']"), "Escape").await;
     widget
         .until("the form to close", |w| w.try_find("form").is_none())
         .await;
@@ -502,7 +490,7 @@ async fn escape_closes_the_form_and_focus_returns_to_the_slot() {
 // and time.
 #[wasm_bindgen_test]
 async fn page_keys_keep_the_weekday_and_the_time() {
-    let widget = Widget::open(&attributes(&[]), alice_busy()).await;
+    let widget = open_with(&[]).await;
     let _ = widget.focused_start_after_tab_stop();
     widget.press("ArrowDown").await;
     widget.press("ArrowRight").await;
@@ -544,7 +532,7 @@ async fn no_attendees_offer_no_slot_and_say_so() {
 // A backend that is not a web address is an option error, not "no calendar found".
 #[wasm_bindgen_test]
 async fn a_backend_that_is_not_a_url_is_an_option_error() {
-    let widget = Widget::open(&attributes(&[("backend", "not a url")]), alice_busy()).await;
+    let widget = open_with(&[("backend", "not a url")]).await;
     assert!(
         widget
             .alert()
@@ -566,11 +554,7 @@ async fn a_backend_that_is_not_a_url_is_an_option_error() {
 // A malformed attendee address marks that attendee unknown; the others still show.
 #[wasm_bindgen_test]
 async fn a_malformed_attendee_is_unknown_and_the_week_still_shows() {
-    let widget = Widget::open(
-        &attributes(&[("attendees", "alice@example.com,not an email")]),
-        alice_busy(),
-    )
-    .await;
+    let widget = open_with(&[("attendees", "alice@example.com,not an email")]).await;
     assert_eq!(widget.status_of("2030-01-07T09:00:00Z"), "busy");
     assert_eq!(widget.status_of(SLOT), "unknown");
     assert!(
@@ -592,13 +576,7 @@ async fn a_malformed_attendee_is_unknown_and_the_week_still_shows() {
 #[wasm_bindgen_test]
 async fn the_form_has_the_servers_limits_and_a_pending_state() {
     let backend = alice_busy();
-    backend.answer(
-        "/v1/bookings",
-        vec![Ok(json(
-            413,
-            r#"{"error":{"code":"payload_too_large","message":"x"}}"#,
-        ))],
-    );
+    backend.answer("/v1/bookings", vec![error(413, "payload_too_large")]);
     backend.delay("/v1/bookings", 400);
     let widget = Widget::open(&attributes(&[]), backend).await;
     widget.click(&format!("[data-start='{SLOT}'] button")).await;
@@ -641,18 +619,18 @@ async fn the_form_has_the_servers_limits_and_a_pending_state() {
 #[wasm_bindgen_test]
 async fn explain_chooses_what_a_visitor_learns() {
     let busy = "2030-01-07T09:00:00Z";
-    let widget = Widget::open(&attributes(&[]), alice_busy()).await;
+    let widget = open_with(&[]).await;
     assert_eq!(
         widget.name_of(busy),
         "Monday 7 January, 09:00 to 09:30, busy 09:00–10:00"
     );
     assert_eq!(widget.slot(busy).get_attribute("title"), None);
-    let widget = Widget::open(&attributes(&[("explain", "count")]), alice_busy()).await;
+    let widget = open_with(&[("explain", "count")]).await;
     assert_eq!(
         widget.name_of(busy),
         "Monday 7 January, 09:00 to 09:30, busy 09:00–10:00 (1 of 2 people)"
     );
-    let widget = Widget::open(&attributes(&[("explain", "attendees")]), alice_busy()).await;
+    let widget = open_with(&[("explain", "attendees")]).await;
     assert_eq!(
         widget.slot(busy).get_attribute("title").as_deref(),
         Some("alice@example.com busy")
@@ -662,11 +640,7 @@ async fn explain_chooses_what_a_visitor_learns() {
 // The zone shown carries its offset that week.
 #[wasm_bindgen_test]
 async fn the_zone_label_shows_its_offset() {
-    let widget = Widget::open(
-        &attributes(&[("time-zone", "America/New_York")]),
-        alice_busy(),
-    )
-    .await;
+    let widget = open_with(&[("time-zone", "America/New_York")]).await;
     assert_eq!(
         widget.text(".freebusy-zone"),
         "Times in America/New_York (UTC-05:00)"

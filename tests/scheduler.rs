@@ -97,13 +97,7 @@ async fn slots_have_accessible_names_with_blockers() {
 #[wasm_bindgen_test]
 async fn an_attendee_answering_404_is_shown_as_unknown() {
     let backend = alice_busy_bob_tentative();
-    backend.answer(
-        "/alice%40example.com?",
-        vec![Ok(json(
-            404,
-            r#"{"error":{"code":"not_found","message":"x"}}"#,
-        ))],
-    );
+    backend.answer("/alice%40example.com?", vec![error(404, "not_found")]);
     let mut attributes = ALICE_AND_BOB.to_vec();
     attributes.push(("explain", "attendees"));
     let widget = Widget::open(&attributes, backend).await;
@@ -206,13 +200,7 @@ async fn endless_429s_give_up_with_a_message() {
 #[wasm_bindgen_test]
 async fn unavailable_offers_a_retry_that_works() {
     let backend = alice_busy_bob_tentative();
-    backend.answer(
-        "/bob%40example.com?",
-        vec![Ok(json(
-            503,
-            r#"{"error":{"code":"unavailable","message":"x"}}"#,
-        ))],
-    );
+    backend.answer("/bob%40example.com?", vec![error(503, "unavailable")]);
     let widget = Widget::open(&ALICE_AND_BOB, backend).await;
     assert!(widget.alert().contains("unavailable"), "{}", widget.alert());
     assert!(
@@ -498,7 +486,7 @@ async fn a_taken_slot_and_invalid_fields_are_explained() {
         "/v1/bookings",
         vec![
             Ok(json(422, r#"{"errors":{"email":[{"key":"errors.invalid","description":"is not an email address"}]}}"#)),
-            Ok(json(409, r#"{"error":{"code":"conflict","message":"taken"}}"#)),
+            error(409, "conflict"),
         ],
     );
     let widget = Widget::open(&ALICE_AND_BOB, backend).await;
