@@ -517,14 +517,7 @@ async fn no_attendees_offer_no_slot_and_say_so() {
     attributes.retain(|(key, _)| *key != "attendees");
     let widget = Widget::open(&attributes, alice_busy()).await;
     assert!(widget.alert().contains("No attendees are configured"));
-    assert_eq!(
-        widget
-            .root
-            .query_selector_all("[role='grid'] button")
-            .unwrap()
-            .length(),
-        0
-    );
+    assert_eq!(widget.grid_buttons(), 0);
     assert!(widget.try_find("[data-status='unavailable']").is_some());
     assert!(widget.backend.requests.borrow().is_empty());
 }
@@ -541,14 +534,7 @@ async fn a_backend_that_is_not_a_url_is_an_option_error() {
         widget.alert()
     );
     assert!(widget.backend.requests.borrow().is_empty());
-    assert_eq!(
-        widget
-            .root
-            .query_selector_all("[role='grid'] button")
-            .unwrap()
-            .length(),
-        0
-    );
+    assert_eq!(widget.grid_buttons(), 0);
 }
 
 // A malformed attendee address marks that attendee unknown; the others still show.

@@ -304,6 +304,14 @@ impl Widget {
         press_on(&target, key).await;
     }
 
+    /// How many slots in the grid can be chosen (their buttons).
+    pub fn grid_buttons(&self) -> u32 {
+        self.root
+            .query_selector_all("[role='grid'] button")
+            .unwrap()
+            .length()
+    }
+
     pub fn tab_stops(&self) -> u32 {
         self.root
             .query_selector_all("[role='grid'] [tabindex='0']")
