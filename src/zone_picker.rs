@@ -28,7 +28,7 @@ pub fn entries(
             names.push(extra.to_owned());
         }
     }
-    names.sort_by(|a, b| (a != own).cmp(&(b != own)).then_with(|| a.cmp(b)));
+    names.sort_unstable_by(|a, b| (a != own).cmp(&(b != own)).then_with(|| a.cmp(b)));
     names.dedup();
     names
         .into_iter()

@@ -338,7 +338,7 @@ fn layout_day<Z: Zone + ?Sized>(
     // A boundary repeated near the visible end can fall after it (the clock reached the
     // end, then went back): such a start is outside the visible span.
     starts.retain(|&(_, instant)| visible.contains(instant));
-    starts.sort_by_key(|&(_, instant)| instant);
+    starts.sort_unstable_by_key(|&(_, instant)| instant);
 
     let ends = starts
         .iter()

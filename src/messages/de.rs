@@ -53,4 +53,11 @@ pub(super) const TEXTS: [&str; COUNT] = [
     "Notiz (optional)",
     "Diesen Termin buchen",
     "Abbrechen",
+    "keine E-Mail-Adresse",
+    "Der Kalenderserver hat nicht innerhalb von {seconds} s geantwortet. Bitte versuchen Sie es erneut.",
+    "Diese Seite darf den Kalenderserver nicht abfragen (er hat die Adresse der Seite abgelehnt). Die Betreiber der Website können das beheben.",
+    "Die Buchung ist für den Kalenderserver zu lang; bitte kürzen Sie die Notiz.",
+    "{count} von {total} Personen",
+    "Wird gebucht…",
+    "backend=\"{value}\" ist keine Webadresse wie https://calendar.example.com, daher kann keine Verfügbarkeit angezeigt werden.",
 ];

@@ -7,6 +7,7 @@ pub mod free_busy;
 pub mod health;
 pub mod openapi;
 pub mod sources;
+pub mod widget;
 pub mod zonio;
 
 use axum::http::{Method, Uri};
