@@ -201,7 +201,7 @@ async fn a_cancel_waits_for_the_write_and_only_the_lease_holder_settles_a_messag
 
     // Only the write is due: the removal may not overtake it.
     let due: Vec<String> = ids(store.due_outbox(later, 10).await.unwrap());
-    assert_eq!(due, [create.id.clone()]);
+    assert_eq!(due, [create.id.as_str()]);
 
     let ttl = Duration::from_secs(60);
     let lease = store
@@ -255,7 +255,7 @@ async fn a_cancel_waits_for_the_write_and_only_the_lease_holder_settles_a_messag
     assert_eq!(create.result.as_deref(), Some(written));
     // Now the removal is due, and carries what the write left (where, and the ETag).
     let due = store.due_outbox(later, 10).await.unwrap();
-    assert_eq!(ids(due.clone()), [removal.id.clone()]);
+    assert_eq!(ids(due.clone()), [removal.id.as_str()]);
     assert_eq!(due[0].created_result.as_deref(), Some(written));
     assert_eq!(store.next_outbox_due().await.unwrap(), Some(later));
 }
@@ -475,4 +475,103 @@ async fn a_booking_made_while_the_caldav_server_is_down_lands_once_it_is_back(ki
     let text = wait_for_event(&peer, &id, true).await.unwrap();
     assert!(text.contains(&booking::event_uid(&id)));
     assert_eq!(week_periods(&server).await, tuesday_ten());
+}
+
+const BINARY: &str = env!("CARGO_BIN_EXE_freebusy-server");
+
+/// A child process killed when dropped, also when an assertion fails first.
+struct Running(std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The real binary on `seed` and `db`, and its base URL.
+fn binary(seed: &std::path::Path, db: &std::path::Path) -> (Running, String) {
+    let mut child = Running(common::binary_with_seed(BINARY, seed, db).spawn().unwrap());
+    // Logs are not read here; drain them so the child never blocks on a full pipe.
+    let _ = common::collect_stderr(&mut child.0);
+    let base = common::listening_url(&mut child.0).unwrap_or_else(|line| panic!("{line:?}"));
+    (child, base)
+}
+
+/// One number from the SQLite file behind the binary.
+fn query(db: &std::path::Path, sql: &str) -> i64 {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    conn.busy_timeout(Duration::from_secs(5)).unwrap();
+    conn.query_row(sql, [], |row| row.get(0)).unwrap()
+}
+
+// `kill -9` after the 201 of a booking whose calendar write could not be delivered yet
+// (the CalDAV server is down): a new process on the same database delivers it once the
+// CalDAV server is back. The kill waits for the first failed attempt to be recorded and
+// its lease released, so the new process need not wait for a dead one's lease to lapse.
+#[tokio::test]
+async fn a_write_owed_when_the_server_is_killed_is_delivered_by_the_next_process() {
+    let Some(mut peer) = Peer::start(Kind::Radicale, &[]).await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let seed = dir.path().join("seed.json");
+    std::fs::write(&seed, self::seed(&peer, &dir)).unwrap();
+    let db = dir.path().join("db.sqlite3");
+
+    let (mut first, base) = binary(&seed, &db);
+    let status = || async {
+        let report: Value = client()
+            .get(format!("{base}/v1/sources"))
+            .bearer_auth("ops")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        report["sources"][0]["state"]
+            .as_str()
+            .unwrap_or("")
+            .to_owned()
+    };
+    wait_for("the source read", || async { status().await == "ok" }).await;
+    peer.stop();
+    let response = client()
+        .post(format!("{base}/v1/bookings"))
+        .json(&json!({
+            "hosts": ["ann@example.com"],
+            "start": format!("{}T10:00:00Z", day(1)),
+            "end": format!("{}T11:00:00Z", day(1)),
+            "name": "Dana Visitor",
+            "email": "dana@example.org",
+            "idempotency_key": "kill-9",
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let id = response.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    wait_for("a failed attempt, recorded and let go", || async {
+        query(&db, "SELECT attempts FROM outbox") >= 1
+            && query(
+                &db,
+                "SELECT count(*) FROM leases WHERE name = 'outbox' AND holder <> ''",
+            ) == 0
+    })
+    .await;
+    // SIGKILL: no shutdown, nothing flushed by the process itself.
+    first.0.kill().unwrap();
+    first.0.wait().unwrap();
+
+    peer.restart().await;
+    let (_second, _) = binary(&seed, &db);
+    wait_for_event(&peer, &id, true).await;
+    wait_for("the write recorded as done", || async {
+        query(&db, "SELECT count(*) FROM outbox WHERE state = 'done'") == 1
+    })
+    .await;
 }
