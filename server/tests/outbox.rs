@@ -340,19 +340,24 @@ fn seed(peer: &Peer, dir: &tempfile::TempDir) -> String {
     .to_string()
 }
 
+/// A booking of ann next Tuesday 10:00-11:00 UTC.
+fn booking_body(key: &str) -> Value {
+    json!({
+        "hosts": ["ann@example.com"],
+        "start": format!("{}T10:00:00Z", day(1)),
+        "end": format!("{}T11:00:00Z", day(1)),
+        "name": "Dana Visitor",
+        "email": "dana@example.org",
+        "note": "About the roadmap; and pricing",
+        "idempotency_key": key,
+    })
+}
+
 /// Books ann next Tuesday 10:00-11:00 UTC; the 201's body.
 async fn book_ann(server: &common::TestServer) -> Value {
     let response = client()
         .post(server.url("/v1/bookings"))
-        .json(&json!({
-            "hosts": ["ann@example.com"],
-            "start": format!("{}T10:00:00Z", day(1)),
-            "end": format!("{}T11:00:00Z", day(1)),
-            "name": "Dana Visitor",
-            "email": "dana@example.org",
-            "note": "About the roadmap; and pricing",
-            "idempotency_key": "outbox-test-1",
-        }))
+        .json(&booking_body("outbox-test-1"))
         .send()
         .await
         .unwrap();
@@ -539,14 +544,7 @@ async fn a_write_owed_when_the_server_is_killed_is_delivered_by_the_next_process
     peer.stop();
     let response = client()
         .post(format!("{base}/v1/bookings"))
-        .json(&json!({
-            "hosts": ["ann@example.com"],
-            "start": format!("{}T10:00:00Z", day(1)),
-            "end": format!("{}T11:00:00Z", day(1)),
-            "name": "Dana Visitor",
-            "email": "dana@example.org",
-            "idempotency_key": "kill-9",
-        }))
+        .json(&booking_body("kill-9"))
         .send()
         .await
         .unwrap();
