@@ -39,6 +39,7 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     migration!("0003_sources"),
     migration!("0004_event_window_bound"),
     migration!("0005_leases"),
+    migration!("0006_outbox"),
 ];
 
 /// The schema version this build migrates databases to: the number of migrations.

@@ -18,6 +18,7 @@
 
 mod bookings;
 mod leases;
+mod outbox;
 mod sources;
 
 use std::collections::HashSet;

@@ -17,7 +17,8 @@ use rusqlite::{OptionalExtension, Row, TransactionBehavior, params, params_from_
 use super::{Database, StoreError, time_column};
 use crate::store::migrations::LONG_EVENT_SECONDS as LONG;
 use crate::store::model::{
-    Blocker, Blocking, Booking, BookingOutcome, BookingTerms, NewBooking, bookings_calendar_id,
+    Blocker, Blocking, Booking, BookingOutcome, BookingTerms, NewBooking, OutboxAction,
+    bookings_calendar_id,
 };
 
 const BOOKING_COLUMNS: &str = "id, start_at, end_at, booker_name, booker_email, note, \
@@ -160,6 +161,8 @@ impl Database {
                 ],
             )?;
         }
+        // In the booking's transaction: a crash after the answer loses no delivery.
+        super::outbox::enqueue(&tx, &id, OutboxAction::Created, now)?;
         let created = read_booking(&tx, &id)?.ok_or_else(|| vanished(&id))?;
         tx.commit()?;
         Ok(BookingOutcome::Created(created))
@@ -198,6 +201,7 @@ impl Database {
                    AND deleted = 0",
                 params![id, now.timestamp()],
             )?;
+            super::outbox::enqueue(&tx, id, OutboxAction::Cancelled, now)?;
             read_booking(&tx, id)?
         } else {
             None

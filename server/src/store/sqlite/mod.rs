@@ -24,6 +24,7 @@
 
 mod bookings;
 mod leases;
+mod outbox;
 mod sources;
 
 use std::collections::HashSet;
