@@ -5,7 +5,9 @@
 //!   all are free ([`Store::insert_booking_if_free`], the one rule no two requests can
 //!   both pass); a repeated idempotency key is a retry only with the same terms.
 //! - [`cancel`]: with the token handed out at booking time.
+//! - [`links`]: the visitor's links to cancel, reschedule and add to a calendar.
 
+pub mod links;
 pub mod request;
 
 pub use request::BookingRequest;

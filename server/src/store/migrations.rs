@@ -40,6 +40,7 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     migration!("0004_event_window_bound"),
     migration!("0005_leases"),
     migration!("0006_outbox"),
+    migration!("0007_lifecycle"),
 ];
 
 /// The schema version this build migrates databases to: the number of migrations.
