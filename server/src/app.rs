@@ -81,6 +81,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/free_busy"),
     ("GET", "/v1/free_busy/pages/{cursor}"),
     ("POST", "/v1/bookings"),
+    ("PATCH", "/v1/bookings/{id}"),
     ("DELETE", "/v1/bookings/{id}"),
     ("GET", "/v1/sources"),
     ("GET", "/widget/{file}"),
@@ -99,7 +100,10 @@ pub fn router(state: AppState, config: &Config) -> Router {
             get(routes::free_busy::later_page),
         )
         .route("/v1/bookings", post(routes::bookings::create))
-        .route("/v1/bookings/{id}", delete(routes::bookings::cancel))
+        .route(
+            "/v1/bookings/{id}",
+            delete(routes::bookings::cancel).patch(routes::bookings::change),
+        )
         .route("/v1/sources", get(routes::sources::status))
         .route(
             "/widget/{file}",

@@ -149,7 +149,13 @@ fn panic_error(panic: Box<dyn std::any::Any + Send + 'static>) -> Response<Body>
 pub fn cors(origins: &[HeaderValue]) -> CorsLayer {
     CorsLayer::new()
         .allow_origin(AllowOrigin::list(origins.iter().cloned()))
-        .allow_methods([Method::GET, Method::POST, Method::DELETE, Method::OPTIONS])
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PATCH,
+            Method::DELETE,
+            Method::OPTIONS,
+        ])
         .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION, IDEMPOTENCY_KEY])
         .expose_headers([header::RETRY_AFTER])
         .max_age(Duration::from_secs(600))

@@ -6,7 +6,10 @@
 //!   both pass); a repeated idempotency key is a retry only with the same terms.
 //! - [`cancel`]: with the token handed out at booking time.
 //! - [`links`]: the visitor's links to cancel, reschedule and add to a calendar.
+//! - [`change`]: a `PATCH` read strictly, and moving a booking to another time
+//!   ([`Store::reschedule_booking`], as atomic as booking).
 
+pub mod change;
 pub mod links;
 pub mod request;
 
@@ -97,8 +100,8 @@ pub async fn book(
     })
 }
 
-/// Cancels booking `id` with the bearer `token` handed out for it; cancelling twice is
-/// fine.
+/// Cancels booking `id` with the bearer `token` handed out for it, returning it as it
+/// now stands; cancelling twice is fine.
 ///
 /// # Errors
 ///
@@ -109,13 +112,11 @@ pub async fn cancel(
     id: &str,
     token: &str,
     now: DateTime<Utc>,
-) -> Result<(), ApiError> {
+) -> Result<Booking, ApiError> {
     let cancelled = store
         .cancel_booking(id, &auth::token_hash(token), now)
         .await?;
-    cancelled
-        .map(|_| ())
-        .ok_or_else(|| ApiError::NotFound("no booking with this id and cancel token".into()))
+    cancelled.ok_or_else(change::not_found)
 }
 
 /// The `UID` of booking `booking_id` as an iCalendar event: the event written into the

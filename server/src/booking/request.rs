@@ -174,7 +174,7 @@ fn read_hosts(value: Option<&Value>, check: &mut ParamCheck) -> Option<Vec<Strin
 }
 
 /// `start` or `end`: a whole-second RFC 3339 time.
-fn instant(value: Option<&Value>) -> Result<DateTime<Utc>, ParamError> {
+pub(crate) fn instant(value: Option<&Value>) -> Result<DateTime<Utc>, ParamError> {
     let text = match value {
         None | Some(Value::Null) => return Err(ParamError::new("errors.required", "required")),
         Some(Value::String(text)) => text,

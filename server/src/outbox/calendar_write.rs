@@ -6,7 +6,10 @@
 //!   follows from it ([`Client::resource_url`]), so a repeated delivery (a crash between
 //!   the PUT and recording it) finds the same resource: the PUT is `If-None-Match: *`,
 //!   and a 412 there is read back and counts as delivered when the `UID` is ours.
-//! - The removal is a DELETE `If-Match` the ETag the PUT returned; 404/410 is done (it is
+//! - A reschedule PUTs the event again (same UID, its times moved, `SEQUENCE` raised)
+//!   `If-Match` the ETag of the last write; on a 412 (the host edited it) the event is
+//!   read back and replaced if it is still ours.
+//! - The removal is a DELETE `If-Match` the ETag the last write returned; 404/410 is done (it is
 //!   gone already), and a 412 (the host edited the event) reads it again and deletes it
 //!   when it is still ours.
 //! - Failures the server may get over (429, 5xx, timeouts, no connection, garbage) and
@@ -59,7 +62,11 @@ pub async fn deliver(store: &Store, sources: &Sources, message: &OutboxMessage) 
             // finds nothing, which is done too.
             Attempt::Delivered(None)
         }
-        OutboxAction::Created => {
+        OutboxAction::Rescheduled if booking.cancelled_at.is_some() => {
+            // Cancelled since: the removal that follows takes the event away.
+            Attempt::Delivered(None)
+        }
+        OutboxAction::Created | OutboxAction::Rescheduled => {
             let organizer = match store.source(&message.target).await {
                 Ok(Some(record)) => record.account.email,
                 Ok(None) => {
@@ -67,10 +74,16 @@ pub async fn deliver(store: &Store, sources: &Sources, message: &OutboxMessage) 
                 }
                 Err(error) => return failed(format!("the store failed: {error}"), None),
             };
+            // DTSTAMP: when this version of the event was made (RFC 5546 compares
+            // SEQUENCE first, then DTSTAMP).
+            let stamp = match message.action {
+                OutboxAction::Rescheduled => message.created_at,
+                _ => booking.created_at,
+            };
             let event = NewEvent {
                 uid: uid.clone(),
-                stamp: booking.created_at,
-                sequence: 0,
+                stamp,
+                sequence: booking.sequence,
                 start: booking.terms.start,
                 end: booking.terms.end,
                 summary: format!("Booking: {}", booking.terms.booker_name),
@@ -91,30 +104,69 @@ pub async fn deliver(store: &Store, sources: &Sources, message: &OutboxMessage) 
                     return Attempt::Impossible(format!("cannot write the event: {error}"));
                 }
             };
-            create(
-                &client,
-                &Client::resource_url(&collection, &uid),
-                &uid,
-                &text,
-            )
-            .await
+            if message.action == OutboxAction::Created {
+                return create(
+                    &client,
+                    &Client::resource_url(&collection, &uid),
+                    &uid,
+                    &text,
+                )
+                .await;
+            }
+            let (url, etag) = last_write(message, &collection, &uid);
+            update(&client, &url, &uid, &text, etag).await
         }
         OutboxAction::Cancelled => {
-            let written: Option<Written> = message
-                .created_result
-                .as_deref()
-                .and_then(|json| serde_json::from_str(json).ok());
-            let (url, etag) = match written {
-                Some(written) => match Url::parse(&written.url) {
-                    Ok(url) => (url, written.etag.map(ETag::new)),
-                    Err(_) => (Client::resource_url(&collection, &uid), None),
-                },
-                // Never recorded as written (skipped, or given up): remove what may be
-                // there all the same; nothing there is done.
-                None => (Client::resource_url(&collection, &uid), None),
-            };
+            let (url, etag) = last_write(message, &collection, &uid);
             remove(&client, &url, &uid, etag).await
         }
+    }
+}
+
+/// Where the last delivered write of this booking to this calendar put the event, and
+/// its ETag then; the resource name follows from the UID when none was recorded (never
+/// written, or given up): what is there is then looked at before it is touched.
+fn last_write(message: &OutboxMessage, collection: &Url, uid: &str) -> (Url, Option<ETag>) {
+    let written: Option<Written> = message
+        .created_result
+        .as_deref()
+        .and_then(|json| serde_json::from_str(json).ok());
+    match written {
+        Some(written) => match Url::parse(&written.url) {
+            Ok(url) => (url, written.etag.map(ETag::new)),
+            Err(_) => (Client::resource_url(collection, uid), None),
+        },
+        None => (Client::resource_url(collection, uid), None),
+    }
+}
+
+/// Replaces the event at `url` with its new version: `If-Match` the last write's ETag,
+/// so an edit by the host is never overwritten blindly. On a 412 (or with no ETag) the
+/// event is read back and replaced only if it is still ours (its UID), under its current
+/// ETag; one that is gone (the host deleted it, or it was never written) is written
+/// anew, since the booking still holds.
+async fn update(client: &Client, url: &Url, uid: &str, text: &str, etag: Option<ETag>) -> Attempt {
+    if let Some(etag) = etag {
+        match client.put(url, text, Precondition::Matches(etag)).await {
+            Ok(etag) => return delivered(url, etag),
+            Err(CalDavError::PreconditionFailed { .. } | CalDavError::NotFound { .. }) => {}
+            Err(error) => return from_caldav(error),
+        }
+    }
+    match client.get(url).await {
+        Ok(resource) if holds_uid(&resource.data, uid) => {
+            let condition = match resource.etag {
+                Some(etag) => Precondition::Matches(etag),
+                None => Precondition::None,
+            };
+            match client.put(url, text, condition).await {
+                Ok(etag) => delivered(url, etag),
+                Err(error) => from_caldav(error),
+            }
+        }
+        Ok(_) => Attempt::Impossible("another event now has this booking's resource name".into()),
+        Err(CalDavError::NotFound { .. }) => create(client, url, uid, text).await,
+        Err(error) => from_caldav(error),
     }
 }
 

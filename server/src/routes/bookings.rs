@@ -1,5 +1,6 @@
-//! `POST /v1/bookings` and `DELETE /v1/bookings/{id}`: booking a slot with one or more
-//! hosts, and cancelling it with the token handed out at booking time.
+//! `POST /v1/bookings`, `PATCH /v1/bookings/{id}` and `DELETE /v1/bookings/{id}`:
+//! booking a slot with one or more hosts, and cancelling or moving it with the token
+//! handed out at booking time.
 //!
 //! The body is read as a JSON object and checked by [`BookingRequest::read`]; only a
 //! body that is not JSON, or not an object, answers 400. [`booking::book`] decides.
@@ -14,11 +15,13 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::auth::bearer_token;
+use crate::booking::change::{self, Change};
 use crate::booking::{self, Booked, BookingRequest};
 use crate::error::ApiError;
 use crate::json_body::JsonBody;
 use crate::segment::Segment;
 use crate::state::AppState;
+use crate::store::{Account, Booking};
 
 /// A booking as the API shows it.
 #[derive(Debug, Clone, Serialize)]
@@ -39,10 +42,15 @@ pub struct BookingResponse {
     pub note: Option<String>,
     /// When it was booked, RFC 3339 UTC.
     pub created_at: String,
-    /// When it was cancelled, or `null` (only a replay can see a cancelled booking).
+    /// When it was cancelled, or `null` (only a replay or a `PATCH` can see a cancelled
+    /// booking).
     pub cancelled_at: Option<String>,
-    /// The secret that cancels it: `DELETE` with `Authorization: Bearer TOKEN`.
-    pub cancel_token: String,
+    /// Its iCalendar `SEQUENCE`: 0 when booked, one more per reschedule.
+    pub sequence: u32,
+    /// The secret that cancels or moves it (`Authorization: Bearer TOKEN`); only in the
+    /// answers to `POST`, which hand one out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cancel_token: Option<String>,
 }
 
 /// Books a slot: 201 with the booking and its cancel token; 200 with the same booking
@@ -71,6 +79,63 @@ pub async fn create(
         StatusCode::CREATED
     };
     Ok((status, Json(response(booked, &request))).into_response())
+}
+
+/// Changes a booking with one of its cancel tokens: `{"status": "cancelled"}` cancels it,
+/// `{"start": T}` (or with its `end`) moves it, keeping hosts and duration. 200 with the
+/// booking as it now stands; repeating either answers the same.
+///
+/// # Errors
+///
+/// 401 without a bearer token; 400/413/415 for a body that is not a JSON object; 422 per
+/// field; 404 for an unknown id or a token that does not open it; 409 for a cancelled
+/// booking, or a time a host is not free (the booking keeps its old time).
+pub async fn change(
+    State(state): State<AppState>,
+    Segment(id): Segment<String>,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody<Value>,
+) -> Result<Json<BookingResponse>, ApiError> {
+    let now = Utc::now();
+    let token = bearer_token(&headers).ok_or(ApiError::Unauthorized)?;
+    let Value::Object(fields) = body else {
+        return Err(ApiError::InvalidBody("expected a JSON object".into()));
+    };
+    let store = state.store();
+    let booking = match Change::read(&fields)? {
+        Change::Cancel => booking::cancel(store, &id, token, now).await?,
+        Change::Move { start, end } => {
+            change::reschedule(store, &id, token, (start, end), state.booking_policy(), now).await?
+        }
+    };
+    state.outbox().wake();
+    let hosts = store.hosts_of(&booking.id).await?;
+    Ok(Json(shown(booking, &hosts)))
+}
+
+/// A booking as the answers that hand out no token show it: hosts in the order of
+/// their accounts' ids (the order they were booked in is not kept).
+fn shown(booking: Booking, hosts: &[Account]) -> BookingResponse {
+    let hosts = booking
+        .terms
+        .hosts
+        .iter()
+        .filter_map(|id| hosts.iter().find(|account| account.id == *id))
+        .map(|account| account.email.clone())
+        .collect();
+    BookingResponse {
+        id: booking.id,
+        hosts,
+        start: rfc3339::format(booking.terms.start),
+        end: rfc3339::format(booking.terms.end),
+        name: booking.terms.booker_name,
+        email: booking.terms.booker_email,
+        note: booking.terms.note,
+        created_at: rfc3339::format(booking.created_at),
+        cancelled_at: booking.cancelled_at.map(rfc3339::format),
+        sequence: booking.sequence,
+        cancel_token: None,
+    }
 }
 
 /// Cancels a booking: 204, also when it was cancelled already.
@@ -116,6 +181,7 @@ fn response(booked: Booked, request: &BookingRequest) -> BookingResponse {
         note: booking.terms.note,
         created_at: rfc3339::format(booking.created_at),
         cancelled_at: booking.cancelled_at.map(rfc3339::format),
-        cancel_token: cancel_token.token,
+        sequence: booking.sequence,
+        cancel_token: Some(cancel_token.token),
     }
 }

@@ -42,9 +42,9 @@ pub use model::{
     Account, AccountEvents, AccountImport, Blocker, Blocking, Booking, BookingOutcome,
     BookingTerms, Calendar, CalendarImport, Counts, DeliveryKind, Event, EventFilter, EventImport,
     EventQuery, EventSpan, ImportReport, Lease, NewBooking, OUTBOX_LEASE, ObjectChange,
-    OutboxAction, OutboxMessage, OutboxOutcome, OutboxState, Snapshot, SnapshotEvent,
-    SourceDefinition, SourceKind, SourceObject, SourceRecord, SyncOutcome, SyncRecord, SyncReport,
-    SyncState, bookings_calendar_id,
+    OutboxAction, OutboxMessage, OutboxOutcome, OutboxState, Reschedule, RescheduleOutcome,
+    Snapshot, SnapshotEvent, SourceDefinition, SourceKind, SourceObject, SourceRecord, SyncOutcome,
+    SyncRecord, SyncReport, SyncState, bookings_calendar_id,
 };
 
 use std::fmt;
@@ -426,6 +426,37 @@ impl Store {
         }
     }
 
+    /// The accounts of booking `id`'s hosts, ascending by id (the first is the
+    /// invitation's organizer); empty for an unknown booking.
+    pub async fn hosts_of(&self, id: &str) -> Result<Vec<Account>, StoreError> {
+        match self {
+            Store::Sqlite(sqlite) => {
+                let id = id.to_owned();
+                sqlite.read(move |db| db.hosts_of(&id)).await?
+            }
+            Store::Postgres(postgres) => postgres.hosts_of(id).await,
+        }
+    }
+
+    /// Booking `id`, cancelled or not, if `cancel_token_hash` is one of its cancel
+    /// tokens' hashes (as [`Store::cancel_booking`] checks them); else `None`, whether
+    /// the id or the token is wrong.
+    pub async fn booking_opened_by(
+        &self,
+        id: &str,
+        cancel_token_hash: &str,
+    ) -> Result<Option<Booking>, StoreError> {
+        match self {
+            Store::Sqlite(sqlite) => {
+                let (id, hash) = (id.to_owned(), cancel_token_hash.to_owned());
+                sqlite
+                    .read(move |db| db.booking_opened_by(&id, &hash))
+                    .await?
+            }
+            Store::Postgres(postgres) => postgres.booking_opened_by(id, cancel_token_hash).await,
+        }
+    }
+
     /// Adds another valid cancel token (its hash) to a booking; see
     /// [`Store::cancel_booking`]. Adding the same one twice is harmless.
     pub async fn add_cancel_token(
@@ -441,6 +472,46 @@ impl Store {
                     .await?
             }
             Store::Postgres(postgres) => postgres.add_cancel_token(id, cancel_token_hash).await,
+        }
+    }
+
+    /// Moves booking `moving.id` to `[moving.start, moving.end)` if `moving.cancel_token_hash`
+    /// opens it (as for [`Store::cancel_booking`]) and every one of its hosts is free
+    /// then, atomically, under the same serialisation as [`Store::insert_booking_if_free`]:
+    /// a reschedule and a booking (or two reschedules) into one slot never both land.
+    ///
+    /// "Free" is as for a booking, except that the booking's own old time does not count
+    /// (a meeting may move by a quarter of an hour into its own time). The booking keeps
+    /// its id, hosts and event UID; its managed events move with it (so incremental sync
+    /// reports the change), its `sequence` is raised by one, and one `rescheduled`
+    /// outbox message is written per target a `created` one went to, in the same
+    /// transaction. When the new time is not free, nothing changes.
+    ///
+    /// A booking already at exactly this time is [`RescheduleOutcome::Unchanged`], and
+    /// nothing is written, so a retried request answers the same; a cancelled one is
+    /// [`RescheduleOutcome::Cancelled`].
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Invalid`] for `end <= start`; a database error for I/O.
+    pub async fn reschedule_booking(
+        &self,
+        moving: Reschedule,
+        blocking: Blocking,
+        now: DateTime<Utc>,
+    ) -> Result<RescheduleOutcome, StoreError> {
+        if moving.end <= moving.start {
+            return Err(StoreError::Invalid(
+                "a booking must end after it starts".into(),
+            ));
+        }
+        match self {
+            Store::Sqlite(sqlite) => {
+                sqlite
+                    .write(move |db| db.reschedule_booking(&moving, blocking, now))
+                    .await?
+            }
+            Store::Postgres(postgres) => postgres.reschedule_booking(&moving, blocking, now).await,
         }
     }
 

@@ -295,6 +295,8 @@ pub struct Booking {
     pub created_at: DateTime<Utc>,
     /// When it was cancelled, if it was.
     pub cancelled_at: Option<DateTime<Utc>>,
+    /// Its iCalendar `SEQUENCE`: 0 when booked, raised by each reschedule.
+    pub sequence: u32,
 }
 
 /// Which event statuses keep a host from being booked: those that
@@ -322,6 +324,36 @@ pub enum BookingOutcome {
     Replayed(Booking),
     /// Some hosts are not free then; nothing was written.
     Taken(Vec<Blocker>),
+}
+
+/// A booking to move: which one, the hash of a token that opens it, and where to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reschedule {
+    /// The booking's id.
+    pub id: String,
+    /// The hash of one of its cancel tokens (the token is the right to move it).
+    pub cancel_token_hash: String,
+    /// The new first instant.
+    pub start: DateTime<Utc>,
+    /// The new first instant after it; must be after `start`.
+    pub end: DateTime<Utc>,
+}
+
+/// What moving a booking did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RescheduleOutcome {
+    /// The booking now holds the new time, its old time is free, its `sequence` is one
+    /// higher, and its deliveries (`rescheduled`) are in the outbox.
+    Moved(Booking),
+    /// The booking holds this time already (a retried request); nothing was written.
+    Unchanged(Booking),
+    /// Some hosts are not free for the new time; nothing was written, the booking
+    /// keeps its old time.
+    Taken(Vec<Blocker>),
+    /// The booking is cancelled; a cancelled booking cannot move.
+    Cancelled(Booking),
+    /// No booking has this id and token hash (the two are not told apart).
+    NotFound,
 }
 
 /// A host who is not free for a requested booking, and the strongest status in the way.
@@ -776,6 +808,8 @@ pub enum OutboxAction {
     Created,
     /// The booking was cancelled.
     Cancelled,
+    /// The booking was moved to another time (its `sequence` raised).
+    Rescheduled,
 }
 
 impl OutboxAction {
@@ -784,14 +818,19 @@ impl OutboxAction {
         match self {
             OutboxAction::Created => "created",
             OutboxAction::Cancelled => "cancelled",
+            OutboxAction::Rescheduled => "rescheduled",
         }
     }
 
     /// The action of a column value.
     pub fn from_name(name: &str) -> Option<OutboxAction> {
-        [OutboxAction::Created, OutboxAction::Cancelled]
-            .into_iter()
-            .find(|action| action.as_str() == name)
+        [
+            OutboxAction::Created,
+            OutboxAction::Cancelled,
+            OutboxAction::Rescheduled,
+        ]
+        .into_iter()
+        .find(|action| action.as_str() == name)
     }
 }
 
@@ -855,8 +894,9 @@ pub struct OutboxMessage {
     pub done_at: Option<DateTime<Utc>>,
     /// What the delivery left (JSON), e.g. the written resource and its ETag.
     pub result: Option<String>,
-    /// The result of the delivered `created` message of the same booking and target,
-    /// for a `cancelled` one (what to remove).
+    /// The result of the last delivered write (`created` or `rescheduled`) of the same
+    /// booking and target: what a `rescheduled` one replaces and a `cancelled` one
+    /// removes (the resource and its ETag).
     pub created_result: Option<String>,
 }
 
@@ -893,7 +933,8 @@ pub(crate) mod outbox_sql {
     pub const COLUMNS: &str = "o.seq, o.id, o.kind, o.booking_id, o.target, o.action, \
         o.state, o.attempts, o.created_at, o.due_at, o.last_error, o.done_at, o.result, \
         (SELECT p.result FROM outbox p WHERE p.booking_id = o.booking_id \
-           AND p.target = o.target AND p.kind = o.kind AND p.action = 'created' \
+           AND p.target = o.target AND p.kind = o.kind \
+           AND p.action IN ('created', 'rescheduled') \
            AND p.state = 'done' ORDER BY p.seq DESC LIMIT 1)";
 
     /// Pending messages due at `?1`, at most `?2`, whose earlier messages (same booking,
@@ -922,6 +963,14 @@ pub(crate) mod outbox_sql {
         WHERE o.booking_id = ?1 AND o.action = 'created'
           AND NOT EXISTS (SELECT 1 FROM outbox x WHERE x.booking_id = o.booking_id
                           AND x.target = o.target AND x.kind = o.kind
+                          AND x.action = 'cancelled')
+        ORDER BY o.seq";
+
+    /// The booking's `rescheduled` messages (`?1` booking, `?2` now): one per target its
+    /// `created` ones went to, each reschedule again, none once it is cancelled.
+    pub const RESCHEDULED_FROM: &str = "FROM outbox o
+        WHERE o.booking_id = ?1 AND o.action = 'created'
+          AND NOT EXISTS (SELECT 1 FROM outbox x WHERE x.booking_id = o.booking_id
                           AND x.action = 'cancelled')
         ORDER BY o.seq";
 }

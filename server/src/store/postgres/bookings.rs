@@ -35,7 +35,7 @@ use tokio_postgres::error::SqlState;
 use super::{ATTEMPTS, PgStore, StoreError, has_code, is_retryable, unix_seconds};
 use crate::store::migrations::LONG_EVENT_SECONDS as LONG;
 use crate::store::model::{
-    Blocker, Blocking, Booking, BookingOutcome, BookingTerms, NewBooking, OutboxAction,
+    Account, Blocker, Blocking, Booking, BookingOutcome, BookingTerms, NewBooking, OutboxAction,
     bookings_calendar_id,
 };
 
@@ -47,10 +47,11 @@ enum Conflict {
     Overlap,
 }
 
-const BOOKING_SELECT: &str = "SELECT b.id, b.start_at, b.end_at, b.booker_name, b.booker_email,
+pub(super) const BOOKING_SELECT: &str =
+    "SELECT b.id, b.start_at, b.end_at, b.booker_name, b.booker_email,
          b.note, b.idempotency_key, b.cancel_token_hash, b.created_at, b.cancelled_at,
          ARRAY(SELECT h.account_id FROM booking_hosts h WHERE h.booking_id = b.id
-               ORDER BY h.account_id)
+               ORDER BY h.account_id), b.sequence
      FROM bookings b";
 
 impl PgStore {
@@ -77,7 +78,14 @@ impl PgStore {
                 }
                 Ok(Err(Conflict::Overlap)) => {
                     let client = self.client().await?;
-                    let blockers = blockers(&client, &hosts, terms, blocking).await?;
+                    let blockers = blockers(
+                        &client,
+                        &hosts,
+                        (terms.start.timestamp(), terms.end.timestamp()),
+                        blocking,
+                        None,
+                    )
+                    .await?;
                     if !blockers.is_empty() {
                         return Ok(BookingOutcome::Taken(blockers));
                     }
@@ -123,7 +131,14 @@ impl PgStore {
                 return Ok(Ok(BookingOutcome::Replayed(booking_from_row(&row)?)));
             }
         }
-        let found = blockers(&tx, hosts, terms, blocking).await?;
+        let found = blockers(
+            &tx,
+            hosts,
+            (terms.start.timestamp(), terms.end.timestamp()),
+            blocking,
+            None,
+        )
+        .await?;
         if !found.is_empty() {
             return Ok(Ok(BookingOutcome::Taken(found)));
         }
@@ -278,6 +293,44 @@ impl PgStore {
         Ok(booking)
     }
 
+    /// See `Store::hosts_of`.
+    pub(in crate::store) async fn hosts_of(&self, id: &str) -> Result<Vec<Account>, StoreError> {
+        let client = self.client().await?;
+        let statement = client
+            .prepare_cached(
+                "SELECT a.id, a.email, a.time_zone FROM booking_hosts h
+                 JOIN accounts a ON a.id = h.account_id WHERE h.booking_id = $1 ORDER BY a.id",
+            )
+            .await?;
+        client
+            .query(&statement, &[&id])
+            .await?
+            .iter()
+            .map(super::account_from_row)
+            .collect()
+    }
+
+    /// See `Store::booking_opened_by`.
+    pub(in crate::store) async fn booking_opened_by(
+        &self,
+        id: &str,
+        cancel_token_hash: &str,
+    ) -> Result<Option<Booking>, StoreError> {
+        let client = self.client().await?;
+        let statement = client
+            .prepare_cached(&format!(
+                "{BOOKING_SELECT} WHERE b.id = $1 AND (b.cancel_token_hash = $2 OR EXISTS (
+                     SELECT 1 FROM booking_cancel_tokens t
+                     WHERE t.booking_id = $1 AND t.token_hash = $2))"
+            ))
+            .await?;
+        client
+            .query_opt(&statement, &[&id, &cancel_token_hash])
+            .await?
+            .map(|row| booking_from_row(&row))
+            .transpose()
+    }
+
     /// See `Store::add_cancel_token`.
     pub(in crate::store) async fn add_cancel_token(
         &self,
@@ -300,11 +353,12 @@ impl PgStore {
 /// bookings, each part bounded on both sides (events of at most two days through each
 /// calendar's longest one, longer ones through their end, bookings through the GiST
 /// index of the exclusion constraint).
-async fn blockers(
+pub(super) async fn blockers(
     client: &impl GenericClient,
     hosts: &[i64],
-    terms: &BookingTerms,
+    (start, end): (i64, i64),
     blocking: Blocking,
+    except: Option<&str>,
 ) -> Result<Vec<Blocker>, StoreError> {
     let statuses: Vec<&str> = Status::ALL
         .into_iter()
@@ -316,21 +370,21 @@ async fn blockers(
             "SELECT c.account_id, e.status FROM calendars c JOIN events e ON e.calendar_id = c.id
              WHERE c.account_id = ANY($1) AND NOT e.deleted AND e.status = ANY($2)
                AND e.start_at < $3 AND e.start_at > $4 - c.longest_event_seconds
-               AND e.end_at > $4
+               AND e.end_at > $4 AND NOT (e.managed AND e.uid IS NOT DISTINCT FROM 'booking_' || $5::text)
              UNION
              SELECT c.account_id, e.status FROM calendars c JOIN events e ON e.calendar_id = c.id
              WHERE c.account_id = ANY($1) AND NOT e.deleted AND e.status = ANY($2)
                AND e.end_at - e.start_at > {LONG} AND e.end_at > $4 AND e.start_at < $3
+               AND NOT (e.managed AND e.uid IS NOT DISTINCT FROM 'booking_' || $5::text)
              UNION
              SELECT h.account_id, 'busy' FROM booking_hosts h
              WHERE h.account_id = ANY($1) AND NOT h.cancelled
-               AND h.during && int8range($4, $3)
+               AND h.during && int8range($4, $3) AND h.booking_id IS DISTINCT FROM $5::text
              ORDER BY 1"
         ))
         .await?;
-    let (start, end) = (terms.start.timestamp(), terms.end.timestamp());
     let found: Vec<(i64, String)> = client
-        .query(&statement, &[&hosts, &statuses, &end, &start])
+        .query(&statement, &[&hosts, &statuses, &end, &start, &except])
         .await?
         .iter()
         .map(|row| (row.get(0), row.get(1)))
@@ -346,7 +400,7 @@ fn new_booking_id() -> Result<String, StoreError> {
     Ok(bytes.iter().map(|byte| format!("{byte:02x}")).collect())
 }
 
-fn booking_from_row(row: &tokio_postgres::Row) -> Result<Booking, StoreError> {
+pub(super) fn booking_from_row(row: &tokio_postgres::Row) -> Result<Booking, StoreError> {
     let cancelled_at: Option<i64> = row.try_get(9)?;
     Ok(Booking {
         id: row.try_get(0)?,
@@ -362,5 +416,6 @@ fn booking_from_row(row: &tokio_postgres::Row) -> Result<Booking, StoreError> {
         cancel_token_hash: row.try_get(7)?,
         created_at: unix_seconds(row.try_get(8)?)?,
         cancelled_at: cancelled_at.map(unix_seconds).transpose()?,
+        sequence: u32::try_from(row.try_get::<_, i32>(11)?).unwrap_or(0),
     })
 }

@@ -19,6 +19,7 @@
 mod bookings;
 mod leases;
 mod outbox;
+mod reschedule;
 mod sources;
 
 use std::collections::HashSet;

@@ -37,6 +37,11 @@ pub(super) async fn enqueue(
              SELECT {NEW_ID}, o.kind, o.booking_id, o.target, 'cancelled', $2, $2 {}",
             pg(sql::CANCELLED_FROM)
         ),
+        OutboxAction::Rescheduled => format!(
+            "INSERT INTO outbox (id, kind, booking_id, target, action, created_at, due_at)
+             SELECT {NEW_ID}, o.kind, o.booking_id, o.target, 'rescheduled', $2, $2 {}",
+            pg(sql::RESCHEDULED_FROM)
+        ),
     };
     let statement = tx.prepare_cached(&statement).await?;
     Ok(tx.execute(&statement, &[&booking_id, &now]).await?)

@@ -17,12 +17,12 @@ use rusqlite::{OptionalExtension, Row, TransactionBehavior, params, params_from_
 use super::{Database, StoreError, time_column};
 use crate::store::migrations::LONG_EVENT_SECONDS as LONG;
 use crate::store::model::{
-    Blocker, Blocking, Booking, BookingOutcome, BookingTerms, NewBooking, OutboxAction,
+    Account, Blocker, Blocking, Booking, BookingOutcome, BookingTerms, NewBooking, OutboxAction,
     bookings_calendar_id,
 };
 
 const BOOKING_COLUMNS: &str = "id, start_at, end_at, booker_name, booker_email, note, \
-     idempotency_key, cancel_token_hash, created_at, cancelled_at";
+     idempotency_key, cancel_token_hash, created_at, cancelled_at, sequence";
 
 impl Database {
     /// See `Store::insert_booking_if_free`.
@@ -55,68 +55,10 @@ impl Database {
             }
         }
 
-        // Status names are fixed ASCII words, so they can stand in the SQL text.
-        let blocking_statuses = Status::ALL
-            .into_iter()
-            .filter(|&status| blocking.blocks(status))
-            .map(|status| format!("'{status}'"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        // ?1 is the end, ?2 the start, then the hosts, then their bookings calendars.
-        let numbered = |from: usize| {
-            (from..from + hosts.len())
-                .map(|n| format!("?{n}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        let (host_list, bookings_calendars) = (numbered(3), numbered(3 + hosts.len()));
-        // Every part is an index range bounded on both sides (migration 0004), so the
-        // check costs what is near the slot, not the hosts' history: events of at most
-        // two days through each calendar's longest one, bookings likewise through the
-        // hosts' bookings calendars (each booking is one of their events), and longer
-        // events and bookings through their end. CROSS JOIN keeps SQLite's planner on
-        // that order: the hosts' calendars, or the bookings in range, first.
-        let sql = format!(
-            "SELECT c.account_id, e.status FROM calendars c CROSS JOIN events e
-             WHERE c.account_id IN ({host_list}) AND e.calendar_id = c.id AND e.deleted = 0
-               AND e.status IN ({blocking_statuses})
-               AND e.start_at < ?1 AND e.start_at > ?2 - c.longest_event_seconds
-               AND e.end_at > ?2
-             UNION
-             SELECT c.account_id, e.status FROM calendars c CROSS JOIN events e
-             WHERE c.account_id IN ({host_list}) AND e.calendar_id = c.id AND e.deleted = 0
-               AND e.status IN ({blocking_statuses})
-               AND e.end_at - e.start_at > {LONG} AND e.end_at > ?2 AND e.start_at < ?1
-             UNION
-             SELECT h.account_id, 'busy' FROM bookings b CROSS JOIN booking_hosts h
-             WHERE h.booking_id = b.id AND h.account_id IN ({host_list})
-               AND b.cancelled_at IS NULL AND b.start_at < ?1 AND b.end_at > ?2
-               AND b.start_at > ?2 - (SELECT coalesce(max(longest_event_seconds), 0)
-                                      FROM calendars WHERE id IN ({bookings_calendars}))
-             UNION
-             SELECT h.account_id, 'busy' FROM bookings b CROSS JOIN booking_hosts h
-             WHERE h.booking_id = b.id AND h.account_id IN ({host_list})
-               AND b.cancelled_at IS NULL AND b.end_at - b.start_at > {LONG}
-               AND b.end_at > ?2 AND b.start_at < ?1
-             ORDER BY 1"
-        );
         let (start, end) = (terms.start.timestamp(), terms.end.timestamp());
-        let values = [Value::Integer(end), Value::Integer(start)]
-            .into_iter()
-            .chain(hosts.iter().map(|&host| Value::Integer(host)))
-            .chain(
-                hosts
-                    .iter()
-                    .map(|&host| Value::Text(bookings_calendar_id(host))),
-            );
-        let found: Vec<(i64, String)> = tx
-            .prepare_cached(&sql)?
-            .query_map(params_from_iter(values), |row| {
-                Ok((row.get(0)?, row.get(1)?))
-            })?
-            .collect::<Result<_, _>>()?;
+        let found = blockers(&tx, &hosts, (start, end), blocking, None)?;
         if !found.is_empty() {
-            return Ok(BookingOutcome::Taken(Blocker::strongest_per_host(&found)));
+            return Ok(BookingOutcome::Taken(found));
         }
 
         let id: String = tx.query_row(
@@ -210,6 +152,38 @@ impl Database {
         Ok(booking)
     }
 
+    /// See `Store::hosts_of`.
+    pub(in crate::store) fn hosts_of(&self, id: &str) -> Result<Vec<Account>, StoreError> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT a.id, a.email, a.time_zone FROM booking_hosts h
+             JOIN accounts a ON a.id = h.account_id WHERE h.booking_id = ?1 ORDER BY a.id",
+        )?;
+        let hosts = statement
+            .query_map(params![id], super::account_from_row)?
+            .collect::<Result<_, _>>()?;
+        Ok(hosts)
+    }
+
+    /// See `Store::booking_opened_by`.
+    pub(in crate::store) fn booking_opened_by(
+        &self,
+        id: &str,
+        cancel_token_hash: &str,
+    ) -> Result<Option<Booking>, StoreError> {
+        let opens: bool = self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM bookings WHERE id = ?1 AND cancel_token_hash = ?2)
+                 OR EXISTS (SELECT 1 FROM booking_cancel_tokens
+                            WHERE booking_id = ?1 AND token_hash = ?2)",
+            params![id, cancel_token_hash],
+            |row| row.get(0),
+        )?;
+        if opens {
+            read_booking(&self.conn, id)
+        } else {
+            Ok(None)
+        }
+    }
+
     /// See `Store::add_cancel_token`.
     pub(in crate::store) fn add_cancel_token(
         &mut self,
@@ -225,7 +199,89 @@ impl Database {
     }
 }
 
-fn read_booking(conn: &rusqlite::Connection, id: &str) -> Result<Option<Booking>, StoreError> {
+/// The hosts who are not free for `[start, end)` (unix seconds), strongest status per
+/// host: events `blocking` counts and other bookings not cancelled. `except` is a
+/// booking whose own time does not count (the one being moved): its managed events and
+/// itself are left out.
+pub(super) fn blockers(
+    tx: &rusqlite::Connection,
+    hosts: &[i64],
+    (start, end): (i64, i64),
+    blocking: Blocking,
+    except: Option<&str>,
+) -> Result<Vec<Blocker>, StoreError> {
+    // Status names are fixed ASCII words, so they can stand in the SQL text.
+    let blocking_statuses = Status::ALL
+        .into_iter()
+        .filter(|&status| blocking.blocks(status))
+        .map(|status| format!("'{status}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    // ?1 is the end, ?2 the start, then the hosts, then their bookings calendars, then
+    // the booking to leave out (NULL for none).
+    let numbered = |from: usize| {
+        (from..from + hosts.len())
+            .map(|n| format!("?{n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let (host_list, bookings_calendars) = (numbered(3), numbered(3 + hosts.len()));
+    let except_at = 3 + 2 * hosts.len();
+    let not_own_event = format!("(e.managed = 0 OR e.uid IS NOT ('booking_' || ?{except_at}))");
+    // Every part is an index range bounded on both sides (migration 0004), so the
+    // check costs what is near the slot, not the hosts' history: events of at most
+    // two days through each calendar's longest one, bookings likewise through the
+    // hosts' bookings calendars (each booking is one of their events), and longer
+    // events and bookings through their end. CROSS JOIN keeps SQLite's planner on
+    // that order: the hosts' calendars, or the bookings in range, first.
+    let sql = format!(
+        "SELECT c.account_id, e.status FROM calendars c CROSS JOIN events e
+         WHERE c.account_id IN ({host_list}) AND e.calendar_id = c.id AND e.deleted = 0
+           AND e.status IN ({blocking_statuses})
+           AND e.start_at < ?1 AND e.start_at > ?2 - c.longest_event_seconds
+           AND e.end_at > ?2 AND {not_own_event}
+         UNION
+         SELECT c.account_id, e.status FROM calendars c CROSS JOIN events e
+         WHERE c.account_id IN ({host_list}) AND e.calendar_id = c.id AND e.deleted = 0
+           AND e.status IN ({blocking_statuses})
+           AND e.end_at - e.start_at > {LONG} AND e.end_at > ?2 AND e.start_at < ?1
+           AND {not_own_event}
+         UNION
+         SELECT h.account_id, 'busy' FROM bookings b CROSS JOIN booking_hosts h
+         WHERE h.booking_id = b.id AND h.account_id IN ({host_list})
+           AND b.cancelled_at IS NULL AND b.start_at < ?1 AND b.end_at > ?2
+           AND b.id IS NOT ?{except_at}
+           AND b.start_at > ?2 - (SELECT coalesce(max(longest_event_seconds), 0)
+                                  FROM calendars WHERE id IN ({bookings_calendars}))
+         UNION
+         SELECT h.account_id, 'busy' FROM bookings b CROSS JOIN booking_hosts h
+         WHERE h.booking_id = b.id AND h.account_id IN ({host_list})
+           AND b.cancelled_at IS NULL AND b.end_at - b.start_at > {LONG}
+           AND b.end_at > ?2 AND b.start_at < ?1 AND b.id IS NOT ?{except_at}
+         ORDER BY 1"
+    );
+    let values = [Value::Integer(end), Value::Integer(start)]
+        .into_iter()
+        .chain(hosts.iter().map(|&host| Value::Integer(host)))
+        .chain(
+            hosts
+                .iter()
+                .map(|&host| Value::Text(bookings_calendar_id(host))),
+        )
+        .chain([except.map_or(Value::Null, |id| Value::Text(id.to_owned()))]);
+    let found: Vec<(i64, String)> = tx
+        .prepare_cached(&sql)?
+        .query_map(params_from_iter(values), |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(Blocker::strongest_per_host(&found))
+}
+
+pub(super) fn read_booking(
+    conn: &rusqlite::Connection,
+    id: &str,
+) -> Result<Option<Booking>, StoreError> {
     let Some(mut booking) = conn
         .query_row(
             &format!("SELECT {BOOKING_COLUMNS} FROM bookings WHERE id = ?1"),
@@ -264,9 +320,10 @@ fn booking_from_row(row: &Row<'_>) -> rusqlite::Result<Booking> {
             Some(_) => Some(time_column(row, 9)?),
             None => None,
         },
+        sequence: row.get(10)?,
     })
 }
 
-fn vanished(id: &str) -> StoreError {
+pub(super) fn vanished(id: &str) -> StoreError {
     StoreError::Corrupt(format!("booking {id} vanished inside its own transaction"))
 }

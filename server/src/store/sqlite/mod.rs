@@ -25,6 +25,7 @@
 mod bookings;
 mod leases;
 mod outbox;
+mod reschedule;
 mod sources;
 
 use std::collections::HashSet;

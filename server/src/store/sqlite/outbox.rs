@@ -12,7 +12,8 @@ const NEW_ID: &str = "lower(hex(randomblob(16)))";
 
 /// Writes the messages booking `booking_id` owes for `action`, inside `tx`: on
 /// creation, one calendar write per writable CalDAV source calendar of its hosts; on
-/// cancel, one removal per calendar it was written to (or is queued for).
+/// cancel, one removal per target a `created` message went to (calendars, addresses,
+/// webhooks), once; on each reschedule, one update per such target, unless cancelled.
 pub(super) fn enqueue(
     tx: &Transaction<'_>,
     booking_id: &str,
@@ -38,6 +39,15 @@ pub(super) fn enqueue(
                  SELECT {NEW_ID}, o.kind, o.booking_id, o.target, 'cancelled', ?2, ?2
                  {}",
                 sql::CANCELLED_FROM
+            ),
+            params![booking_id, now.timestamp()],
+        )?,
+        OutboxAction::Rescheduled => tx.execute(
+            &format!(
+                "INSERT INTO outbox (id, kind, booking_id, target, action, created_at, due_at)
+                 SELECT {NEW_ID}, o.kind, o.booking_id, o.target, 'rescheduled', ?2, ?2
+                 {}",
+                sql::RESCHEDULED_FROM
             ),
             params![booking_id, now.timestamp()],
         )?,
