@@ -105,6 +105,15 @@ pub fn router(state: AppState, config: &Config) -> Router {
             delete(routes::bookings::cancel).patch(routes::bookings::change),
         )
         .route("/v1/sources", get(routes::sources::status))
+        // The visitor's pages (HTML, for people; not in the OpenAPI document).
+        .route(
+            "/bookings/{id}/cancel",
+            get(routes::manage::cancel_page).post(routes::manage::cancel_form),
+        )
+        .route(
+            "/bookings/{id}/reschedule",
+            get(routes::manage::reschedule_page).post(routes::manage::reschedule_form),
+        )
         .route(
             "/widget/{file}",
             get(routes::widget::file).with_state(config.widget_dir.clone()),

@@ -30,6 +30,8 @@
 //! - [`error`]: the one error type, and the one JSON shape of every error.
 //! - [`widget`]: the widget's own files (`--widget-dir`), served by
 //!   [`routes::widget`] with their precompressed forms and integrity hashes.
+//! - [`pages`]: the visitor's HTML pages (cancel, reschedule) as markup with their
+//!   security headers, served by [`routes::manage`].
 
 #![warn(missing_docs)]
 
@@ -45,6 +47,7 @@ pub mod json_body;
 pub mod layers;
 pub mod listener;
 pub mod outbox;
+pub mod pages;
 pub mod query;
 pub mod reload;
 pub mod routes;

@@ -11,6 +11,7 @@
 
 pub mod change;
 pub mod links;
+pub mod openings;
 pub mod request;
 
 pub use request::BookingRequest;
