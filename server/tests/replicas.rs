@@ -539,3 +539,93 @@ async fn a_source_whose_reader_was_killed_mid_read_is_taken_over() {
         .await;
     assert_eq!(generation, 2, "taken over once");
 }
+
+// Pins issue 17's promise across replicas: moves of 40 bookings and 40 new bookings,
+// all into one slot at once and split across two processes, leave exactly one winner
+// (a 200 or a 201) and 79 409s; every loser keeps its time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn moves_and_bookings_racing_for_one_slot_across_two_replicas_leave_one_winner() {
+    let Some((db, replicas)) = two_replicas().await else {
+        return;
+    };
+    let client = reqwest::Client::new();
+    let mut booked = Vec::new();
+    for n in 0..40 {
+        let url = format!("{}/v1/bookings", replicas[n % 2].url);
+        let body = dave(780 + 5 * n, 5, &format!("spread-{n}"));
+        let response = client.post(url).json(&body).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED);
+        booked.push(response.json::<Value>().await.unwrap());
+    }
+    let start = Arc::new(Barrier::new(80));
+    let mut senders = Vec::new();
+    for (n, booking) in booked.iter().enumerate() {
+        let url = format!(
+            "{}/v1/bookings/{}",
+            replicas[n % 2].url,
+            booking["id"].as_str().unwrap()
+        );
+        let token = booking["cancel_token"].as_str().unwrap().to_owned();
+        let (client, start) = (client.clone(), Arc::clone(&start));
+        senders.push(tokio::spawn(async move {
+            start.wait().await;
+            let response = client
+                .patch(url)
+                .bearer_auth(token)
+                .json(&json!({"start": at("12:00")}))
+                .send()
+                .await
+                .unwrap();
+            (
+                response.status(),
+                response.json::<Value>().await.unwrap_or(Value::Null),
+            )
+        }));
+    }
+    for n in 0..40 {
+        let url = format!("{}/v1/bookings", replicas[(n + 1) % 2].url);
+        let body = dave(720, 5, &format!("fresh-{n}"));
+        let (client, start) = (client.clone(), Arc::clone(&start));
+        senders.push(tokio::spawn(async move {
+            start.wait().await;
+            let response = client.post(url).json(&body).send().await.unwrap();
+            (
+                response.status(),
+                response.json::<Value>().await.unwrap_or(Value::Null),
+            )
+        }));
+    }
+    let mut answers = Vec::new();
+    for sender in senders {
+        answers.push(sender.await.unwrap());
+    }
+    let counts = tally(&answers);
+    let winners = counts.get(&200).copied().unwrap_or(0) + counts.get(&201).copied().unwrap_or(0);
+    assert_eq!(
+        (winners, counts.get(&409).copied()),
+        (1, Some(79)),
+        "{counts:?}"
+    );
+    let store = db.open().await;
+    assert_eq!(
+        store.counts().await.unwrap().bookings,
+        40 + counts.get(&201).copied().unwrap_or(0)
+    );
+    // The losers that tried to move are where they were.
+    for (booking, (status, _)) in booked.iter().zip(&answers) {
+        let stored = store
+            .booking(booking["id"].as_str().unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        let expected = if *status == StatusCode::OK {
+            at("12:00")
+        } else {
+            booking["start"].as_str().unwrap().to_owned()
+        };
+        assert_eq!(
+            freebusy_core::wire::rfc3339::format(stored.terms.start),
+            expected
+        );
+    }
+}
