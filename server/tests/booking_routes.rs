@@ -490,7 +490,7 @@ async fn other_methods_on_booking_paths_answer_405() {
         (reqwest::Method::GET, "/v1/bookings"),
         (reqwest::Method::PUT, "/v1/bookings"),
         (reqwest::Method::GET, "/v1/bookings/abc"),
-        (reqwest::Method::PATCH, "/v1/bookings/abc"),
+        (reqwest::Method::PUT, "/v1/bookings/abc"),
     ] {
         let response = client()
             .request(method.clone(), server.url(path))
