@@ -161,27 +161,20 @@ fn response(booked: Booked, request: &BookingRequest) -> BookingResponse {
         cancel_token,
         ..
     } = booked;
+    // The request's order, each address as the host's account spells it.
+    let ordered = request
+        .hosts()
+        .iter()
+        .map(|address| {
+            hosts
+                .iter()
+                .find(|account| account.email.eq_ignore_ascii_case(address))
+                .map_or_else(|| address.clone(), |account| account.email.clone())
+        })
+        .collect();
     BookingResponse {
-        id: booking.id,
-        // The request's order, each address as the host's account spells it.
-        hosts: request
-            .hosts()
-            .iter()
-            .map(|address| {
-                hosts
-                    .iter()
-                    .find(|account| account.email.eq_ignore_ascii_case(address))
-                    .map_or_else(|| address.clone(), |account| account.email.clone())
-            })
-            .collect(),
-        start: rfc3339::format(booking.terms.start),
-        end: rfc3339::format(booking.terms.end),
-        name: booking.terms.booker_name,
-        email: booking.terms.booker_email,
-        note: booking.terms.note,
-        created_at: rfc3339::format(booking.created_at),
-        cancelled_at: booking.cancelled_at.map(rfc3339::format),
-        sequence: booking.sequence,
+        hosts: ordered,
         cancel_token: Some(cancel_token.token),
+        ..shown(booking, &hosts)
     }
 }

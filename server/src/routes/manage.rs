@@ -36,10 +36,7 @@ pub async fn cancel_page(
     RawQuery(query): RawQuery,
 ) -> Page {
     let query = QueryString::parse(query.as_deref());
-    let Some(token) = query.single("token").ok().flatten() else {
-        return incomplete_link();
-    };
-    let (booking, hosts) = match open(&state, &id, token).await {
+    let (token, booking, hosts) = match opened(&state, &id, &query).await {
         Ok(found) => found,
         Err(page) => return page,
     };
@@ -98,20 +95,16 @@ pub async fn reschedule_page(
     RawQuery(query): RawQuery,
 ) -> Page {
     let query = QueryString::parse(query.as_deref());
-    let Some(token) = query.single("token").ok().flatten() else {
-        return incomplete_link();
+    let (token, booking, hosts) = match opened(&state, &id, &query).await {
+        Ok(found) => found,
+        Err(page) => return page,
     };
-    let week = query.single("week").ok().flatten().map(str::to_owned);
+    let week = query.single("week").ok().flatten();
     let notice = match query.single("moved").ok().flatten() {
         Some(_) => Notice::Moved,
         None => Notice::None,
     };
-    match open(&state, &id, token).await {
-        Ok((booking, hosts)) => {
-            week_page(&state, &booking, &hosts, token, week.as_deref(), notice).await
-        }
-        Err(page) => page,
-    }
+    week_page(&state, &booking, &hosts, token, week, notice).await
 }
 
 /// `POST /bookings/{id}/reschedule` (`token=T&start=RFC3339`): moves the booking, then
@@ -323,6 +316,21 @@ fn midnight(zone: Tz, day: NaiveDate) -> DateTime<Utc> {
             || Utc.from_utc_datetime(&local),
             |at| at.with_timezone(&Utc),
         )
+}
+
+/// The link's token, the booking it opens and its hosts; otherwise the page to answer.
+async fn opened<'q>(
+    state: &AppState,
+    id: &str,
+    query: &'q QueryString,
+) -> Result<(&'q str, Booking, Vec<Account>), Page> {
+    let token = query
+        .single("token")
+        .ok()
+        .flatten()
+        .ok_or_else(incomplete_link)?;
+    let (booking, hosts) = open(state, id, token).await?;
+    Ok((token, booking, hosts))
 }
 
 /// The booking that `token` opens, and its hosts; otherwise the page to answer.
