@@ -112,7 +112,7 @@ pub async fn fetch_week(
         .map(|(index, attendee)| {
             fetch_attendee(http, query, zone, index, attendee, &signal, on_wait)
         });
-    let results = futures::future::join_all(requests).await;
+    let results = super::all(requests).await;
     let mut weeks = Vec::with_capacity(results.len());
     for result in results {
         weeks.push(result?);

@@ -53,4 +53,8 @@ pub(super) const TEXTS: [&str; COUNT] = [
     "Notiz (optional)",
     "Diesen Termin buchen",
     "Abbrechen",
+    "Termindauer",
+    "{minutes} Min.",
+    "Diese Personen bieten keine gemeinsame Termindauer an, daher kann nichts gebucht werden.",
+    "Beginn",
 ];

@@ -53,4 +53,8 @@ pub(super) const TEXTS: [&str; COUNT] = [
     "Nota (opcional)",
     "Reservar este horario",
     "Cancelar",
+    "Duración de la reunión",
+    "{minutes} min",
+    "Estas personas no ofrecen ninguna duración de reunión en común, así que no se puede reservar nada.",
+    "Hora de inicio",
 ];

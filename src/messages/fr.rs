@@ -53,4 +53,8 @@ pub(super) const TEXTS: [&str; COUNT] = [
     "Note (facultative)",
     "Réserver ce créneau",
     "Annuler",
+    "Durée du rendez-vous",
+    "{minutes} min",
+    "Ces personnes ne proposent aucune durée de rendez-vous commune : rien ne peut être réservé.",
+    "Heure de début",
 ];
