@@ -2,15 +2,16 @@
 // JavaScript), in Debian's headless Chromium driven by playwright-core.
 //
 // Usage: node bench/browser.mjs render|merge|all DIST_DIR FC_BUNDLE MERGE_PKG_DIR [OUT_JSON]
-//        (MERGE_PKG_DIR holds speed/ and size/, each a wasm-bindgen --target web output)
+//        (MERGE_PKG_DIR holds speed/, size/ and any size-* variants, each a wasm-bindgen --target web output)
 // Env:   FREEBUSY_TOOLS (playwright-core), CHROMIUM (default /usr/bin/chromium),
-//        BENCH_RUNS (default 20), BENCH_WARMUPS (default 3)
+//        BENCH_RUNS (default 20), BENCH_WARMUPS (default 3); the heavy render case:
+//        BENCH_HEAVY_RUNS (default 5), BENCH_HEAVY_WARMUPS (default 1)
 //
 // Everything is served from one loopback origin by this script; nothing leaves the machine.
 
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -21,6 +22,8 @@ if (!['render', 'merge', 'all'].includes(what) || !dist || !fcBundle || !mergePk
 }
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
 const WARMUPS = Number(process.env.BENCH_WARMUPS ?? 3);
+const HEAVY_RUNS = Number(process.env.BENCH_HEAVY_RUNS ?? 5);
+const HEAVY_WARMUPS = Number(process.env.BENCH_HEAVY_WARMUPS ?? 1);
 const tools = process.env.FREEBUSY_TOOLS ?? join(process.env.HOME, '.cache/freebusy/tools');
 const { chromium } = createRequire(join(tools, '/'))('playwright-core');
 const web = join(dirname(fileURLToPath(import.meta.url)), 'web');
@@ -95,9 +98,21 @@ try {
   if (what === 'render' || what === 'all') {
     results.widget = await onPage('/bench/widget.html', ([r, w]) => window.bench(r, w), RUNS, WARMUPS);
     results.fullcalendar = await onPage('/bench/fullcalendar.html', ([r, w]) => window.bench(r, w), RUNS, WARMUPS);
+    // The heavy case (10,000 periods, 20 attendees): FullCalendar takes seconds a run,
+    // so fewer runs (the widget gets as many, for the same statistics).
+    results.heavy = { runs: HEAVY_RUNS, warmups: HEAVY_WARMUPS };
+    for (const [key, page] of [['widget', 'widget'], ['fullcalendar', 'fullcalendar']]) {
+      results.heavy[key] = await onPage(`/bench/${page}.html?case=heavy`, ([r, w]) => window.bench(r, w), HEAVY_RUNS, HEAVY_WARMUPS);
+    }
   }
   if (what === 'merge' || what === 'all') {
-    results.merge = await onPage('/bench/merge.html', ([n, r, w]) => window.bench(n, r, w), 100_000, RUNS, WARMUPS);
+    // Every wasm-bindgen package in MERGE_PKG_DIR, the shipped ones first.
+    const order = (name) => ['speed', 'size'].indexOf(name) >>> 0;
+    const packages = readdirSync(mergePkg)
+      .filter((name) => existsSync(join(mergePkg, name, 'freebusy_merge_wasm.js')))
+      .sort((a, b) => order(a) - order(b) || a.localeCompare(b));
+    results.merge = await onPage(`/bench/merge.html?packages=${packages.join(',')}`, ([n, r, w]) => window.bench(n, r, w), 100_000, RUNS, WARMUPS);
+    results.merge.packages = packages;
   }
 } finally {
   await browser.close();

@@ -4,10 +4,12 @@
 #   bundle   gzip -9 bytes a page loads for the widget (trunk build --release) beside
 #            FullCalendar 6 (core + timegrid + interaction, esbuild --minify), and a twiggy
 #            breakdown of the widget's wasm by crate and by function
-#   render   headless Chromium: the same week of 1,000 periods (5 attendees) drawn by the
-#            widget and by FullCalendar's timeGridWeek: median of 20 runs, DOM nodes
-#   merge    100,000 periods from 50 calendars: the engine in wasm vs JavaScript in one
-#            page, and the engine natively (criterion, the 100k case)
+#   render   headless Chromium: the same week of 1,000 periods (5 attendees), and a heavy
+#            one of 10,000 (20 attendees), drawn by the widget and by FullCalendar's
+#            timeGridWeek: medians, DOM nodes
+#   merge    100,000 periods from 50 calendars: the engine in wasm (as the widget builds it,
+#            and through other wasm-opt levels) vs JavaScript in one page, and the engine
+#            natively (criterion, the 100k case)
 #   backend  the server's Zonio-style week query vs its /healthz under wrk over loopback
 #
 # Usage: scripts/bench.sh [bundle|render|merge|backend]...   (no argument: all four)
@@ -112,23 +114,29 @@ fi
 
 # The engine as a wasm module of its own (bench/merge-wasm: a workspace of its own, so
 # the test command never builds it), at opt-level 3 and at the widget's opt-level "z".
+# "size" is the widget's build (wasm-opt -Oz, as index.html has trunk run it); size-Os,
+# size-O2, size-O3 and size-none are the same rustc output through another wasm-opt
+# level or none, to see what wasm-opt does to the engine's opt-level 3 code.
 MERGE_PKG="$FREEBUSY_BENCH/merge-wasm"
 if wants merge; then
   say "building bench/merge-wasm (the engine's merge for wasm)"
   cp Cargo.lock bench/merge-wasm/Cargo.lock # the root's versions (cargo prunes the rest)
-  for variant in speed size; do
-    profile=release opt=-O3
-    [ "$variant" = size ] && profile=size opt=-Oz
+  rm -rf "$MERGE_PKG"
+  for profile in release size; do
     (cd bench/merge-wasm && CARGO_TARGET_DIR="$FREEBUSY_BENCH_TARGET" \
       cargo build --quiet --profile "$profile" --target wasm32-unknown-unknown) > "$RESULTS/merge-wasm.log" 2>&1 || {
       tail -n 30 "$RESULTS/merge-wasm.log"
       exit 1
     }
-    rm -rf "$MERGE_PKG/$variant"
-    wasm-bindgen --target web --out-dir "$MERGE_PKG/$variant" \
+  done
+  for variant in speed:release:-O3 size:size:-Oz size-Os:size:-Os size-O2:size:-O2 size-O3:size:-O3 size-none:size:; do
+    IFS=: read -r name profile opt <<< "$variant"
+    wasm-bindgen --target web --out-dir "$MERGE_PKG/$name" \
       "$FREEBUSY_BENCH_TARGET/wasm32-unknown-unknown/$profile/freebusy_merge_wasm.wasm"
-    wasm-opt "$opt" "${WASM_FEATURES[@]}" "$MERGE_PKG/$variant/freebusy_merge_wasm_bg.wasm" \
-      -o "$MERGE_PKG/$variant/freebusy_merge_wasm_bg.wasm"
+    if [ -n "$opt" ]; then
+      wasm-opt "$opt" "${WASM_FEATURES[@]}" "$MERGE_PKG/$name/freebusy_merge_wasm_bg.wasm" \
+        -o "$MERGE_PKG/$name/freebusy_merge_wasm_bg.wasm"
+    fi
   done
 fi
 
@@ -149,8 +157,11 @@ if wants bundle; then
     shopt -u nullglob
     fc=$(gz "$FC_BUNDLE")
     fc_raw=$(wc -c < "$FC_BUNDLE")
-    printf '{"widget":{"wasm":%d,"js":%d,"css":%d,"snippets":%d,"raw":%d},"fullcalendar":{"gzip":%d,"raw":%d,"version":"%s","cssInJs":%s}}\n' \
-      "$wasm" "$js" "$css" "$snippets" "$raw" "$fc" "$fc_raw" "$FULLCALENDAR_VERSION" \
+    # The test command's budget, read from it (one place).
+    default_budget=$(sed -n 's/^readonly BUDGET="${FREEBUSY_BUNDLE_BUDGET:-\([0-9]*\)}"$/\1/p' scripts/test.sh)
+    budget=${FREEBUSY_BUNDLE_BUDGET:-$default_budget}
+    printf '{"widget":{"wasm":%d,"js":%d,"css":%d,"snippets":%d,"raw":%d},"budget":%s,"fullcalendar":{"gzip":%d,"raw":%d,"version":"%s","cssInJs":%s}}\n' \
+      "$wasm" "$js" "$css" "$snippets" "$raw" "${budget:-null}" "$fc" "$fc_raw" "$FULLCALENDAR_VERSION" \
       "$(grep -q 'fc-timegrid-slot{' "$FC_BUNDLE" && echo true || echo false)"
   } > "$RESULTS/bundle.json"
 
@@ -164,6 +175,20 @@ if wants bundle; then
   twiggy top -n 40 "$names/named.wasm" > "$RESULTS/twiggy-top.txt"
   twiggy dominators -d 3 -r 30 "$names/named.wasm" > "$RESULTS/twiggy-dominators.txt"
   twiggy top -n 1000000 -f csv "$names/named.wasm" | python3 bench/twiggy_crates.py 25 > "$RESULTS/twiggy-crates.txt"
+
+  # The widget's wasm through each wasm-opt level (the same wasm-bindgen output trunk
+  # optimised with -Oz): gzip -9 bytes, for the merge's speed-against-size question.
+  say "the widget's wasm through other wasm-opt levels"
+  {
+    printf '{'
+    sep=''
+    for level in Oz Os O2 O3; do
+      wasm-opt "-$level" "${WASM_FEATURES[@]}" "$names/freebusy_bg.wasm" -o "$names/$level.wasm"
+      printf '%s"%s":%d' "$sep" "$level" "$(gz "$names/$level.wasm")"
+      sep=','
+    done
+    printf ',"none":%d}\n' "$(gz "$names/freebusy_bg.wasm")"
+  } > "$RESULTS/wasm-opt.json"
 fi
 
 # ------------------------------------------------------------------ render and merge (browser)

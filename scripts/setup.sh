@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Turns a fresh machine into one that builds and tests everything: the wasm32 target,
 # trunk, wasm-bindgen-cli at the lockfile's version, wasm-opt (binaryen), Chromium with
-# its driver, Firefox with geckodriver, and the Python test tools (a pinned virtualenv).
+# its driver, Firefox with geckodriver, the Cronofy Node SDK (a real client of the
+# Cronofy-style API), and the Python test tools (one pinned virtualenv: the iCalendar
+# oracle, the API fuzzer).
 # Idempotent: it installs only what is missing or at the wrong version, and says what it
 # does. Everything comes from crates.io, npm, PyPI or Debian's packages: nothing here
 # downloads a prebuilt binary from anywhere else (these machines can't).
@@ -14,6 +16,7 @@ readonly TRUNK_VERSION=0.21.14
 # table as the function table, and the optimised bundle throws at start-up.
 readonly BINARYEN_VERSION=132.0.0
 readonly PLAYWRIGHT_VERSION=1.65.1
+readonly CRONOFY_SDK_VERSION=3.8.4
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 
@@ -117,28 +120,42 @@ else
   npm install --prefix "$FREEBUSY_TOOLS" --no-audit --no-fund --silent "playwright-core@$PLAYWRIGHT_VERSION"
 fi
 
-# 3c. Python tools (scripts/python-tools.txt, exact pins) in a virtualenv outside the
-#     clone: the iCalendar oracle now, CalDAV servers later. Rebuilt only when missing or
-#     when what it holds differs from the list.
-python_tools_wanted() { grep -Ev '^\s*(#|$)' scripts/python-tools.txt | tr 'A-Z_' 'a-z-' | sort; }
-python_tools_have() {
-  "$FREEBUSY_TOOLS/venv/bin/python3" -m pip freeze --disable-pip-version-check 2>/dev/null | tr 'A-Z_' 'a-z-' | sort
-}
-if [ "$(python_tools_have || true)" = "$(python_tools_wanted)" ]; then
-  say "python tools present ($FREEBUSY_TOOLS/venv)"
+# 3c. Cronofy's own Node SDK: server/tests/cronofy_sdk.rs reads pages with it.
+have_cronofy=$(node -p "require('$FREEBUSY_TOOLS/node_modules/cronofy/package.json').version" 2>/dev/null || true)
+if [ "$have_cronofy" = "$CRONOFY_SDK_VERSION" ]; then
+  say "cronofy (Node SDK) $have_cronofy present"
 else
+  say "installing cronofy $CRONOFY_SDK_VERSION (Node SDK) from npm into $FREEBUSY_TOOLS"
+  mkdir -p "$FREEBUSY_TOOLS"
+  npm install --prefix "$FREEBUSY_TOOLS" --no-audit --no-fund --silent "cronofy@$CRONOFY_SDK_VERSION"
+fi
+
+# 3d. Python tools in one virtualenv outside the clone, $FREEBUSY_VENV (scripts/env.sh
+#     names it by a hash of the list): exactly the pins of scripts/python-tools.txt
+#     (dependencies included, installed with --no-deps; the iCalendar oracle, the API
+#     fuzzer, the CalDAV servers), rebuilt only when missing or when what it holds
+#     differs from the list. Add a tool to the list, not another venv.
+python_tools() {
+  local list=$1 venv="$FREEBUSY_VENV"
+  local wanted have
+  wanted=$(grep -Ev '^\s*(#|$)' "$list" | tr 'A-Z_' 'a-z-' | sort)
+  have=$("$venv/bin/python3" -m pip freeze --disable-pip-version-check 2>/dev/null | tr 'A-Z_' 'a-z-' | sort || true)
+  if [ "$have" = "$wanted" ]; then
+    say "python tools present ($venv)"
+    return
+  fi
   if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
     say "installing Debian package python3-venv"
     apt_get update -q
     apt_get install -y -q python3-venv
   fi
-  say "installing python tools from PyPI into $FREEBUSY_TOOLS/venv"
-  rm -rf "$FREEBUSY_TOOLS/venv"
+  say "installing python tools ($list) from PyPI into $venv"
+  rm -rf "$venv"
   mkdir -p "$FREEBUSY_TOOLS"
-  python3 -m venv "$FREEBUSY_TOOLS/venv"
-  "$FREEBUSY_TOOLS/venv/bin/python3" -m pip install --quiet --disable-pip-version-check \
-    --no-deps -r scripts/python-tools.txt
-fi
+  python3 -m venv "$venv"
+  "$venv/bin/python3" -m pip install --quiet --disable-pip-version-check --no-deps -r "$list"
+}
+python_tools scripts/python-tools.txt
 
 # 4. Cargo.lock must exist to know which wasm-bindgen CLI to install.
 if [ ! -f Cargo.lock ]; then

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every check the project has, in the order a failure is cheapest to find:
 # format, lints (native and wasm32), native tests, the browser tests in headless Chromium
-# and Firefox, the release build, its size budget, the release page loaded in Chromium,
-# and the end-to-end tests against the real server. Every step runs even when an
+# and Firefox, the API fuzzer against the real server, the release build, its size
+# budget, the release page loaded in Chromium, and the end-to-end tests against the real
+# server. Every step runs even when an
 # earlier one failed, so one run shows everything that is wrong; the exit code is
 # non-zero when any step failed. Output ends with a summary table and a closing line
 # `total: N passed, N failed`.
@@ -29,6 +30,9 @@ export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-180}"
 # setup.sh made the Python oracle's virtualenv: the iCalendar corpus test must use it,
 # and fails (instead of skipping) without it.
 export FREEBUSY_REQUIRE_ORACLE=1
+# setup.sh installed the Cronofy Node SDK: its test must use it, and fails (instead of
+# skipping) without it.
+export FREEBUSY_REQUIRE_CRONOFY_SDK=1
 readonly BUDGET="${FREEBUSY_BUNDLE_BUDGET:-140000}"
 readonly LOGS="$CARGO_TARGET_DIR/test-logs"
 mkdir -p "$LOGS"
@@ -119,6 +123,8 @@ step "native tests" tests cargo test --workspace
 # browser gets a fresh one (tests/live/with-server.sh), on another origin than the page.
 step "server build" plain cargo build -p freebusy-server --profile server
 readonly SERVER_BIN="$CARGO_TARGET_DIR/server/freebusy-server"
+# schemathesis against /openapi.json (scripts/fuzz-api.sh): fixed seed, bounded examples.
+step "api fuzz" plain scripts/fuzz-api.sh "$SERVER_BIN"
 step "browser chromium" tests in_chromium tests/live/with-server.sh "$SERVER_BIN" cargo test -p freebusy --target wasm32-unknown-unknown --tests
 step "browser firefox" tests in_firefox tests/live/with-server.sh "$SERVER_BIN" cargo test -p freebusy --target wasm32-unknown-unknown --tests
 # A clean dist/: it must hold exactly what ships (no leftovers of `trunk serve`).

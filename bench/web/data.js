@@ -152,7 +152,16 @@ export function summary(output) {
  *  no slot is "past"), 08:00-18:00 in 30-minute slots. */
 export const WEEK = '2030-01-07';
 export const WEEK_START_MS = Date.UTC(2030, 0, 7);
-export const ATTENDEES = ['ada', 'brian', 'chen', 'dana', 'emil'].map((n) => `${n}@example.com`);
+const NAMES = ['ada', 'brian', 'chen', 'dana', 'emil', 'fatima', 'goran', 'hana', 'ivan', 'jun',
+  'kofi', 'lena', 'mateo', 'nora', 'omar', 'priya', 'quinn', 'rosa', 'sven', 'tariq'];
+/** The first `count` attendees' emails (up to 20). */
+export const attendees = (count = 5) => NAMES.slice(0, count).map((n) => `${n}@example.com`);
+export const ATTENDEES = attendees(5);
+/** The render cases: the usual week, and the heavy one of issue 18. */
+export const RENDER_CASES = {
+  usual: { periods: 1000, attendees: 5 },
+  heavy: { periods: 10_000, attendees: 20 },
+};
 
 /** mulberry32: a small seeded PRNG (data only). */
 function mulberry32(seed) {
@@ -165,15 +174,17 @@ function mulberry32(seed) {
 }
 
 /**
- * 1,000 periods, 200 per attendee, over the 7 days, each inside 08:00-18:00 UTC on a
- * 15-minute grid, 15 min to 2 h long; 75 % busy, 25 % tentative.
+ * `total` periods (1,000 by default) shared out in turn among `attendeeCount` attendees
+ * (5: 200 each), over the 7 days, each inside 08:00-18:00 UTC on a 15-minute grid,
+ * 15 min to 2 h long; 75 % busy, 25 % tentative. The heavy case is 10,000 across 20.
  * Returns [{attendee, start, end, status}] with start/end in ms.
  */
-export function renderInput(total = 1000) {
+export function renderInput(total = 1000, attendeeCount = 5) {
   const random = mulberry32(20300107);
+  const emails = attendees(attendeeCount);
   const periods = [];
   for (let i = 0; i < total; i++) {
-    const attendee = ATTENDEES[i % ATTENDEES.length];
+    const attendee = emails[i % emails.length];
     const day = Math.floor(random() * 7);
     const quarters = 1 + Math.floor(random() * 8);
     const startQuarter = Math.floor(random() * (40 - quarters + 1)); // 40 quarters in 10 h

@@ -12,7 +12,7 @@
 //! - [`Status`] and its strength order `Free < Tentative < Unknown < Busy`.
 //! - [`Period`]: a half-open UTC span with a status; [`Window`]: a span without one.
 //! - [`merge`](mod@merge): one person's calendars into an [`Availability`] (sorted,
-//!   disjoint, coalesced, non-free periods), O(n log n).
+//!   disjoint, coalesced, non-free periods), O(n) for a given time span (a radix sort).
 //! - [`group`]: attendees into a [`GroupAvailability`] that keeps who blocks each span.
 //! - [`zone`]: the [`Zone`](zone::Zone) trait (UTC offset at an instant, all the engine
 //!   asks of a time zone) and local-time resolution across DST gaps and folds.

@@ -3,7 +3,7 @@
 //! `recurring-ical-events`, tests/ics/oracle.py), except where tests/ics/corpus.json
 //! lists a deliberate difference, which must then still be a difference.
 //!
-//! The oracle runs from the virtualenv scripts/setup.sh makes (`$FREEBUSY_TOOLS/venv`).
+//! The oracle runs from the virtualenv scripts/setup.sh makes (`$FREEBUSY_VENV`).
 //! Without it the comparison is skipped with a message, unless `FREEBUSY_REQUIRE_ORACLE`
 //! or `CI` is set (scripts/test.sh sets the first): there a missing oracle fails.
 #![cfg(feature = "ics")]
@@ -75,12 +75,8 @@ fn oracle_python() -> Option<PathBuf> {
     if let Some(python) = std::env::var_os("FREEBUSY_ORACLE_PYTHON") {
         return Some(PathBuf::from(python));
     }
-    let tools = std::env::var_os("FREEBUSY_TOOLS")
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache/freebusy/tools"))
-        })?;
-    let python = tools.join("venv/bin/python3");
+    // scripts/env.sh names the virtualenv (by a hash of scripts/python-tools.txt).
+    let python = PathBuf::from(std::env::var_os("FREEBUSY_VENV")?).join("bin/python3");
     python.exists().then_some(python)
 }
 
@@ -135,10 +131,10 @@ fn merged_free_busy_equals_the_oracle_in_every_window() {
             || std::env::var_os("CI").is_some();
         assert!(
             !required,
-            "the iCalendar oracle is missing: run scripts/setup.sh (it makes $FREEBUSY_TOOLS/venv)"
+            "the iCalendar oracle is missing: run scripts/setup.sh (it makes $FREEBUSY_VENV)"
         );
         eprintln!(
-            "SKIPPED: no oracle virtualenv ($FREEBUSY_TOOLS/venv); scripts/setup.sh makes it"
+            "SKIPPED: no oracle virtualenv ($FREEBUSY_VENV, see scripts/env.sh); scripts/setup.sh makes it"
         );
         return;
     };

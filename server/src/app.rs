@@ -5,7 +5,6 @@
 //! is where the rooms are put together.
 
 use std::future::Future;
-use std::net::SocketAddr;
 
 use axum::Router;
 use axum::routing::{delete, get, post};
@@ -15,6 +14,7 @@ use tokio::net::TcpListener;
 use crate::config::Config;
 use crate::demo;
 use crate::layers;
+use crate::listener::{self, ConnectionLimits};
 use crate::routes;
 use crate::seed::{Seed, SeedError};
 use crate::state::AppState;
@@ -48,7 +48,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/openapi.json"),
     ("GET", "/{email}"),
     ("GET", "/v1/free_busy"),
-    ("GET", "/v1/free_busy/pages/{page}"),
+    ("GET", "/v1/free_busy/pages/{cursor}"),
     ("POST", "/v1/bookings"),
     ("DELETE", "/v1/bookings/{id}"),
 ];
@@ -62,7 +62,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .route("/{email}", get(routes::zonio::availability))
         .route("/v1/free_busy", get(routes::free_busy::first_page))
         .route(
-            "/v1/free_busy/pages/{page}",
+            "/v1/free_busy/pages/{cursor}",
             get(routes::free_busy::later_page),
         )
         .route("/v1/bookings", post(routes::bookings::create))
@@ -73,23 +73,19 @@ pub fn router(state: AppState, config: &Config) -> Router {
     layers::around(routes, config)
 }
 
-/// Serves `app` on `listener` until `shutdown` completes, then finishes the requests in
-/// flight.
+/// Serves `app` on `listener` within `limits` (see [`crate::listener`]) until
+/// `shutdown` completes, then finishes the requests in flight.
 ///
-/// Serves with each connection's peer address, which the rate limiter keys on.
+/// Every request carries its peer's address, which the rate limiter keys on.
 ///
 /// # Errors
 ///
-/// Fails only if accepting connections fails for good.
+/// Fails only if the listener's address cannot be read.
 pub async fn serve(
     listener: TcpListener,
     app: Router,
+    limits: ConnectionLimits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    listener::serve(listener, app, limits, shutdown).await
 }

@@ -13,6 +13,9 @@ use crate::error::ApiError;
 pub const READ_FREE_BUSY: &str = "read_free_busy";
 /// A broader scope that, as Cronofy documents, includes [`READ_FREE_BUSY`].
 pub const READ_EVENTS: &str = "read_events";
+/// Every scope this server checks: a grant of any other could never matter, so
+/// `--token` refuses it.
+pub const KNOWN_SCOPES: &[&str] = &[READ_FREE_BUSY, READ_EVENTS];
 
 /// What a route asks of a token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,7 +73,7 @@ impl std::fmt::Debug for TokenGrant {
 }
 
 /// Parses `TOKEN=EMAIL`, `TOKEN=EMAIL:SCOPE,SCOPE` or `TOKEN=EMAIL:` (the `--token`
-/// flag); a bare `TOKEN=EMAIL` grants `read_free_busy`.
+/// flag); a bare `TOKEN=EMAIL` grants `read_free_busy`. Scopes are [`KNOWN_SCOPES`].
 ///
 /// # Errors
 ///
@@ -89,11 +92,11 @@ pub fn parse_token(text: &str) -> Result<TokenGrant, String> {
         Some((email, "")) => (email, Vec::new()),
         Some((email, list)) => {
             let scopes: Vec<String> = list.split(',').map(str::to_owned).collect();
-            let scope_ok =
-                |s: &String| !s.is_empty() && s.chars().all(|c| c.is_ascii_lowercase() || c == '_');
-            if !scopes.iter().all(scope_ok) {
+            if let Some(unknown) = scopes.iter().find(|s| !KNOWN_SCOPES.contains(&s.as_str())) {
                 return Err(format!(
-                    "scopes {list:?} must be comma-separated names like read_free_busy"
+                    "unknown scope {unknown:?}: this server knows {} (comma-separated; \
+                     TOKEN=EMAIL: for a token that may read nothing)",
+                    KNOWN_SCOPES.join(" and ")
                 ));
             }
             (email, scopes)
@@ -195,17 +198,21 @@ mod tests {
         assert!(grant.grants(Scope::ReadFreeBusy));
     }
 
-    // Pins how to express a token that is known but lacks the free/busy scope.
+    // Pins how to express a token that is known but lacks the free/busy scope, and
+    // that scopes this server never checks are refused rather than granted in vain.
     #[test]
-    fn a_token_with_an_empty_or_other_scope_list_cannot_read_free_busy() {
+    fn a_token_with_an_empty_scope_list_cannot_read_free_busy() {
         assert!(
             !parse_token("t=alice@example.com:")
                 .unwrap()
                 .grants(Scope::ReadFreeBusy)
         );
-        let grant = parse_token("t=alice@example.com:create_event,list_calendars").unwrap();
-        assert_eq!(grant.scopes, ["create_event", "list_calendars"]);
-        assert!(!grant.grants(Scope::ReadFreeBusy));
+        let message = parse_token("t=alice@example.com:create_event").unwrap_err();
+        assert!(
+            message.contains(r#"unknown scope "create_event""#),
+            "{message}"
+        );
+        assert!(parse_token("t=alice@example.com:read_free_busy,").is_err());
         assert!(
             parse_token("t=alice@example.com:read_events")
                 .unwrap()

@@ -18,8 +18,15 @@ use crate::store::Location;
 #[command(name = "freebusy-server", version, about)]
 pub struct Config {
     /// Address and port to listen on.
-    #[arg(long, env = "FREEBUSY_LISTEN", default_value = "127.0.0.1:3000")]
+    #[arg(long, env = "FREEBUSY_LISTEN", default_value = "127.0.0.1:3000", value_parser = parse_listen)]
     pub listen: SocketAddr,
+
+    /// The URL clients reach this server at, e.g. `https://calendar.example.com` behind
+    /// a TLS-terminating proxy (a path prefix is kept): the base of the links the API
+    /// hands out (`pages.next_page`). Without it, `http://` and the address the
+    /// connection came in on; never the request's `Host` header.
+    #[arg(long, env = "FREEBUSY_PUBLIC_URL", value_parser = parse_public_url)]
+    pub public_url: Option<PublicUrl>,
 
     /// SQLite database file; created if missing.
     #[arg(long, env = "FREEBUSY_DB", default_value = "freebusy.sqlite3")]
@@ -73,9 +80,34 @@ pub struct Config {
     #[arg(long, env = "FREEBUSY_REQUEST_TIMEOUT_MS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
     pub request_timeout_ms: u64,
 
-    /// The largest request body accepted, in bytes (larger ones get 413).
-    #[arg(long, env = "FREEBUSY_MAX_BODY_BYTES", default_value_t = 16 * 1024)]
-    pub max_body_bytes: usize,
+    /// The largest request body accepted, in bytes (larger ones get 413, at once when
+    /// `Content-Length` says so).
+    #[arg(long, env = "FREEBUSY_MAX_BODY_BYTES", default_value_t = 16 * 1024, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_body_bytes: u64,
+
+    /// How long a client may take to send a request's head, from when the connection
+    /// opens or its previous response is sent; so also how long a kept-alive
+    /// connection may sit idle. Then the connection is closed.
+    #[arg(long, env = "FREEBUSY_HEADER_READ_TIMEOUT_MS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_read_timeout_ms: u64,
+
+    /// How long a connection may go without a byte moving either way (a client that
+    /// stops sending its body or reading its response) before it is closed, in ms;
+    /// more than the request timeout.
+    #[arg(long, env = "FREEBUSY_IDLE_TIMEOUT_MS", default_value_t = 30_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub idle_timeout_ms: u64,
+
+    /// Connections open at once; more wait for one to close. Default 1024, lowered to
+    /// fit the open-file limit (`ulimit -n`) less 64; a value that does not fit is
+    /// refused.
+    #[arg(long, env = "FREEBUSY_MAX_CONNECTIONS", value_parser = clap::value_parser!(u64).range(1..=1 << 24))]
+    pub max_connections: Option<u64>,
+
+    /// Connections open at once from one client (an IPv4 address, an IPv6 /64); its
+    /// further connections are closed at once. Behind a proxy every client has the
+    /// proxy's address: raise it to the proxy's pool size.
+    #[arg(long, env = "FREEBUSY_MAX_CONNECTIONS_PER_IP", default_value_t = 128, value_parser = clap::value_parser!(u64).range(1..=1 << 24))]
+    pub max_connections_per_ip: u64,
 
     /// The longest booking accepted, in minutes.
     #[arg(long, env = "FREEBUSY_MAX_BOOKING_MINUTES", default_value_t = 240, value_parser = clap::value_parser!(u32).range(1..))]
@@ -97,6 +129,11 @@ impl Config {
         Duration::from_millis(self.request_timeout_ms)
     }
 
+    /// The body limit in bytes, as the layers take it.
+    pub fn body_limit(&self) -> usize {
+        usize::try_from(self.max_body_bytes).unwrap_or(usize::MAX)
+    }
+
     /// Checks rules between flags that clap cannot express one flag at a time.
     ///
     /// # Errors
@@ -111,6 +148,22 @@ impl Config {
                 self.freebusy_deadline_ms, self.request_timeout_ms
             ));
         }
+        // The idle timeout watches bytes; a handler at work moves none, so a shorter one
+        // would cut slow answers that the request timeout still allows.
+        if self.idle_timeout_ms <= self.request_timeout_ms {
+            return Err(format!(
+                "--idle-timeout-ms ({}) must be more than --request-timeout-ms ({})",
+                self.idle_timeout_ms, self.request_timeout_ms
+            ));
+        }
+        if let Some(max) = self.max_connections
+            && self.max_connections_per_ip > max
+        {
+            return Err(format!(
+                "--max-connections-per-ip ({}) must not be more than --max-connections ({max})",
+                self.max_connections_per_ip
+            ));
+        }
         let mut seen = std::collections::HashSet::new();
         for grant in &self.tokens {
             if !seen.insert(grant.token.as_str()) {
@@ -121,28 +174,107 @@ impl Config {
     }
 }
 
-/// Parses a web origin `scheme://host[:port]`, exactly as browsers send it.
+/// Parses `--listen`: an IP address and a port, with a message that says which is
+/// wrong.
 ///
 /// # Errors
 ///
-/// A message for `*`, a path or trailing slash (browsers never send those, so such an
-/// origin would silently never match), or a missing scheme.
+/// A message for a missing or out-of-range port, or a host that is not an IP address.
+pub fn parse_listen(text: &str) -> Result<SocketAddr, String> {
+    if let Ok(address) = text.parse::<SocketAddr>() {
+        return Ok(address);
+    }
+    let Some((host, port)) = text.rsplit_once(':') else {
+        return Err(format!("{text:?} must be IP:PORT, e.g. 127.0.0.1:3000"));
+    };
+    if port.parse::<u16>().is_err() {
+        return Err(format!(
+            "{text:?}: the port must be a number from 0 to 65535"
+        ));
+    }
+    Err(format!(
+        "{text:?}: {host:?} is not an IP address (IPv6 goes in brackets: [::1]:3000)"
+    ))
+}
+
+/// Parses a web origin `scheme://host[:port]`, exactly as browsers send it in `Origin`
+/// (the ASCII serialization of the origin): lower-case host, punycode, no default port.
+///
+/// # Errors
+///
+/// A message for `*`, anything that is not a URL (a space, a port past 65535), another
+/// scheme than http or https, and any origin a browser would never send as written (a
+/// path or trailing slash, the scheme's default port, upper case), naming the form to
+/// give instead; such an origin would silently never match.
 pub fn parse_origin(text: &str) -> Result<HeaderValue, String> {
     if text == "*" {
         return Err("`*` is not accepted: list each origin that may call the API".into());
     }
-    let Some((scheme, host)) = text.split_once("://") else {
+    if !text.contains("://") {
         return Err(format!("{text:?} needs a scheme, e.g. http://{text}"));
-    };
-    if !matches!(scheme, "http" | "https") {
+    }
+    let url = url::Url::parse(text).map_err(|e| format!("{text:?} is not an origin: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") {
         return Err(format!("{text:?} must start with http:// or https://"));
     }
-    if host.is_empty() || host.contains('/') {
+    let origin = url.origin().ascii_serialization();
+    if origin != text {
+        let why = if url.port().is_none()
+            && text
+                .rsplit_once(':')
+                .is_some_and(|(_, p)| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        {
+            "a browser never sends the default port"
+        } else {
+            "a browser sends it as scheme://host[:port], lower case, with no path"
+        };
         return Err(format!(
-            "{text:?} must be scheme://host[:port] with no path or trailing slash"
+            "{text:?} would never match: {why}; give {origin:?}"
         ));
     }
-    HeaderValue::from_str(text).map_err(|_| format!("{text:?} is not a valid header value"))
+    HeaderValue::from_str(&origin).map_err(|_| format!("{text:?} is not a valid header value"))
+}
+
+/// The base URL of this server as its clients see it (`--public-url`), without a
+/// trailing slash: links are this followed by a path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicUrl(String);
+
+impl PublicUrl {
+    /// The base for links on a connection to `local` when no `--public-url` is given:
+    /// `http://` and the server's own address.
+    pub fn of_local(local: SocketAddr) -> PublicUrl {
+        PublicUrl(format!("http://{local}"))
+    }
+
+    /// The URL of `path` (which starts with `/`) under this base.
+    pub fn join(&self, path: &str) -> String {
+        format!("{}{path}", self.0)
+    }
+}
+
+/// Parses `--public-url`: an http or https URL with a host, perhaps a path prefix, and
+/// nothing else.
+///
+/// # Errors
+///
+/// A message for anything that is not such a URL (a port past 65535, a query, a
+/// fragment, a user name).
+pub fn parse_public_url(text: &str) -> Result<PublicUrl, String> {
+    let url = url::Url::parse(text).map_err(|e| format!("{text:?} is not a URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!("{text:?} must start with http:// or https://"));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(format!("{text:?} needs a host"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(format!("{text:?} must not have a query or a fragment"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(format!("{text:?} must not carry a user name or password"));
+    }
+    Ok(PublicUrl(url.as_str().trim_end_matches('/').to_owned()))
 }
 
 #[cfg(test)]
@@ -153,15 +285,61 @@ mod tests {
     #[test]
     fn origins_must_be_scheme_host_and_port_only() {
         assert!(parse_origin("http://localhost:8080").is_ok());
+        assert!(parse_origin("https://[::1]:8443").is_ok());
         for text in [
             "*",
             "localhost:8080",
             "http://localhost:8080/",
             "ftp://x.example",
             "http://",
+            "http://a b",
+            "http://allowed.example:80",
+            "https://allowed.example:443",
+            "http://allowed.example:65536",
+            "http://Allowed.example",
+            "http://allowed.example:",
+            "http://u@allowed.example",
         ] {
             assert!(parse_origin(text).is_err(), "{text:?}");
         }
+        let message = parse_origin("http://allowed.example:80").unwrap_err();
+        assert!(message.contains("default port"), "{message}");
+        assert!(message.contains(r#""http://allowed.example""#), "{message}");
+    }
+
+    // Pins --public-url: a base without a trailing slash, path prefix kept, nothing else.
+    #[test]
+    fn public_urls_are_bases_for_links() {
+        let base = parse_public_url("https://calendar.example.com").unwrap();
+        assert_eq!(base.join("/v1/x"), "https://calendar.example.com/v1/x");
+        let base = parse_public_url("https://example.com/freebusy/").unwrap();
+        assert_eq!(base.join("/v1/x"), "https://example.com/freebusy/v1/x");
+        for text in [
+            "calendar.example.com",
+            "ftp://calendar.example.com",
+            "https://calendar.example.com:70000",
+            "https://calendar.example.com/?a=b",
+            "https://calendar.example.com/#top",
+            "https://me@calendar.example.com",
+        ] {
+            assert!(parse_public_url(text).is_err(), "{text:?}");
+        }
+    }
+
+    // Pins that --listen names the wrong part, and refuses ports past 65535.
+    #[test]
+    fn listen_addresses_need_an_ip_and_a_port_that_exists() {
+        assert!(parse_listen("[::1]:0").is_ok());
+        assert!(
+            parse_listen("127.0.0.1:70000")
+                .unwrap_err()
+                .contains("65535")
+        );
+        assert!(
+            parse_listen("localhost:3000")
+                .unwrap_err()
+                .contains("not an IP")
+        );
     }
 
     // Pins the defaults the issue names and the cross-flag check.

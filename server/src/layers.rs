@@ -1,10 +1,15 @@
 //! The cross-cutting concerns, as tower layers around every route: tracing, CORS, rate
-//! limiting, the request timeout and the body limit.
+//! limiting, the `Host` check, the request timeout, the body limit and panics.
 //!
 //! From the outside in, a request meets: the trace span (so every request, even a
 //! refused one, is logged once), CORS (so browsers can read even a 429 and its
 //! `Retry-After`; preflights are answered here and never count against the rate), the
-//! rate limiter (cheap refusals before any work), the timeout, and the body limit.
+//! rate limiter (cheap refusals before any work), the `Host` check (RFC 9112 §3.2), the
+//! declared body length (413 at once, before waiting for a body it would refuse), the
+//! timeout, a handler's panic turned into a 500 in the error shape, and the body limit
+//! for bodies that do not declare their length. Every refusal is in the one error
+//! shape ([`ApiError`]). Limits on connections themselves are the listener's
+//! ([`crate::listener`]).
 
 use std::sync::{Arc, Weak};
 use std::time::Duration;
@@ -13,7 +18,10 @@ use axum::Router;
 use axum::body::Body;
 use axum::error_handling::HandleErrorLayer;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderName, HeaderValue, Method, Request, Response, header};
+use axum::extract::State;
+use axum::http::uri::Authority;
+use axum::http::{HeaderName, HeaderValue, Method, Request, Response, Version, header};
+use axum::middleware::{self, Next};
 use axum::response::IntoResponse;
 use governor::middleware::NoOpMiddleware;
 use tower::{BoxError, ServiceBuilder};
@@ -22,6 +30,7 @@ use tower_governor::governor::GovernorConfigBuilder;
 use tower_governor::key_extractor::PeerIpKeyExtractor;
 use tower_governor::{GovernorError, governor::GovernorConfig};
 use tower_http::LatencyUnit;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
@@ -50,15 +59,90 @@ pub fn around(routes: Router, config: &Config) -> Router {
         )
         .on_failure(());
     routes
-        .layer(DefaultBodyLimit::max(config.max_body_bytes))
+        .layer(DefaultBodyLimit::max(config.body_limit()))
         .layer(
             ServiceBuilder::new()
                 .layer(trace)
                 .layer(cors(&config.allow_origins))
                 .layer(rate_limit(config))
+                .layer(middleware::from_fn(one_valid_host))
+                .layer(middleware::from_fn_with_state(
+                    config.max_body_bytes,
+                    declared_length_within,
+                ))
                 .layer(HandleErrorLayer::new(timeout_error))
-                .timeout(config.request_timeout()),
+                .timeout(config.request_timeout())
+                .layer(CatchPanicLayer::custom(panic_error)),
         )
+}
+
+/// 400 for a request with more than one `Host`, a `Host` that is not `host[:port]`, or,
+/// in HTTP/1.1, none (RFC 9112 §3.2). The server never builds a URL from it (links use
+/// `--public-url`), but a request without a clear target is refused, as the RFC says.
+async fn one_valid_host(request: Request<Body>, next: Next) -> Response<Body> {
+    let mut hosts = request.headers().get_all(header::HOST).iter();
+    let problem = match (hosts.next(), hosts.next()) {
+        (Some(_), Some(_)) => Some("more than one Host header"),
+        (None, _) if request.version() == Version::HTTP_11 => {
+            Some("an HTTP/1.1 request needs a Host header (RFC 9112, section 3.2)")
+        }
+        (Some(host), None) if !is_valid_host(host) => {
+            Some("the Host header is not host[:port] (RFC 9112, section 3.2)")
+        }
+        _ => None,
+    };
+    match problem {
+        Some(problem) => ApiError::BadRequest(problem.into()).into_response(),
+        None => next.run(request).await,
+    }
+}
+
+/// `uri-host [":" port]`: empty (allowed by the grammar), or an authority without user
+/// information whose port, if any, is a number up to 65535.
+fn is_valid_host(value: &HeaderValue) -> bool {
+    let Ok(text) = value.to_str() else {
+        return false;
+    };
+    if text.is_empty() {
+        return true;
+    }
+    let Ok(authority) = text.parse::<Authority>() else {
+        return false;
+    };
+    let port_ok = match text.rsplit_once(':') {
+        // An IPv6 literal's colons are inside the brackets.
+        Some((_, port)) if !port.ends_with(']') => authority.port_u16().is_some(),
+        _ => true,
+    };
+    !text.contains('@') && port_ok
+}
+
+/// 413 at once for a `Content-Length` past `--max-body-bytes`, instead of reading (or
+/// waiting for) a body that will be refused anyway.
+async fn declared_length_within(
+    State(limit): State<u64>,
+    request: Request<Body>,
+    next: Next,
+) -> Response<Body> {
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|text| text.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit) {
+        return ApiError::PayloadTooLarge.into_response();
+    }
+    next.run(request).await
+}
+
+/// A handler's panic: 500 in the error shape (the panic itself goes to the log).
+fn panic_error(panic: Box<dyn std::any::Any + Send + 'static>) -> Response<Body> {
+    let detail = panic
+        .downcast_ref::<&str>()
+        .map(|text| (*text).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a handler panicked".to_owned());
+    ApiError::Internal(format!("panic: {detail}")).into_response()
 }
 
 /// CORS grants for exactly `origins`; any other origin gets no CORS headers.

@@ -5,11 +5,13 @@
 //!
 //! - [`app`]: the route table, serving it, and opening the store with its seed; the
 //!   only module that knows every other (only `main.rs` and the tests use it).
-//! - [`layers`]: CORS, tracing, rate limits, timeouts and body limits around every
-//!   route.
+//! - [`listener`]: accepting connections and serving HTTP/1.1 on them, with the
+//!   header-read and idle timeouts and the connection caps.
+//! - [`layers`]: CORS, tracing, rate limits, the `Host` check, timeouts and body limits
+//!   around every route.
 //! - [`routes`]: one module per API; each reads the request ([`query`] for query
-//!   strings, [`json_body`] for bodies), calls the domain and shapes the answer. No
-//!   route uses another.
+//!   strings, [`segment`] for path parameters, [`json_body`] for bodies), calls the
+//!   domain and shapes the answer. No route uses another.
 //! - Domain: [`availability`] (what each free/busy API reports, the deadline, the
 //!   Cronofy-style pages) and [`booking`] (the checked request, the host check, the
 //!   replay comparison, the booking rule). They know the store and the engine, not HTTP
@@ -35,8 +37,10 @@ pub mod email;
 pub mod error;
 pub mod json_body;
 pub mod layers;
+pub mod listener;
 pub mod query;
 pub mod routes;
 pub mod seed;
+pub mod segment;
 pub mod state;
 pub mod store;

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use freebusy_server::app;
 use freebusy_server::config::Config;
+use freebusy_server::listener::ConnectionLimits;
 use freebusy_server::state::AppState;
 use tracing_subscriber::EnvFilter;
 
@@ -32,6 +33,7 @@ async fn main() -> ExitCode {
 
 async fn run(config: Config) -> Result<(), String> {
     config.check()?;
+    let limits = ConnectionLimits::from_config(&config)?;
     let store = app::open_store(&config, chrono::Utc::now())
         .await
         .map_err(|e| e.to_string())?;
@@ -40,8 +42,14 @@ async fn run(config: Config) -> Result<(), String> {
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
     let router = app::router(AppState::new(store, &config), &config);
+    if address.ip().is_unspecified() && config.public_url.is_none() {
+        tracing::warn!(
+            "listening on every interface without --public-url: page links name the \
+             address each connection came in on"
+        );
+    }
     println!("freebusy-server listening on http://{address}");
-    app::serve(listener, router, shutdown_signal())
+    app::serve(listener, router, limits, shutdown_signal())
         .await
         .map_err(|e| format!("server failed: {e}"))?;
     tracing::info!("shut down");

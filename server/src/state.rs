@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::auth::Tokens;
-use crate::config::Config;
+use crate::config::{Config, PublicUrl};
 use crate::store::Store;
 
 /// What the booking route enforces, from the command line.
@@ -24,6 +24,7 @@ pub struct AppState {
     tokens: Arc<Tokens>,
     freebusy_deadline: Duration,
     booking: BookingPolicy,
+    public_url: Option<Arc<PublicUrl>>,
 }
 
 impl AppState {
@@ -37,6 +38,7 @@ impl AppState {
                 max_minutes: config.max_booking_minutes,
                 allow_over_tentative: config.allow_booking_over_tentative,
             },
+            public_url: config.public_url.clone().map(Arc::new),
         }
     }
 
@@ -53,6 +55,11 @@ impl AppState {
     /// How long a free/busy answer may take before the API answers 503.
     pub fn freebusy_deadline(&self) -> Duration {
         self.freebusy_deadline
+    }
+
+    /// The base of the links the API hands out, when `--public-url` gives one.
+    pub fn public_url(&self) -> Option<&PublicUrl> {
+        self.public_url.as_deref()
     }
 
     /// What the booking route enforces.

@@ -60,3 +60,59 @@ fn a_bad_seed_stops_start_up_with_a_message() {
         "{stderr}"
     );
 }
+
+// Pins that flags which could never work stop start-up with a message naming the
+// problem, instead of a server that silently never matches, links nowhere or refuses
+// every body.
+#[test]
+fn flags_that_can_never_work_are_refused_at_start_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: &[(&[&str], &str)] = &[
+        (&["--allow-origin", "http://a b"], "not an origin"),
+        (
+            &["--allow-origin", "http://allowed.example:80"],
+            "default port",
+        ),
+        (
+            &["--allow-origin", "http://allowed.example:70000"],
+            "not an origin",
+        ),
+        (&["--listen", "127.0.0.1:70000"], "65535"),
+        (
+            &["--public-url", "https://calendar.example.com:70000"],
+            "not a URL",
+        ),
+        (
+            &["--public-url", "https://calendar.example.com/?a=b"],
+            "query",
+        ),
+        (&["--max-body-bytes", "0"], "--max-body-bytes"),
+        (
+            &["--token", "t=alice@example.com:read_calendars"],
+            "unknown scope",
+        ),
+        (&["--idle-timeout-ms", "5000"], "--idle-timeout-ms"),
+        (
+            &["--max-connections", "10", "--max-connections-per-ip", "20"],
+            "--max-connections-per-ip",
+        ),
+    ];
+    for (flags, expected) in cases {
+        let listen: &[&str] = if flags.contains(&"--listen") {
+            &[]
+        } else {
+            &["--listen", "127.0.0.1:0"]
+        };
+        let output = Command::new(BINARY)
+            .args(listen)
+            .arg("--db")
+            .arg(dir.path().join("flags.sqlite3"))
+            .args(*flags)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{flags:?} started");
+        assert!(output.stdout.is_empty(), "{flags:?} listened");
+        assert!(stderr.contains(expected), "{flags:?}: {stderr}");
+    }
+}

@@ -341,6 +341,16 @@ async fn invalid_bookings_answer_422_by_field() {
     let (status, body) = post(&server, &quiet).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     assert_eq!(body["note"], Value::Null);
+    // An empty note is no note, exactly like a blank one.
+    for (note, from, to) in [("", "17:00", "17:30"), ("   ", "18:00", "18:30")] {
+        let mut blank = with("note", json!(note));
+        blank["start"] = json!(at(from));
+        blank["end"] = json!(at(to));
+        blank["idempotency_key"] = json!(format!("k-blank-{from}"));
+        let (status, body) = post(&server, &blank).await;
+        assert_eq!(status, StatusCode::CREATED, "{note:?}: {body}");
+        assert_eq!(body["note"], Value::Null, "{note:?}");
+    }
 }
 
 // Pins the bodies that are not booking requests at all: 400, 413, 415.

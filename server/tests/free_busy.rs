@@ -290,6 +290,12 @@ async fn invalid_parameters_answer_the_documented_422() {
         body,
         json!({"errors": {"tzid": [{"key": "errors.required", "description": "required"}]}})
     );
+    // A repeated tzid gets its one error, not also a spurious `errors.required`.
+    let (_, body) = free_busy(&server, ALICE, "tzid=Etc/UTC&tzid=Europe/Paris").await;
+    assert_eq!(
+        body,
+        json!({"errors": {"tzid": [{"key": "errors.invalid", "description": "given more than once"}]}})
+    );
     for (query, field) in [
         ("tzid=Mars/Olympus_Mons", "tzid"),
         ("tzid=Etc/UTC&tzid=Europe/Paris", "tzid"),
@@ -321,26 +327,11 @@ async fn invalid_parameters_answer_the_documented_422() {
 // page without one, and 404 past the end.
 #[tokio::test]
 async fn long_answers_are_paged_with_next_page_links_this_server_serves() {
-    let events: Vec<String> = (0..250)
-        .map(|i| {
-            let start = chrono::DateTime::parse_from_rfc3339("2026-04-20T00:00:00Z").unwrap()
-                + chrono::TimeDelta::minutes(i * 10);
-            let end = start + chrono::TimeDelta::minutes(5);
-            format!(
-                r#"{{"uid": "e{i:03}", "start": "{}", "end": "{}", "status": "busy"}}"#,
-                start.to_rfc3339(),
-                end.to_rfc3339()
-            )
-        })
-        .collect();
-    let seed = format!(
-        r#"{{"accounts": [{{"email": "alice@example.com", "calendars": [{{"id": "c", "name": "W", "events": [{}]}}]}}]}}"#,
-        events.join(", ")
-    );
+    let seed = common::many_events_seed(250);
     let mut flags = vec!["--token", "alice-token=alice@example.com"];
     flags.extend(NO_RATE_LIMIT);
     let server = TestServer::start_with_seed(&seed, &flags).await;
-    let (status, mut page) = free_busy(&server, ALICE, &format!("{WEEK}&include_ids=true")).await;
+    let (status, mut page) = free_busy(&server, ALICE, &many_events_query()).await;
     assert_eq!(status, StatusCode::OK);
     let mut seen = Vec::new();
     let mut numbers = Vec::new();
@@ -450,4 +441,143 @@ async fn an_answer_slower_than_the_deadline_is_503() {
     assert_eq!(body["error"]["code"], "timeout");
     held.await.unwrap().unwrap();
     assert_eq!(free_busy(&server, ALICE, WEEK).await.0, StatusCode::OK);
+}
+
+/// The query over the days of [`many_events_seed`], managed events (bookings) included.
+fn many_events_query() -> String {
+    let day = common::booking_day();
+    format!(
+        "tzid=Etc/UTC&from={day}&to={}&include_ids=true&include_managed=true",
+        day + chrono::Days::new(3)
+    )
+}
+
+/// Sends a GET with a `Host` of its own choosing.
+async fn get_with_host(url: &str, host: &str) -> Value {
+    let response = client()
+        .get(url)
+        .bearer_auth(ALICE)
+        .header("host", host)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.unwrap()
+}
+
+// Pins that next_page is built from --public-url (its scheme and path prefix kept, as
+// behind a TLS-terminating proxy), never from the request's Host.
+#[tokio::test]
+async fn next_page_is_under_the_public_url_whatever_the_host_header_says() {
+    let mut flags = vec![
+        "--token",
+        "alice-token=alice@example.com",
+        "--public-url",
+        "https://calendar.example.com/freebusy/",
+    ];
+    flags.extend(NO_RATE_LIMIT);
+    let server = TestServer::start_with_seed(&common::many_events_seed(150), &flags).await;
+    let url = server.url(&format!("/v1/free_busy?{}", many_events_query()));
+    let body = get_with_host(&url, "evil.example").await;
+    let next = body["pages"]["next_page"].as_str().unwrap();
+    assert!(
+        next.starts_with("https://calendar.example.com/freebusy/v1/free_busy/pages/"),
+        "{next}"
+    );
+    assert!(!next.contains("evil"), "{next}");
+}
+
+// Pins the default base: http:// and the address the connection came in on, not Host.
+#[tokio::test]
+async fn without_a_public_url_next_page_names_the_listening_address() {
+    let mut flags = vec!["--token", "alice-token=alice@example.com"];
+    flags.extend(NO_RATE_LIMIT);
+    let server = TestServer::start_with_seed(&common::many_events_seed(150), &flags).await;
+    let url = server.url(&format!("/v1/free_busy?{}", many_events_query()));
+    let body = get_with_host(&url, "evil.example").await;
+    let next = body["pages"]["next_page"].as_str().unwrap();
+    assert!(
+        next.starts_with(&format!("{}/v1/free_busy/pages/", server.base)),
+        "{next}"
+    );
+}
+
+// Pins page links as self-contained and opaque: one path segment, no query string, and
+// the same page when a client appends parameters of its own (the Cronofy SDK does).
+#[tokio::test]
+async fn a_page_link_needs_nothing_appended_and_ignores_what_is() {
+    let mut flags = vec!["--token", "alice-token=alice@example.com"];
+    flags.extend(NO_RATE_LIMIT);
+    let server = TestServer::start_with_seed(&common::many_events_seed(150), &flags).await;
+    let (_, first) = free_busy(&server, ALICE, &many_events_query()).await;
+    let next = first["pages"]["next_page"].as_str().unwrap().to_owned();
+    assert!(!next.contains('?'), "{next}");
+    let (status, plain) = get_url(&next, ALICE).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(plain["pages"]["current"], 2);
+    assert_eq!(uids(&plain).len(), 50);
+    let (status, appended) = get_url(&format!("{next}?tzid=Europe/Paris&a=b"), ALICE).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(appended, plain);
+    // A link is worth nothing without the token, and a made-up one is not a page.
+    let response = client().get(&next).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    let (status, body) = get_url(&server.url("/v1/free_busy/pages/bm9wZQ"), ALICE).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["error"]["code"], "not_found");
+}
+
+/// Books alice from `start` for 5 minutes; the booking's id.
+async fn book_alice(
+    server: &TestServer,
+    start: chrono::DateTime<chrono::Utc>,
+    key: &str,
+) -> String {
+    let end = start + chrono::TimeDelta::minutes(5);
+    let response = client()
+        .post(server.url("/v1/bookings"))
+        .json(&json!({
+            "hosts": ["alice@example.com"],
+            "start": start.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            "end": end.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            "name": "Dana", "email": "dana@example.org", "idempotency_key": key,
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let body: Value = response.json().await.unwrap();
+    body["id"].as_str().unwrap().to_owned()
+}
+
+// Pins keyset pages: bookings made between reading page 1 and the next pages shift
+// nothing. Every period there all along comes back exactly once; a booking before the
+// reader's position is not reported, one after it is, once.
+#[tokio::test]
+async fn pages_stay_consistent_while_bookings_land_between_them() {
+    let mut flags = vec!["--token", "alice-token=alice@example.com"];
+    flags.extend(NO_RATE_LIMIT);
+    let server = TestServer::start_with_seed(&common::many_events_seed(250), &flags).await;
+    let (status, mut page) = free_busy(&server, ALICE, &many_events_query()).await;
+    assert_eq!(status, StatusCode::OK);
+    let midnight = common::booking_day()
+        .and_hms_opt(0, 0, 0)
+        .unwrap()
+        .and_utc();
+    // Into the gaps after e010 (on page 1, before the position) and e200 (on page 3).
+    let early = book_alice(&server, midnight + chrono::TimeDelta::minutes(105), "early").await;
+    let late = book_alice(&server, midnight + chrono::TimeDelta::minutes(2005), "late").await;
+    let mut seen = uids(&page);
+    while let Some(next) = page["pages"]["next_page"].as_str().map(str::to_owned) {
+        let (status, body) = get_url(&next, ALICE).await;
+        assert_eq!(status, StatusCode::OK);
+        seen.extend(uids(&body));
+        page = body;
+    }
+    let mut expected: Vec<String> = (0..250).map(|i| format!("e{i:03}")).collect();
+    expected.insert(201, format!("booking_{late}"));
+    assert_eq!(
+        seen, expected,
+        "the early booking {early} sorts before page 2"
+    );
 }

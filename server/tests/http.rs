@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{TestServer, client};
+use common::{TestServer, client, raw_exchange, status_and_json};
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -188,4 +188,85 @@ async fn exceeding_the_rate_answers_429_with_retry_after() {
         .unwrap();
     assert!(exposed.contains("retry-after"), "{exposed}");
     assert_eq!(error_code(refused).await, "too_many_requests");
+}
+
+// Pins RFC 9112 section 3.2: an HTTP/1.1 request without exactly one valid Host is a 400
+// in the error shape; HTTP/1.0 may go without.
+#[tokio::test]
+async fn a_request_without_exactly_one_valid_host_answers_400() {
+    let server = server().await;
+    let within = std::time::Duration::from_secs(10);
+    for request in [
+        "GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n",
+        "GET /healthz HTTP/1.1\r\nHost: a.example\r\nHost: b.example\r\nConnection: close\r\n\r\n",
+        "GET /healthz HTTP/1.1\r\nHost: a b\r\nConnection: close\r\n\r\n",
+        "GET /healthz HTTP/1.1\r\nHost: a.example:99999\r\nConnection: close\r\n\r\n",
+        "GET /healthz HTTP/1.1\r\nHost: me@a.example\r\nConnection: close\r\n\r\n",
+    ] {
+        let (status, body) =
+            status_and_json(&raw_exchange(&server, request.as_bytes(), within).await);
+        assert_eq!(status, 400, "{request:?}");
+        assert_eq!(body["error"]["code"], "bad_request", "{request:?}");
+    }
+    for request in [
+        "GET /healthz HTTP/1.0\r\n\r\n",
+        "GET /healthz HTTP/1.1\r\nHost: [::1]:3000\r\nConnection: close\r\n\r\n",
+        "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+    ] {
+        let (status, _) = status_and_json(&raw_exchange(&server, request.as_bytes(), within).await);
+        assert_eq!(status, 200, "{request:?}");
+    }
+}
+
+// Pins that a declared Content-Length past --max-body-bytes is a 413 at once: the
+// server does not wait for a body it would refuse (the request timeout is a minute).
+#[tokio::test]
+async fn a_declared_length_past_the_limit_answers_413_without_waiting_for_the_body() {
+    let server = TestServer::start(&[
+        "--request-timeout-ms",
+        "60000",
+        "--idle-timeout-ms",
+        "90000",
+    ])
+    .await;
+    let request = "POST /v1/bookings HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+                   Content-Length: 10000000\r\nConnection: close\r\n\r\n{";
+    let started = std::time::Instant::now();
+    let answer = raw_exchange(
+        &server,
+        request.as_bytes(),
+        std::time::Duration::from_secs(30),
+    )
+    .await;
+    let (status, body) = status_and_json(&answer);
+    assert_eq!(status, 413);
+    assert_eq!(body["error"]["code"], "payload_too_large");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(30),
+        "answered only after {:?}",
+        started.elapsed()
+    );
+}
+
+// Pins that paths the framework cannot decode are refused in the error shape, as JSON,
+// on every route that takes a path parameter.
+#[tokio::test]
+async fn undecodable_paths_answer_400_in_the_error_shape() {
+    let server = server().await;
+    for request in [
+        "GET /%ff@example.com?start=1&end=2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        "GET /v1/free_busy/pages/%ff HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t\r\nConnection: close\r\n\r\n",
+        "DELETE /v1/bookings/%ff HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t\r\nConnection: close\r\n\r\n",
+    ] {
+        let answer = raw_exchange(
+            &server,
+            request.as_bytes(),
+            std::time::Duration::from_secs(10),
+        )
+        .await;
+        let (status, body) = status_and_json(&answer);
+        assert_eq!(status, 400, "{request:?}");
+        assert_eq!(body["error"]["code"], "bad_request", "{request:?}");
+        assert!(body["error"]["message"].is_string(), "{body}");
+    }
 }

@@ -92,6 +92,30 @@ async fn a_wrong_content_type_answers_415() {
     assert_eq!(body["error"]["code"], "unsupported_media_type");
 }
 
+// Pins strict Content-Types: exactly application/json, charset UTF-8 or none; a `+json`
+// type, another charset or another parameter is 415.
+#[tokio::test]
+async fn only_application_json_in_utf8_is_taken_as_json() {
+    let server = probe_server().await;
+    for content_type in [
+        "application/json+evil",
+        "application/json; charset=utf-16",
+        "application/vnd.api+json",
+        "application/json; charset=utf-8; q=1",
+    ] {
+        let (status, body) = send(&server, content_type, r#"{"name": "bea"}"#).await;
+        assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{content_type}");
+        assert_eq!(body["error"]["code"], "unsupported_media_type");
+    }
+    for content_type in [
+        "application/json; charset=utf-8",
+        "application/json;charset=UTF-8",
+    ] {
+        let (status, _) = send(&server, content_type, r#"{"name": "bea"}"#).await;
+        assert_eq!(status, StatusCode::OK, "{content_type}");
+    }
+}
+
 // Pins 413 past --max-body-bytes, in the error shape.
 #[tokio::test]
 async fn an_oversized_body_answers_413() {

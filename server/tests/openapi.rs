@@ -51,7 +51,7 @@ async fn every_listed_route_is_served() {
     for (method, path) in ROUTES {
         let concrete = path
             .replace("{email}", "alice@example.com")
-            .replace("{page}", "2")
+            .replace("{cursor}", "nope")
             .replace("{id}", "0123");
         let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
         let response = client()

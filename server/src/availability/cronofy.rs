@@ -10,8 +10,12 @@
 //! and only those modified at or after `last_modified` when given. Ordered by start
 //! (an all-day event from its first local midnight), then calendar, then uid.
 //!
-//! Paging: [`PAGE_SIZE`] periods per page; a page is the same query re-run and cut at
-//! another place, so there is no server-side cursor to expire.
+//! Paging: [`PAGE_SIZE`] periods per page, by keyset: a later page is the same query
+//! re-run and read from just after the [`Position`] (the order's key) of the previous
+//! page's last period, so a period that stays where it is while a client reads the
+//! pages comes back exactly once, whatever is booked, cancelled or added meanwhile (a
+//! new one appears if it sorts after the client's position). There is no server-side
+//! cursor to expire, and every replica can answer any page.
 
 use std::collections::HashSet;
 
@@ -19,6 +23,7 @@ use chrono::{DateTime, Days, NaiveDate, TimeDelta, Utc};
 use chrono_tz::Tz;
 use freebusy_core::zone::day_start;
 use freebusy_core::{Status, Window};
+use serde::{Deserialize, Serialize};
 
 use crate::error::ApiError;
 use crate::store::{Calendar, Event, EventQuery, EventSpan, Store};
@@ -60,6 +65,33 @@ pub struct FreeBusyQuery {
     pub last_modified: Option<DateTime<Utc>>,
 }
 
+/// Where a period stands in the answer's order: its start (an all-day event's first
+/// local midnight), as Unix seconds, then its calendar, then its uid. Unique per
+/// period, so "after this position" is exact.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Position {
+    /// The start, Unix seconds.
+    pub start: i64,
+    /// The calendar's id.
+    pub calendar_id: String,
+    /// The event's uid within its calendar.
+    pub uid: String,
+}
+
+/// Which page to read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PageAt {
+    /// The first.
+    First,
+    /// Page `number`, which holds the periods after `after`.
+    After {
+        /// This page's number (from 2).
+        number: u32,
+        /// The previous page's last period.
+        after: Position,
+    },
+}
+
 /// One page of the answer: its events, and where it stands among the pages.
 #[derive(Debug, Clone)]
 pub struct Page {
@@ -67,66 +99,69 @@ pub struct Page {
     pub events: Vec<Event>,
     /// This page's number, from 1.
     pub number: u32,
-    /// How many pages there are; at least 1, even for no events.
+    /// How many pages there are, as of this page: the ones before it and those its
+    /// remaining periods fill; at least this page's number.
     pub total: u32,
+    /// Where the next page starts (after this position); `None` on the last page.
+    pub next: Option<Position>,
     /// The account's id, with `include_userinfo` and an account to report.
     pub account_id: Option<i64>,
 }
 
-impl Page {
-    /// Whether a page follows this one.
-    pub fn has_next(&self) -> bool {
-        self.number < self.total
-    }
-}
-
-/// Page `number` (from 1) of what `query` reports for the account of `email`, on the
-/// day `today` in the query's zone. A token for an address with no account yet has
-/// nothing to report: one empty page.
+/// The page `at` of what `query` reports for the account of `email`, with the
+/// defaults of `from` and `to` counted from the day `today` in the query's zone (the
+/// first page's day, for every page of one read). A token for an address with no
+/// account yet has nothing to report: one empty page.
 ///
 /// # Errors
 ///
 /// 422 for a `calendar_ids[]` entry that is not the account's, or a `from`/`to` that
-/// ends up not before the other once defaults are applied; 404 for a page past the
-/// last; 500 if the store fails.
+/// ends up not before the other once defaults are applied; 500 if the store fails.
 pub async fn page(
     store: &Store,
     email: &str,
     query: &FreeBusyQuery,
-    number: u32,
+    at: &PageAt,
     today: NaiveDate,
 ) -> Result<Page, ApiError> {
     let (events, account_id) = match reported(store, email, query, today).await? {
         Some((events, account_id)) => (events, query.include_userinfo.then_some(account_id)),
         None => (Vec::new(), None),
     };
-    let total = events.len().div_ceil(PAGE_SIZE).max(1);
-    let index = number as usize - 1;
-    if index >= total {
-        return Err(ApiError::NotFound(format!(
-            "page {number} does not exist; there are {total}"
-        )));
-    }
+    let (number, rest): (u32, Vec<(Position, Event)>) = match at {
+        PageAt::First => (1, events),
+        PageAt::After { number, after } => (
+            *number,
+            events
+                .into_iter()
+                .filter(|(position, _)| position > after)
+                .collect(),
+        ),
+    };
+    let later_pages = rest.len().saturating_sub(1) / PAGE_SIZE;
+    let total = number.saturating_add(u32::try_from(later_pages).unwrap_or(u32::MAX));
+    let next = (rest.len() > PAGE_SIZE).then(|| rest[PAGE_SIZE - 1].0.clone());
     Ok(Page {
-        events: events
+        events: rest
             .into_iter()
-            .skip(index * PAGE_SIZE)
             .take(PAGE_SIZE)
+            .map(|(_, event)| event)
             .collect(),
         number,
-        total: u32::try_from(total).unwrap_or(u32::MAX),
+        total,
+        next,
         account_id,
     })
 }
 
-/// Every event the query reports, in order, and the account's id; `None` without an
-/// account.
+/// Every event the query reports, in order with its position, and the account's id;
+/// `None` without an account.
 async fn reported(
     store: &Store,
     email: &str,
     query: &FreeBusyQuery,
     today: NaiveDate,
-) -> Result<Option<(Vec<Event>, i64)>, ApiError> {
+) -> Result<Option<(Vec<(Position, Event)>, i64)>, ApiError> {
     let days = match DayRange::of(query, today) {
         Ok(days) => days,
         Err(problem) => {
@@ -163,7 +198,7 @@ async fn reported(
             events.push(event);
         }
     }
-    let mut selected: Vec<(i64, Event)> = events
+    let mut selected: Vec<(Position, Event)> = events
         .into_iter()
         .filter(|e| query.include_managed || !e.is_managed())
         .filter(|e| query.include_deleted || !e.deleted)
@@ -177,12 +212,10 @@ async fn reported(
                 .last_modified
                 .is_none_or(|since| e.last_modified >= since)
         })
-        .map(|e| (sort_key(&e, &query.zone), e))
+        .map(|e| (position(&e, &query.zone), e))
         .collect();
-    selected
-        .sort_by(|(a, x), (b, y)| (a, &x.calendar_id, &x.uid).cmp(&(b, &y.calendar_id, &y.uid)));
-    let events = selected.into_iter().map(|(_, event)| event).collect();
-    Ok(Some((events, found.account.id)))
+    selected.sort_by(|(a, _), (b, _)| a.cmp(b));
+    Ok(Some((selected, found.account.id)))
 }
 
 /// 422 unless every requested calendar is one of the account's.
@@ -257,11 +290,16 @@ impl DayRange {
     }
 }
 
-fn sort_key(event: &Event, zone: &Tz) -> i64 {
-    match event.span {
+fn position(event: &Event, zone: &Tz) -> Position {
+    let start = match event.span {
         EventSpan::Timed { start, .. } => start.timestamp(),
         EventSpan::AllDay { start, .. } => {
             day_start(zone, start).map_or(i64::MIN, |instant| instant.timestamp())
         }
+    };
+    Position {
+        start,
+        calendar_id: event.calendar_id.clone(),
+        uid: event.uid.clone(),
     }
 }

@@ -246,14 +246,12 @@ fn booker_email(value: Option<&Value>) -> Result<String, ParamError> {
     Ok(address)
 }
 
-/// `note`: optional; absent, `null` or blank is no note.
+/// `note`: optional; absent, `null` or blank (`""` as much as `"   "`) is no note.
 fn note(value: Option<&Value>) -> Result<Option<String>, ParamError> {
     match value {
         None | Some(Value::Null) => Ok(None),
-        Some(_) => {
-            let note = text(value, MAX_NOTE_CHARS, true)?;
-            Ok((!note.trim().is_empty()).then_some(note))
-        }
+        Some(Value::String(text)) if text.trim().is_empty() => Ok(None),
+        Some(_) => text(value, MAX_NOTE_CHARS, true).map(Some),
     }
 }
 
@@ -303,6 +301,20 @@ mod tests {
             panic!("not an object")
         };
         BookingRequest::read(&fields, POLICY, now())
+    }
+
+    // Pins that an empty note is no note, exactly like a blank one.
+    #[test]
+    fn an_empty_note_is_no_note() {
+        for note in [json!(""), json!("  \n "), json!(null)] {
+            let request = read(json!({
+                "hosts": ["alice@example.com"], "start": "2026-04-20T10:00:00Z",
+                "end": "2026-04-20T10:30:00Z", "name": "Dana", "email": "dana@example.org",
+                "note": note, "idempotency_key": "k1"
+            }))
+            .unwrap();
+            assert_eq!(request.note(), None);
+        }
     }
 
     // Pins what a valid request becomes: trimmed, repeats dropped, a blank note gone.

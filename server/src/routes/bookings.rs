@@ -5,7 +5,7 @@
 //! body that is not JSON, or not an object, answers 400. [`booking::book`] decides.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
@@ -17,6 +17,7 @@ use crate::auth::bearer_token;
 use crate::booking::{self, Booked, BookingRequest};
 use crate::error::ApiError;
 use crate::json_body::JsonBody;
+use crate::segment::Segment;
 use crate::state::AppState;
 
 /// A booking as the API shows it.
@@ -77,7 +78,7 @@ pub async fn create(
 /// 401 without a bearer token; 404 for an unknown id or a token that does not cancel it.
 pub async fn cancel(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    Segment(id): Segment<String>,
     headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
     let token = bearer_token(&headers).ok_or(ApiError::Unauthorized)?;

@@ -1,26 +1,62 @@
 //! `GET /v1/free_busy`: the Cronofy-style free/busy API, and its further pages at
-//! `GET /v1/free_busy/pages/{page}`.
+//! `GET /v1/free_busy/pages/{cursor}`.
 //!
 //! Checks the token and reads the parameters, asks [`crate::availability::cronofy`] for the
 //! page, and shapes it: all-day events as dates, times in UTC or (`localized_times`) in
-//! the query's zone, `pages.next_page` as this server's `/v1/free_busy/pages/{n}` with
-//! the same query string.
+//! the query's zone, `pages.next_page` as a link under `--public-url` (or the address
+//! the connection came in on; never the request's `Host`) to an opaque, self-contained
+//! cursor: the first page's query and day, the next page's number and the position it
+//! starts after. A page link takes no query string (one a client appends is ignored),
+//! and needs the same token.
 
 use axum::Json;
-use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, header};
+use axum::extract::{Extension, RawQuery, State};
+use axum::http::HeaderMap;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use chrono_tz::Tz;
 use freebusy_core::wire::cronofy::{FreeBusyPeriod, FreeBusyResponse, Pages, PeriodTime, UserInfo};
 use freebusy_core::wire::{WireStatus, date, rfc3339};
+use serde::{Deserialize, Serialize};
 
 use crate::auth::Scope;
-use crate::availability::cronofy::{self, FreeBusyQuery};
+use crate::availability::cronofy::{self, FreeBusyQuery, Page, PageAt, Position};
 use crate::availability::in_time;
+use crate::config::PublicUrl;
 use crate::error::{ApiError, ParamCheck, ParamError};
+use crate::listener::LocalAddr;
 use crate::query::QueryString;
+use crate::segment::Segment;
 use crate::state::AppState;
 use crate::store::{Event, EventSpan};
+
+/// What a page link carries: everything needed to read the next page, so that no
+/// parameter has to be appended to it and nothing is kept on the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Cursor {
+    /// The first page's query string, checked again on every page.
+    query: String,
+    /// The first page's day in the query's zone, which the defaults count from.
+    today: NaiveDate,
+    /// The number of the page it links to.
+    page: u32,
+    /// The previous page's last period.
+    after: Position,
+}
+
+impl Cursor {
+    /// URL-safe base64 of its JSON: opaque to clients, and one path segment.
+    fn encode(&self) -> String {
+        let json = serde_json::to_vec(self).expect("a cursor always serializes");
+        URL_SAFE_NO_PAD.encode(json)
+    }
+
+    fn decode(text: &str) -> Option<Cursor> {
+        let json = URL_SAFE_NO_PAD.decode(text).ok()?;
+        serde_json::from_slice(&json).ok()
+    }
+}
 
 /// The first page of a free/busy query.
 ///
@@ -29,57 +65,85 @@ use crate::store::{Event, EventSpan};
 /// 401 for a missing or unknown token, 403 without `read_free_busy`, 422 for invalid
 /// parameters, 503 past the free/busy deadline.
 pub async fn first_page(
-    state: State<AppState>,
+    State(state): State<AppState>,
+    local: Option<Extension<LocalAddr>>,
     headers: HeaderMap,
-    raw: RawQuery,
+    RawQuery(raw): RawQuery,
 ) -> Result<Json<FreeBusyResponse>, ApiError> {
-    page_of(state, headers, raw, 1).await
+    let grant = state.tokens().authorize(&headers, Scope::ReadFreeBusy)?;
+    let raw = raw.unwrap_or_default();
+    let query = read_query(&QueryString::parse(Some(&raw)))?;
+    let today = Utc::now().with_timezone(&query.zone).date_naive();
+    let answer = cronofy::page(state.store(), &grant.email, &query, &PageAt::First, today);
+    let page = in_time(state.freebusy_deadline(), answer).await?;
+    let base = link_base(&state, local);
+    Ok(Json(response(&page, &query, &raw, today, base.as_ref())))
 }
 
 /// A further page of a free/busy query, as `pages.next_page` links it.
 ///
 /// # Errors
 ///
-/// As [`first_page`], and 404 for a page that does not exist.
+/// As [`first_page`]; 404 for a cursor this server did not hand out, 400 for a path
+/// that does not decode.
 pub async fn later_page(
-    state: State<AppState>,
-    headers: HeaderMap,
-    Path(page): Path<String>,
-    raw: RawQuery,
-) -> Result<Json<FreeBusyResponse>, ApiError> {
-    let page: u32 = page
-        .parse()
-        .ok()
-        .filter(|&page| page >= 1)
-        .ok_or_else(|| ApiError::NotFound("no such page".into()))?;
-    page_of(state, headers, raw, page).await
-}
-
-async fn page_of(
     State(state): State<AppState>,
+    local: Option<Extension<LocalAddr>>,
     headers: HeaderMap,
-    RawQuery(raw): RawQuery,
-    number: u32,
+    Segment(cursor): Segment<String>,
 ) -> Result<Json<FreeBusyResponse>, ApiError> {
     let grant = state.tokens().authorize(&headers, Scope::ReadFreeBusy)?;
-    let query = read_query(&QueryString::parse(raw.as_deref()))?;
-    let today = Utc::now().with_timezone(&query.zone).date_naive();
-    let answer = cronofy::page(state.store(), &grant.email, &query, number, today);
+    let cursor = Cursor::decode(&cursor)
+        .filter(|cursor| cursor.page >= 2)
+        .ok_or_else(|| ApiError::NotFound("no such page: not a link this server made".into()))?;
+    let query = read_query(&QueryString::parse(Some(&cursor.query)))?;
+    let at = PageAt::After {
+        number: cursor.page,
+        after: cursor.after,
+    };
+    let answer = cronofy::page(state.store(), &grant.email, &query, &at, cursor.today);
     let page = in_time(state.freebusy_deadline(), answer).await?;
+    let base = link_base(&state, local);
+    Ok(Json(response(
+        &page,
+        &query,
+        &cursor.query,
+        cursor.today,
+        base.as_ref(),
+    )))
+}
 
-    let next_page = page.has_next().then(|| {
-        let host = headers
-            .get(header::HOST)
-            .and_then(|host| host.to_str().ok())
-            .map_or_else(String::new, |host| format!("http://{host}"));
-        let query = raw.as_deref().map_or_else(String::new, |q| format!("?{q}"));
-        format!("{host}/v1/free_busy/pages/{}{query}", page.number + 1)
+/// Where links point: `--public-url`, else the address the connection came in on;
+/// without either (a router run without the listener), links are relative.
+fn link_base(state: &AppState, local: Option<Extension<LocalAddr>>) -> Option<PublicUrl> {
+    state
+        .public_url()
+        .cloned()
+        .or_else(|| local.map(|Extension(LocalAddr(address))| PublicUrl::of_local(address)))
+}
+
+fn response(
+    page: &Page,
+    query: &FreeBusyQuery,
+    raw_query: &str,
+    today: NaiveDate,
+    base: Option<&PublicUrl>,
+) -> FreeBusyResponse {
+    let next_page = page.next.clone().map(|after| {
+        let cursor = Cursor {
+            query: raw_query.to_owned(),
+            today,
+            page: page.number.saturating_add(1),
+            after,
+        };
+        let path = format!("/v1/free_busy/pages/{}", cursor.encode());
+        base.map_or_else(|| path.clone(), |base| base.join(&path))
     });
     let userinfo = page.account_id.map(|id| UserInfo {
         sub: Some(format!("acc_{id}")),
         cronofy_type: Some("userinfo".into()),
     });
-    Ok(Json(FreeBusyResponse {
+    FreeBusyResponse {
         pages: Pages {
             current: page.number,
             total: page.total,
@@ -88,10 +152,10 @@ async fn page_of(
         free_busy: page
             .events
             .iter()
-            .map(|event| wire_period(event, &query))
+            .map(|event| wire_period(event, query))
             .collect(),
         userinfo,
-    }))
+    }
 }
 
 fn wire_period(event: &Event, query: &FreeBusyQuery) -> FreeBusyPeriod {
@@ -134,8 +198,8 @@ fn wire_period(event: &Event, query: &FreeBusyQuery) -> FreeBusyPeriod {
 /// Checks every parameter, collecting all problems into one 422.
 fn read_query(query: &QueryString) -> Result<FreeBusyQuery, ApiError> {
     let mut check = ParamCheck::new();
-    let tzid = check.take("tzid", single(query, "tzid")).flatten();
-    let zone = check.take("tzid", zone(tzid));
+    // One problem per parameter: a repeated tzid is that, not also a missing one.
+    let zone = check.take("tzid", single(query, "tzid").and_then(zone));
     let from = check
         .take("from", single(query, "from").and_then(day))
         .flatten();

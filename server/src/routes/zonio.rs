@@ -4,7 +4,7 @@
 //! array of `{start, end, type}` in ISO 8601 UTC.
 
 use axum::Json;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use chrono::{DateTime, Utc};
 use freebusy_core::Window;
 use freebusy_core::wire::zonio::{self, AvailabilityPeriod};
@@ -13,6 +13,7 @@ use crate::availability::{self, in_time};
 use crate::email;
 use crate::error::ApiError;
 use crate::query::QueryString;
+use crate::segment::Segment;
 use crate::state::AppState;
 
 /// Answers the merged availability of `email` within `[start, end)`.
@@ -23,7 +24,7 @@ use crate::state::AppState;
 /// when the answer takes longer than `--freebusy-deadline-ms`.
 pub async fn availability(
     State(state): State<AppState>,
-    Path(address): Path<String>,
+    Segment(address): Segment<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Vec<AvailabilityPeriod>>, ApiError> {
     email::check(&address).map_err(|why| {

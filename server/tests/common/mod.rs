@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use clap::Parser;
 use freebusy_server::app;
 use freebusy_server::config::Config;
+use freebusy_server::listener::ConnectionLimits;
 use freebusy_server::state::AppState;
 use tempfile::TempDir;
 use tokio::net::TcpListener;
@@ -24,14 +25,14 @@ pub struct TestServer {
 impl TestServer {
     /// Starts the server with these flags (beside `--db`, which points into a tempdir).
     pub async fn start(flags: &[&str]) -> TestServer {
-        let (_, router, dir) = TestServer::build(None, flags).await;
-        TestServer::serve(router, dir).await
+        let (config, _, router, dir) = TestServer::configured(None, flags).await;
+        TestServer::serve_with(router, dir, &config).await
     }
 
     /// Starts the server with `seed_json` loaded through `--seed`, and these flags.
     pub async fn start_with_seed(seed_json: &str, flags: &[&str]) -> TestServer {
-        let (_, router, dir) = TestServer::build(Some(seed_json), flags).await;
-        TestServer::serve(router, dir).await
+        let (config, _, router, dir) = TestServer::configured(Some(seed_json), flags).await;
+        TestServer::serve_with(router, dir, &config).await
     }
 
     /// The state and router a server would run, over a fresh tempdir database, for tests
@@ -40,6 +41,15 @@ impl TestServer {
         seed_json: Option<&str>,
         flags: &[&str],
     ) -> (AppState, axum::Router, TempDir) {
+        let (_, state, router, dir) = TestServer::configured(seed_json, flags).await;
+        (state, router, dir)
+    }
+
+    /// As [`TestServer::build`], with the parsed flags.
+    pub async fn configured(
+        seed_json: Option<&str>,
+        flags: &[&str],
+    ) -> (Config, AppState, axum::Router, TempDir) {
         let dir = tempfile::tempdir().expect("tempdir");
         let db: PathBuf = dir.path().join("freebusy.sqlite3");
         let mut argv = vec![
@@ -60,17 +70,26 @@ impl TestServer {
             .expect("store opens");
         let state = AppState::new(store, &config);
         let router = app::router(state.clone(), &config);
-        (state, router, dir)
+        (config, state, router, dir)
     }
 
-    /// Serves an already built router on a fresh loopback port.
+    /// Serves an already built router on a fresh loopback port, with the default
+    /// connection limits.
     pub async fn serve(router: axum::Router, dir: TempDir) -> TestServer {
+        let config = Config::parse_from(["freebusy-server"]);
+        TestServer::serve_with(router, dir, &config).await
+    }
+
+    /// Serves an already built router on a fresh loopback port, with the connection
+    /// limits of `config`.
+    pub async fn serve_with(router: axum::Router, dir: TempDir, config: &Config) -> TestServer {
+        let limits = ConnectionLimits::from_config(config).expect("limits fit");
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind loopback");
         let base = format!("http://{}", listener.local_addr().expect("local addr"));
         let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(app::serve(listener, router, async {
+        tokio::spawn(app::serve(listener, router, limits, async {
             let _ = stopped.await;
         }));
         TestServer {
@@ -145,3 +164,63 @@ pub fn booking_seed() -> String {
 
 /// Flags that keep the rate limit out of the way of tests that send many requests.
 pub const NO_RATE_LIMIT: [&str; 4] = ["--rate-per-second", "100000", "--rate-burst", "100000"];
+
+/// Sends `request` as raw bytes to `server` and reads the whole answer (the request
+/// should say `Connection: close`), within `within`; the answer's text, or what came
+/// before the time ran out.
+pub async fn raw_exchange(
+    server: &TestServer,
+    request: &[u8],
+    within: std::time::Duration,
+) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = server.base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address)
+        .await
+        .expect("connect");
+    stream.write_all(request).await.expect("send");
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(within, stream.read_to_end(&mut answer)).await;
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+/// The status code and the JSON body of a raw HTTP/1.1 answer.
+pub fn status_and_json(answer: &str) -> (u16, serde_json::Value) {
+    let status = answer
+        .split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("not an HTTP answer: {answer:?}"));
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((answer, ""));
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("content-type: application/json"),
+        "not JSON: {answer:?}"
+    );
+    (
+        status,
+        serde_json::from_str(body).unwrap_or_else(|_| panic!("not JSON: {body:?}")),
+    )
+}
+
+/// A seed of `count` busy events for alice in calendar `c`, uids `e000`…, 5 minutes
+/// each, every 10 minutes from midnight UTC of [`booking_day`] (so bookings fit in the
+/// gaps, in the future).
+pub fn many_events_seed(count: i64) -> String {
+    let midnight = booking_day().and_hms_opt(0, 0, 0).unwrap().and_utc();
+    let events: Vec<String> = (0..count)
+        .map(|i| {
+            let start = midnight + chrono::TimeDelta::minutes(i * 10);
+            let end = start + chrono::TimeDelta::minutes(5);
+            format!(
+                r#"{{"uid": "e{i:03}", "start": "{}", "end": "{}", "status": "busy"}}"#,
+                start.to_rfc3339(),
+                end.to_rfc3339()
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"accounts": [{{"email": "alice@example.com", "calendars": [{{"id": "c", "name": "W", "events": [{}]}}]}}]}}"#,
+        events.join(", ")
+    )
+}
