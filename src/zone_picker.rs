@@ -28,7 +28,10 @@ pub fn entries(
             names.push(extra.to_owned());
         }
     }
-    names.sort_by(|a, b| (a != own).cmp(&(b != own)).then_with(|| a.cmp(b)));
+    // The browser lists its zones in order already.
+    crate::grid::sort_nearly_sorted(&mut names, |a, b| {
+        (a != own, a.as_str()) > (b != own, b.as_str())
+    });
     names.dedup();
     names
         .into_iter()
