@@ -1,5 +1,5 @@
 // Prints the summary of one scripts/bench.sh run (a results directory) as Markdown:
-// the numbers, the ratios and each goal (issues 7 and 18), met or missed and by how much.
+// the numbers, the ratios and each goal (issues 7, 13 and 18), met or missed and by how much.
 //
 // Usage: node bench/summary.mjs RESULTS_DIR
 
@@ -149,5 +149,16 @@ if (backend) {
     lines.push(`${layout}: week / healthz = ${(ratio * 100).toFixed(0)} %. ` + goal(ratio >= 0.5, 'at least half of /healthz throughput'));
   }
   lines.push('');
+}
+const sources = load('sources');
+if (sources && sources.listed && sources.feeds && sources.listed.rps && sources.feeds.rps) {
+  lines.push(`## Sources (wrk -t2 -c64 -d${sources.duration}s; the week query over ${sources.accounts} accounts, ${sources.events} instances)`, '',
+    '| accounts | requests/s | p50 | p99 | non-2xx |', '| --- | ---: | ---: | ---: | ---: |');
+  for (const kind of ['listed', 'feeds']) {
+    const r = sources[kind];
+    lines.push(`| ${kind === 'feeds' ? 'ICS-feed-backed' : 'seeded (same events)'} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${r.non2xx} |`);
+  }
+  const ratio = sources.feeds.rps / sources.listed.rps;
+  lines.push('', `feeds / seeded = ${x(ratio)}. ` + goal(ratio >= 0.8, 'at least 0.8x the seeded accounts (issue 13)'), '');
 }
 console.log(lines.join('\n'));

@@ -11,8 +11,11 @@
 #            and through other wasm-opt levels) vs JavaScript in one page, and the engine
 #            natively (criterion, the 100k case)
 #   backend  the server's Zonio-style week query vs its /healthz under wrk over loopback
+#   sources  the week query over 50 accounts whose calendars are ICS feeds (served on
+#            loopback, synced into the store) vs the same 50 accounts with the same
+#            events listed in a seed
 #
-# Usage: scripts/bench.sh [bundle|render|merge|backend]...   (no argument: all four)
+# Usage: scripts/bench.sh [bundle|render|merge|backend|sources]...   (no argument: all)
 #
 # Benchmarks report; they never fail on a goal. The script exits non-zero only when a
 # benchmark could not run. It first runs scripts/setup.sh, then installs its own extras
@@ -36,11 +39,11 @@ readonly WASM_FEATURES=(--enable-bulk-memory --enable-nontrapping-float-to-int -
 say() { printf 'bench: %s\n' "$*"; }
 
 wanted=("$@")
-[ ${#wanted[@]} -gt 0 ] || wanted=(bundle render merge backend)
+[ ${#wanted[@]} -gt 0 ] || wanted=(bundle render merge backend sources)
 for w in "${wanted[@]}"; do
   case "$w" in
-    bundle | render | merge | backend) ;;
-    *) echo "usage: scripts/bench.sh [bundle|render|merge|backend]..." >&2 && exit 2 ;;
+    bundle | render | merge | backend | sources) ;;
+    *) echo "usage: scripts/bench.sh [bundle|render|merge|backend|sources]..." >&2 && exit 2 ;;
   esac
 done
 wants() { [[ " ${wanted[*]} " == *" $1 "* ]]; }
@@ -78,7 +81,7 @@ if wants bundle; then
     cargo install twiggy --version "=$TWIGGY_VERSION" --locked
   fi
 fi
-if wants backend; then
+if wants backend || wants sources; then
   if command -v wrk >/dev/null 2>&1; then
     say "wrk present"
   else
@@ -230,7 +233,8 @@ fi
 
 # ------------------------------------------------------------------ backend
 
-if wants backend; then
+# The server as the benchmarks run it: --profile server, in $FREEBUSY_BENCH_TARGET.
+build_server() {
   say "building the server (--profile server)"
   CARGO_TARGET_DIR="$FREEBUSY_BENCH_TARGET" cargo build --quiet -p freebusy-server --profile server \
     > "$RESULTS/server-build.log" 2>&1 || {
@@ -238,6 +242,10 @@ if wants backend; then
     exit 1
   }
   server_bin="$FREEBUSY_BENCH_TARGET/server/freebusy-server"
+}
+
+if wants backend; then
+  build_server
   port=${FREEBUSY_BENCH_PORT:-39217}
   db_dir=$(mktemp -d)
   cores=$(nproc)
@@ -300,6 +308,69 @@ if wants backend; then
     done
     printf '}\n'
   } > "$RESULTS/backend.json"
+fi
+
+# ------------------------------------------------------------------ sources
+
+if wants sources; then
+  build_server
+  port=${FREEBUSY_BENCH_PORT:-39217}
+  feed_port=$((port + 1))
+  accounts=50
+  work=$(mktemp -d)
+  events=$(python3 bench/sources/fixture.py "$work" "$feed_port" "$accounts")
+  python3 -m http.server --bind 127.0.0.1 "$feed_port" --directory "$work/feeds" > /dev/null 2>&1 &
+  feed_pid=$!
+  server_pid=""
+  stop_all() {
+    [ -n "$server_pid" ] && { kill "$server_pid" 2> /dev/null || true; wait "$server_pid" 2> /dev/null || true; }
+    kill "$feed_pid" 2> /dev/null || true
+    wait "$feed_pid" 2> /dev/null || true
+    rm -rf "$work"
+  }
+  trap stop_all EXIT
+  monday=$(date -u -d "$(date -u +%F) -$(($(date -u +%u) - 1)) days" +%s)
+  sed -e "s/ACCOUNTS/$accounts/; s/START/$monday/; s/FINISH/$((monday + 7 * 86400))/" \
+    bench/sources/rotate.lua > "$work/rotate.lua"
+  duration=${BENCH_WRK_SECONDS:-10}
+  for kind in listed feeds; do
+    rm -f "$work/bench.sqlite3"*
+    RUST_LOG=warn "$server_bin" --listen "127.0.0.1:$port" --db "$work/bench.sqlite3" \
+      --seed "$work/seed-$kind.json" --token "bench-ops=ops@example.com:read_sources" \
+      --rate-per-second 4000000000 --rate-burst 4000000000 \
+      > "$RESULTS/server-$kind.out" 2>> "$RESULTS/server-$kind.err" &
+    server_pid=$!
+    # Ready when every source has a snapshot (for the listed seed: at once).
+    ready=""
+    for _ in $(seq 600); do
+      if curl -fsS -H 'Authorization: Bearer bench-ops' "http://127.0.0.1:$port/v1/sources" 2> /dev/null |
+        python3 -c 'import json,sys; s=json.load(sys.stdin)["sources"]; sys.exit(0 if all(x["state"]=="ok" for x in s) else 1)'; then
+        ready=1 && break
+      fi
+      sleep 0.1
+    done
+    [ -n "$ready" ] || { echo "the $kind server did not get ready" >&2; tail -n 20 "$RESULTS/server-$kind.err" >&2; exit 1; }
+    say "sources: $accounts accounts, $kind, week query (wrk -t2 -c64 -d${duration}s, rotating accounts)"
+    wrk -t2 -c64 -d"${duration}s" --latency -s "$work/rotate.lua" "http://127.0.0.1:$port" \
+      > "$RESULTS/wrk-sources-$kind.txt" 2>&1
+    kill "$server_pid" && wait "$server_pid" 2> /dev/null || true
+    server_pid=""
+  done
+  {
+    printf '{"accounts":%d,"events":%d,"duration":%d' "$accounts" "$events" "$duration"
+    for kind in listed feeds; do
+      f="$RESULTS/wrk-sources-$kind.txt"
+      rps=$(awk '/^Requests\/sec:/ {print $2}' "$f")
+      p50=$(awk '$1 == "50%" {print $2}' "$f")
+      p99=$(awk '$1 == "99%" {print $2}' "$f")
+      non2xx=$(awk '/Non-2xx/ {print $NF}' "$f")
+      printf ',"%s":{"rps":%s,"p50":"%s","p99":"%s","non2xx":%s}' "$kind" "${rps:-null}" "$p50" "$p99" "${non2xx:-0}"
+    done
+    printf '}\n'
+  } > "$RESULTS/sources.json"
+  python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print("bench: sources: listed %s req/s, feeds %s req/s: %.2fx (goal >= 0.8x)" % (r["listed"]["rps"], r["feeds"]["rps"], r["feeds"]["rps"]/r["listed"]["rps"]))' "$RESULTS/sources.json"
+  stop_all
+  trap - EXIT
 fi
 
 # ------------------------------------------------------------------ summary

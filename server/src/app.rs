@@ -15,6 +15,7 @@ use crate::config::Config;
 use crate::demo;
 use crate::layers;
 use crate::listener::{self, ConnectionLimits};
+use crate::reload;
 use crate::routes;
 use crate::seed::{Seed, SeedError};
 use crate::state::AppState;
@@ -41,6 +42,35 @@ pub async fn open_store(config: &Config, now: DateTime<Utc>) -> Result<Store, Se
     Ok(store)
 }
 
+/// Starts the sources: applies `--seed` as the whole config (its sources configured,
+/// sources it no longer names stopped; without `--seed`, every source stops), then runs
+/// their sync and watches the file
+/// (SIGHUP, changes) to apply it again. Both run in the background for as long as the
+/// server's state lives (they stop once every handle on it is dropped).
+///
+/// # Errors
+///
+/// The seed's error at start-up, naming the entry; nothing runs then.
+pub async fn start_sources(state: &AppState, config: &Config) -> Result<(), SeedError> {
+    if let Some(path) = &config.seed {
+        let applied = reload::apply(path, state.store(), state.sources(), Utc::now()).await?;
+        tracing::info!(seed = %path.display(), sources = applied.sources, "sources configured");
+        reload::watch(path.clone(), state.sources());
+    } else {
+        // No config file, so no source: ones a former config left in the database stop
+        // (rather than serve their last snapshot forever).
+        let retired = state
+            .store()
+            .retire_sources_except(Vec::new(), Utc::now())
+            .await?;
+        if retired > 0 {
+            tracing::info!(retired, "no --seed: sources of an earlier config stopped");
+        }
+    }
+    state.sources().run();
+    Ok(())
+}
+
 /// Every route as `(method, path)`, in the router's path syntax: the list the OpenAPI
 /// document is checked against (a test keeps the two and [`router`] in step).
 pub const ROUTES: &[(&str, &str)] = &[
@@ -51,6 +81,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/free_busy/pages/{cursor}"),
     ("POST", "/v1/bookings"),
     ("DELETE", "/v1/bookings/{id}"),
+    ("GET", "/v1/sources"),
 ];
 
 /// The whole HTTP application: every route, and the layers around them.
@@ -67,6 +98,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
         )
         .route("/v1/bookings", post(routes::bookings::create))
         .route("/v1/bookings/{id}", delete(routes::bookings::cancel))
+        .route("/v1/sources", get(routes::sources::status))
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)
         .with_state(state);

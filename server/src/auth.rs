@@ -13,9 +13,11 @@ use crate::error::ApiError;
 pub const READ_FREE_BUSY: &str = "read_free_busy";
 /// A broader scope that, as Cronofy documents, includes [`READ_FREE_BUSY`].
 pub const READ_EVENTS: &str = "read_events";
+/// The operator's scope for `GET /v1/sources`: how every source stands.
+pub const READ_SOURCES: &str = "read_sources";
 /// Every scope this server checks: a grant of any other could never matter, so
 /// `--token` refuses it.
-pub const KNOWN_SCOPES: &[&str] = &[READ_FREE_BUSY, READ_EVENTS];
+pub const KNOWN_SCOPES: &[&str] = &[READ_FREE_BUSY, READ_EVENTS, READ_SOURCES];
 
 /// What a route asks of a token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,6 +25,8 @@ pub enum Scope {
     /// Reading the account's free/busy: `read_free_busy`, or `read_events` which
     /// includes it.
     ReadFreeBusy,
+    /// Reading every source's sync status: `read_sources`.
+    ReadSources,
 }
 
 impl Scope {
@@ -30,6 +34,7 @@ impl Scope {
     pub fn name(self) -> &'static str {
         match self {
             Scope::ReadFreeBusy => READ_FREE_BUSY,
+            Scope::ReadSources => READ_SOURCES,
         }
     }
 
@@ -39,6 +44,7 @@ impl Scope {
             Scope::ReadFreeBusy => scopes
                 .iter()
                 .any(|scope| scope == READ_FREE_BUSY || scope == READ_EVENTS),
+            Scope::ReadSources => scopes.iter().any(|scope| scope == READ_SOURCES),
         }
     }
 }

@@ -112,6 +112,7 @@ pub fn week_seed(today: NaiveDate) -> Seed {
         .iter()
         .map(|(email, calendars)| SeedAccount {
             email: (*email).to_owned(),
+            time_zone: None,
             calendars: calendars
                 .iter()
                 .map(|(suffix, name)| SeedCalendar {
@@ -122,6 +123,7 @@ pub fn week_seed(today: NaiveDate) -> Seed {
                         .filter(|entry| entry.calendar == *suffix)
                         .map(|entry| demo_event(monday, entry))
                         .collect(),
+                    source: None,
                 })
                 .collect(),
         })

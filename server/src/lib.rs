@@ -22,7 +22,10 @@
 //!   set; [`auth`]: bearer tokens, scopes, cancel tokens and their hashes;
 //!   [`config`]: the flags.
 //! - [`seed`] and [`demo`]: data loaded at start-up, from a file or generated;
+//!   [`reload`]: the seed file kept in force without a restart (SIGHUP, file changes);
 //!   [`email`]: what an address is.
+//! - [`sources`]: calendars read from elsewhere (ICS feeds; CalDAV to come), synced in
+//!   the background into the store, with their status.
 //! - [`error`]: the one error type, and the one JSON shape of every error.
 
 #![warn(missing_docs)]
@@ -39,8 +42,10 @@ pub mod json_body;
 pub mod layers;
 pub mod listener;
 pub mod query;
+pub mod reload;
 pub mod routes;
 pub mod seed;
 pub mod segment;
+pub mod sources;
 pub mod state;
 pub mod store;

@@ -41,7 +41,11 @@ async fn run(config: Config) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
-    let router = app::router(AppState::new(store, &config), &config);
+    let state = AppState::new(store, &config);
+    app::start_sources(&state, &config)
+        .await
+        .map_err(|e| e.to_string())?;
+    let router = app::router(state, &config);
     if address.ip().is_unspecified() && config.public_url.is_none() {
         tracing::warn!(
             "listening on every interface without --public-url: page links name the \

@@ -10,11 +10,13 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
 use freebusy_core::Status;
 use freebusy_core::wire::date;
 use serde::{Deserialize, Serialize};
 
 use crate::email;
+use crate::sources::SourceSpec;
 use crate::store::model::BOOKINGS_CALENDAR_PREFIX;
 use crate::store::{
     AccountImport, CalendarImport, EventImport, EventSpan, ImportReport, Store, StoreError,
@@ -34,6 +36,10 @@ pub struct Seed {
 pub struct SeedAccount {
     /// The account's address; unique in the seed, ignoring case.
     pub email: String,
+    /// The account's IANA time zone (default UTC): where its all-day events and its
+    /// sources' floating times are placed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
     /// The account's calendars.
     #[serde(default)]
     pub calendars: Vec<SeedCalendar>,
@@ -47,9 +53,75 @@ pub struct SeedCalendar {
     pub id: String,
     /// A human name, e.g. "Work".
     pub name: String,
-    /// The calendar's events.
+    /// The calendar's events (none for a source calendar).
     #[serde(default)]
     pub events: Vec<SeedEvent>,
+    /// Where the calendar's events come from instead: an ICS feed or a CalDAV calendar
+    /// (server/SOURCES.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<SeedSource>,
+}
+
+/// A calendar's remote source as written in a seed (server/SOURCES.md); checked by
+/// [`SourceSpec::from_seed`]. Secrets are never in the file: only where to find them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedSource {
+    /// `ics` or `caldav`.
+    pub kind: String,
+    /// The feed or CalDAV URL (`https://`, `http://`, `webcal://`, or `file://` for a
+    /// feed). For feeds whose address is their secret, use `url_env` or `url_file`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// The environment variable holding the URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url_env: Option<String>,
+    /// The file holding the URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url_file: Option<String>,
+    /// CalDAV: discover the calendar with this display name (or last path segment) on
+    /// the server `url` names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calendar: Option<String>,
+    /// The user name for HTTP Basic.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    /// The environment variable holding the password.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_env: Option<String>,
+    /// The file holding the password.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_file: Option<String>,
+    /// The environment variable holding a bearer token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_env: Option<String>,
+    /// The file holding a bearer token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_file: Option<String>,
+    /// Seconds between reads (default 300).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval_seconds: Option<u64>,
+    /// Seconds one request may take (default 20).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_seconds: Option<u64>,
+    /// The largest body read, in bytes (default 10 MiB).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_bytes: Option<u64>,
+    /// Days before today the horizon starts (default 44).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub past_days: Option<u32>,
+    /// Days after today the horizon ends (default 366).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub future_days: Option<u32>,
+}
+
+/// A seed checked whole: what the store imports, and the sources to sync.
+#[derive(Debug, Clone)]
+pub struct CheckedSeed {
+    /// The accounts, calendars and events to upsert.
+    pub accounts: Vec<AccountImport>,
+    /// The seed's sources, secrets resolved.
+    pub sources: Vec<SourceSpec>,
 }
 
 /// One event of a seed calendar.
@@ -134,9 +206,22 @@ impl Seed {
     /// id, an unknown status, a start and end of different kinds (a date and a time),
     /// an unparsable time, or an end not after its start.
     pub fn validate(&self) -> Result<Vec<AccountImport>, SeedError> {
+        Ok(self.check()?.accounts)
+    }
+
+    /// Checks every entry, as [`Seed::validate`], and also each source (resolving its
+    /// secrets): the seed and the sources it configures.
+    ///
+    /// # Errors
+    ///
+    /// As [`Seed::validate`], and [`SeedError::Invalid`] for an unknown time zone, a
+    /// calendar with both events and a source, or a source [`SourceSpec::from_seed`]
+    /// refuses.
+    pub fn check(&self) -> Result<CheckedSeed, SeedError> {
         let mut emails = HashSet::new();
         let mut calendar_ids = HashSet::new();
         let mut accounts = Vec::with_capacity(self.accounts.len());
+        let mut sources = Vec::new();
         for (a, account) in self.accounts.iter().enumerate() {
             let at = format!("accounts[{a}] {:?}", account.email);
             email::check(&account.email)
@@ -144,6 +229,15 @@ impl Seed {
             if !emails.insert(account.email.to_ascii_lowercase()) {
                 return Err(invalid(&at, "duplicate account email".into()));
             }
+            let time_zone = match account.time_zone.as_deref() {
+                None => Tz::UTC,
+                Some(name) => name.parse::<Tz>().map_err(|_| {
+                    invalid(
+                        &at,
+                        format!("time_zone {name:?} is not a zone of the IANA database"),
+                    )
+                })?,
+            };
             let mut calendars = Vec::with_capacity(account.calendars.len());
             for (c, calendar) in account.calendars.iter().enumerate() {
                 let at = format!("{at} / calendars[{c}] {:?}", calendar.id);
@@ -168,14 +262,28 @@ impl Seed {
                 if calendar.name.trim().is_empty() {
                     return Err(invalid(&at, "calendar name is empty".into()));
                 }
-                calendars.push(validate_calendar(&at, calendar)?);
+                let mut checked = validate_calendar(&at, calendar)?;
+                if let Some(source) = &calendar.source {
+                    if !calendar.events.is_empty() {
+                        return Err(invalid(
+                            &at,
+                            "a calendar has either events or a source, not both".into(),
+                        ));
+                    }
+                    let spec = SourceSpec::from_seed(&calendar.id, source)
+                        .map_err(|why| invalid(&format!("{at} / source"), why))?;
+                    checked.source = Some(spec.definition());
+                    sources.push(spec);
+                }
+                calendars.push(checked);
             }
             accounts.push(AccountImport {
                 email: account.email.clone(),
+                time_zone,
                 calendars,
             });
         }
-        Ok(accounts)
+        Ok(CheckedSeed { accounts, sources })
     }
 
     /// Validates the seed and upserts it into `store` atomically.
@@ -190,6 +298,29 @@ impl Seed {
     ) -> Result<ImportReport, SeedError> {
         let accounts = self.validate()?;
         Ok(store.import(accounts, now).await?)
+    }
+
+    /// Makes the store what this seed, as the whole config, says: upserts it as
+    /// [`Seed::load_into`] does, then stops every source it no longer names. Returns
+    /// what the import changed, how many sources stopped, and the sources to sync.
+    ///
+    /// # Errors
+    ///
+    /// As [`Seed::check`], or [`SeedError::Store`]; nothing is written on a check error.
+    pub async fn apply(
+        &self,
+        store: &Store,
+        now: DateTime<Utc>,
+    ) -> Result<(ImportReport, usize, Vec<SourceSpec>), SeedError> {
+        let checked = self.check()?;
+        let keep: Vec<String> = checked
+            .sources
+            .iter()
+            .map(|spec| spec.calendar_id.clone())
+            .collect();
+        let report = store.import(checked.accounts, now).await?;
+        let retired = store.retire_sources_except(keep, now).await?;
+        Ok((report, retired, checked.sources))
     }
 }
 
@@ -242,6 +373,7 @@ fn validate_calendar(at: &str, calendar: &SeedCalendar) -> Result<CalendarImport
         id: calendar.id.clone(),
         name: calendar.name.clone(),
         events,
+        source: None,
     })
 }
 
@@ -279,7 +411,7 @@ fn parse_span(start: &str, end: &str) -> Result<EventSpan, String> {
             ));
         }
     };
-    let (start_at, end_at) = span.utc_bounds();
+    let (start_at, end_at) = span.bounds(&Tz::UTC);
     if end_at <= start_at {
         return Err(format!("end {end:?} is not after start {start:?}"));
     }

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use crate::auth::Tokens;
 use crate::config::{Config, PublicUrl};
+use crate::sources::Sources;
 use crate::store::Store;
 
 /// What the booking route enforces, from the command line.
@@ -21,6 +22,7 @@ pub struct BookingPolicy {
 #[derive(Debug, Clone)]
 pub struct AppState {
     store: Store,
+    sources: Sources,
     tokens: Arc<Tokens>,
     freebusy_deadline: Duration,
     booking: BookingPolicy,
@@ -31,6 +33,7 @@ impl AppState {
     /// State over an opened store, with the handler settings taken from `config`.
     pub fn new(store: Store, config: &Config) -> AppState {
         AppState {
+            sources: Sources::new(store.clone()),
             store,
             tokens: Arc::new(Tokens::new(&config.tokens)),
             freebusy_deadline: config.freebusy_deadline(),
@@ -45,6 +48,18 @@ impl AppState {
     /// The store.
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// The sync of the configured sources (idle until `app::start_sources` runs it).
+    pub fn sources(&self) -> &Sources {
+        &self.sources
+    }
+
+    /// How long a free/busy answer waits for a source never read before it answers
+    /// without it: three quarters of the deadline, so that the answer (unknown time, or
+    /// the Zonio-style 503) still comes within it.
+    pub fn source_wait(&self) -> Duration {
+        self.freebusy_deadline * 3 / 4
     }
 
     /// The bearer tokens the server knows.

@@ -34,6 +34,7 @@ fn event(uid: &str, start: &str, end: &str, status: Status, deleted: bool) -> Ev
 fn alice_day() -> Vec<AccountImport> {
     vec![AccountImport {
         email: "alice@example.com".into(),
+        time_zone: chrono_tz::UTC,
         calendars: vec![CalendarImport {
             id: "cal_alice".into(),
             name: "Work".into(),
@@ -67,6 +68,7 @@ fn alice_day() -> Vec<AccountImport> {
                     true,
                 ),
             ],
+            source: None,
         }],
     }]
 }

@@ -352,7 +352,10 @@ async fn the_demo_week_is_realistic_and_reloads_without_change() {
         .unwrap();
     let overlap = events.iter().any(|a| {
         events.iter().any(|b| {
-            let ((a0, a1), (b0, b1)) = (a.span.utc_bounds(), b.span.utc_bounds());
+            let ((a0, a1), (b0, b1)) = (
+                a.span.bounds(&chrono_tz::UTC),
+                b.span.bounds(&chrono_tz::UTC),
+            );
             a.calendar_id != b.calendar_id && !a.deleted && !b.deleted && a0 < b1 && b0 < a1
         })
     });

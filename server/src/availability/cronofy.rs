@@ -18,6 +18,7 @@
 //! cursor to expire, and every replica can answer any page.
 
 use std::collections::HashSet;
+use std::time::Duration;
 
 use chrono::{DateTime, Days, NaiveDate, TimeDelta, Utc};
 use chrono_tz::Tz;
@@ -25,7 +26,9 @@ use freebusy_core::zone::day_start;
 use freebusy_core::{Status, Window};
 use serde::{Deserialize, Serialize};
 
+use super::read_sources_first;
 use crate::error::ApiError;
+use crate::sources::Sources;
 use crate::store::{Calendar, Event, EventQuery, EventSpan, Store};
 
 /// Periods per page.
@@ -111,7 +114,9 @@ pub struct Page {
 /// The page `at` of what `query` reports for the account of `email`, with the
 /// defaults of `from` and `to` counted from the day `today` in the query's zone (the
 /// first page's day, for every page of one read). A token for an address with no
-/// account yet has nothing to report: one empty page.
+/// account yet has nothing to report: one empty page. A chosen source never read is
+/// read first, waiting at most `wait`; if it is still unread, its calendar reports one
+/// `unknown` period over all time.
 ///
 /// # Errors
 ///
@@ -119,12 +124,14 @@ pub struct Page {
 /// ends up not before the other once defaults are applied; 500 if the store fails.
 pub async fn page(
     store: &Store,
+    sources: &Sources,
+    wait: Duration,
     email: &str,
     query: &FreeBusyQuery,
     at: &PageAt,
     today: NaiveDate,
 ) -> Result<Page, ApiError> {
-    let (events, account_id) = match reported(store, email, query, today).await? {
+    let (events, account_id) = match reported(store, sources, wait, email, query, today).await? {
         Some((events, account_id)) => (events, query.include_userinfo.then_some(account_id)),
         None => (Vec::new(), None),
     };
@@ -158,6 +165,8 @@ pub async fn page(
 /// `None` without an account.
 async fn reported(
     store: &Store,
+    sources: &Sources,
+    wait: Duration,
     email: &str,
     query: &FreeBusyQuery,
     today: NaiveDate,
@@ -179,10 +188,11 @@ async fn reported(
         // Managed events are not bound by the default window.
         all_managed: query.include_managed && query.from.is_none() && query.to.is_none(),
     };
-    let Some(found) = store.account_events(email, wanted).await? else {
+    let Some(found) = store.account_events(email, wanted.clone()).await? else {
         return Ok(None);
     };
     check_calendars(query, &found.calendars)?;
+    let found = read_sources_first(store, sources, wait, email, &wanted, found).await?;
 
     let mut events: Vec<Event> = found
         .overlapping

@@ -3,12 +3,21 @@
 //!
 //! Busy wins where busy and tentative overlap, free time is not reported, deleted
 //! events do not count; the merge is the engine's. This API names no time zone, so
-//! all-day events count from UTC midnight of their dates.
+//! all-day events count from midnight in their owner's zone (UTC unless the seed names
+//! one). It has no `unknown` either: unknown time is sent as busy, and a person with a
+//! source never read gets a 503, as the API's document says for free/busy not found in
+//! time.
+
+use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use freebusy_core::{Availability, Period, Window};
 
+use chrono_tz::Tz;
+
+use super::read_sources_first;
 use crate::error::ApiError;
+use crate::sources::Sources;
 use crate::store::{Event, EventQuery, Store};
 
 /// The longest window one request may ask for: two months, which covers any month
@@ -34,13 +43,17 @@ pub fn window(start: DateTime<Utc>, end: DateTime<Utc>) -> Result<Window, ApiErr
 }
 
 /// The merged availability of `address` in `window`; `None` if the address has no
-/// account or its account no calendar.
+/// account or its account no calendar. A source never read is read first, waiting at
+/// most `wait`.
 ///
 /// # Errors
 ///
-/// 500 if the store fails.
+/// 503 when a source of the person is still unread after the wait; 500 if the store
+/// fails.
 pub async fn availability(
     store: &Store,
+    sources: &Sources,
+    wait: Duration,
     address: &str,
     window: Window,
 ) -> Result<Option<Availability>, ApiError> {
@@ -49,22 +62,30 @@ pub async fn availability(
         window,
         all_managed: false,
     };
-    let Some(found) = store.account_events(address, query).await? else {
+    let Some(found) = store.account_events(address, query.clone()).await? else {
         return Ok(None);
     };
     if found.calendars.is_empty() {
         return Ok(None);
     }
+    let found = read_sources_first(store, sources, wait, address, &query, found).await?;
+    if !found.unread.is_empty() {
+        return Err(ApiError::Timeout(
+            "free/busy not found in time: a calendar of this person has not been read yet".into(),
+        ));
+    }
+    let zone = found.account.time_zone;
     let periods = found
         .overlapping
         .iter()
         .filter(|event| !event.deleted)
-        .filter_map(event_period);
+        .filter_map(|event| event_period(event, &zone));
     Ok(Some(Availability::merge(periods).clipped(window)))
 }
 
-/// An event as an engine period; all-day events span their dates at UTC midnight.
-fn event_period(event: &Event) -> Option<Period> {
-    let (start, end) = event.span.utc_bounds();
+/// An event as an engine period; all-day events span their dates from midnight in
+/// the owner's zone.
+fn event_period(event: &Event, zone: &Tz) -> Option<Period> {
+    let (start, end) = event.span.bounds(zone);
     Period::new(start, end, event.status).ok()
 }

@@ -74,7 +74,15 @@ pub async fn first_page(
     let raw = raw.unwrap_or_default();
     let query = read_query(&QueryString::parse(Some(&raw)))?;
     let today = Utc::now().with_timezone(&query.zone).date_naive();
-    let answer = cronofy::page(state.store(), &grant.email, &query, &PageAt::First, today);
+    let answer = cronofy::page(
+        state.store(),
+        state.sources(),
+        state.source_wait(),
+        &grant.email,
+        &query,
+        &PageAt::First,
+        today,
+    );
     let page = in_time(state.freebusy_deadline(), answer).await?;
     let base = link_base(&state, local);
     Ok(Json(response(&page, &query, &raw, today, base.as_ref())))
@@ -101,7 +109,15 @@ pub async fn later_page(
         number: cursor.page,
         after: cursor.after,
     };
-    let answer = cronofy::page(state.store(), &grant.email, &query, &at, cursor.today);
+    let answer = cronofy::page(
+        state.store(),
+        state.sources(),
+        state.source_wait(),
+        &grant.email,
+        &query,
+        &at,
+        cursor.today,
+    );
     let page = in_time(state.freebusy_deadline(), answer).await?;
     let base = link_base(&state, local);
     Ok(Json(response(

@@ -21,7 +21,8 @@ use crate::state::AppState;
 /// # Errors
 ///
 /// 400 for an invalid address or window, 404 when the address has no calendar, 503
-/// when the answer takes longer than `--freebusy-deadline-ms`.
+/// when the answer takes longer than `--freebusy-deadline-ms` or a source of the
+/// person has not been read yet.
 pub async fn availability(
     State(state): State<AppState>,
     Segment(address): Segment<String>,
@@ -31,7 +32,13 @@ pub async fn availability(
         ApiError::BadRequest(format!("{address:?} is not an email address: {why}"))
     })?;
     let window = requested_window(&QueryString::parse(raw.as_deref()))?;
-    let answer = availability::zonio::availability(state.store(), &address, window);
+    let answer = availability::zonio::availability(
+        state.store(),
+        state.sources(),
+        state.source_wait(),
+        &address,
+        window,
+    );
     let availability = in_time(state.freebusy_deadline(), answer)
         .await?
         .ok_or_else(|| {

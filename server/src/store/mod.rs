@@ -30,7 +30,9 @@ pub mod sqlite;
 pub use model::{
     Account, AccountEvents, AccountImport, Blocker, Blocking, Booking, BookingOutcome,
     BookingTerms, Calendar, CalendarImport, Counts, Event, EventFilter, EventImport, EventQuery,
-    EventSpan, ImportReport, NewBooking, bookings_calendar_id,
+    EventSpan, ImportReport, NewBooking, ObjectChange, Snapshot, SnapshotEvent, SourceDefinition,
+    SourceKind, SourceObject, SourceRecord, SyncOutcome, SyncRecord, SyncReport, SyncState,
+    bookings_calendar_id,
 };
 
 use std::fmt;
@@ -266,5 +268,59 @@ impl Store {
     ) -> Result<(), StoreError> {
         let (id, hash) = (id.to_owned(), cancel_token_hash.to_owned());
         on_backend!(self, sqlite => sqlite.run(move |db| db.add_cancel_token(&id, &hash)).await?)
+    }
+
+    /// Stops every source whose calendar is not in `keep` (the config no longer names
+    /// it): its sync state and objects go, and the events it brought are deleted (kept
+    /// as deleted, so incremental sync reports them gone). Returns how many stopped.
+    ///
+    /// A calendar becomes a source, is redefined, or stops being one through
+    /// [`Store::import`] ([`CalendarImport::source`]): a new or redefined source starts
+    /// unread, holding one unknown event ([`model::UNREAD_UID`]) over all time until its
+    /// first snapshot, so its time is never free before anyone read it.
+    pub async fn retire_sources_except(
+        &self,
+        keep: Vec<String>,
+        now: DateTime<Utc>,
+    ) -> Result<usize, StoreError> {
+        on_backend!(self, sqlite => sqlite.run(move |db| db.retire_sources_except(&keep, now)).await?)
+    }
+
+    /// Every source, with its owner and sync state, ordered by calendar id.
+    pub async fn sources(&self) -> Result<Vec<SourceRecord>, StoreError> {
+        on_backend!(self, sqlite => sqlite.run(|db| db.sources(None)).await?)
+    }
+
+    /// The source filling `calendar_id`, if that calendar is one.
+    pub async fn source(&self, calendar_id: &str) -> Result<Option<SourceRecord>, StoreError> {
+        let id = calendar_id.to_owned();
+        on_backend!(self, sqlite => {
+            sqlite.run(move |db| db.sources(Some(&id)).map(|mut found| found.pop())).await?
+        })
+    }
+
+    /// The objects last fetched for a source, ordered by href.
+    pub async fn source_objects(&self, calendar_id: &str) -> Result<Vec<SourceObject>, StoreError> {
+        let id = calendar_id.to_owned();
+        on_backend!(self, sqlite => sqlite.run(move |db| db.source_objects(&id)).await?)
+    }
+
+    /// Records one sync attempt atomically, unless the source was redefined or removed
+    /// since it started (its fingerprint differs): then nothing is written and
+    /// [`SyncReport::recorded`] is `false`.
+    ///
+    /// A failure counts one more failure and keeps the snapshot. A read resets the
+    /// failures and stores the cursor; with a [`Snapshot`] it also replaces the objects
+    /// as [`ObjectChange`] says and makes the calendar's events those of the snapshot:
+    /// each one upserted by uid (so `last_modified` moves only for a real change), and
+    /// every other live event from elsewhere that ends after the horizon's start, and
+    /// every earlier unknown period, deleted. Events that ended before the horizon stay
+    /// as they were last read. Managed events are never touched.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Invalid`] for a snapshot that repeats a uid; I/O.
+    pub async fn record_sync(&self, record: SyncRecord) -> Result<SyncReport, StoreError> {
+        on_backend!(self, sqlite => sqlite.run(move |db| db.record_sync(&record)).await?)
     }
 }

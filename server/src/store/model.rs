@@ -5,15 +5,20 @@
 //! Statuses and windows are the engine's ([`Status`], [`Window`]): the store has no
 //! vocabulary of its own.
 
-use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+use freebusy_core::zone::day_start;
 use freebusy_core::{Status, Window};
+use serde::{Deserialize, Serialize};
 
 /// When an event happens: two instants, or whole days.
 ///
-/// All-day events are floating dates with no time zone (a holiday is the whole day
-/// wherever its owner is), which is why they are not just two instants. For window
-/// queries the store places them at UTC midnight ([`EventSpan::utc_bounds`]); a caller
-/// that knows the reader's time zone widens its window by a day and decides itself.
+/// All-day events are dates, not instants (a holiday is a whole day of its owner's),
+/// which is why they are not just two instants. The store places them at midnight in
+/// their account's time zone ([`EventSpan::bounds`] with [`Account::time_zone`]; UTC
+/// unless the seed names another zone) for window queries, the booking check and the
+/// Zonio-style answer; a caller that reports dates in another zone (the Cronofy-style
+/// route) widens its window by two days and decides by date itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventSpan {
     /// A timed event from `start` (inclusive) to `end` (exclusive).
@@ -33,18 +38,21 @@ pub enum EventSpan {
 }
 
 impl EventSpan {
-    /// The span as instants `[start, end)`; all-day dates at UTC midnight, which is
-    /// where window queries and the booking check place them.
-    pub fn utc_bounds(&self) -> (DateTime<Utc>, DateTime<Utc>) {
+    /// The span as instants `[start, end)`, all-day dates from the first instant of
+    /// their day in `zone` (the owner's: [`Account::time_zone`]), which is where window
+    /// queries and the booking check place them.
+    pub fn bounds(&self, zone: &Tz) -> (DateTime<Utc>, DateTime<Utc>) {
         match *self {
             EventSpan::Timed { start, end } => (start, end),
-            EventSpan::AllDay { start, end } => (utc_midnight(start), utc_midnight(end)),
+            EventSpan::AllDay { start, end } => (midnight(zone, start), midnight(zone, end)),
         }
     }
 }
 
-fn utc_midnight(date: NaiveDate) -> DateTime<Utc> {
-    date.and_time(NaiveTime::MIN).and_utc()
+/// The first instant of `date` in `zone`; the engine's rule, so a day that starts in a
+/// DST gap starts when the gap ends. Dates beyond chrono's range fall back to UTC.
+fn midnight(zone: &Tz, date: NaiveDate) -> DateTime<Utc> {
+    day_start(zone, date).unwrap_or_else(|| date.and_time(chrono::NaiveTime::MIN).and_utc())
 }
 
 /// A person whose availability the server knows, identified by email address.
@@ -54,6 +62,9 @@ pub struct Account {
     pub id: i64,
     /// The address as first stored; lookups ignore case.
     pub email: String,
+    /// The account's IANA time zone (UTC unless the seed names one): where its all-day
+    /// events and its sources' floating times are placed.
+    pub time_zone: Tz,
 }
 
 /// One calendar of an account.
@@ -108,6 +119,10 @@ impl Event {
 pub struct AccountImport {
     /// The account's address (the upsert key, compared ignoring case).
     pub email: String,
+    /// The account's time zone (see [`Account::time_zone`]); changing it moves the
+    /// account's all-day events to midnight in the new zone (their dates, and so their
+    /// `last_modified`, stay).
+    pub time_zone: Tz,
     /// Calendars to create or update under this account.
     pub calendars: Vec<CalendarImport>,
 }
@@ -119,8 +134,12 @@ pub struct CalendarImport {
     pub id: String,
     /// The calendar's name.
     pub name: String,
-    /// Events to create or update in this calendar.
+    /// Events to create or update in this calendar; empty for a source calendar.
     pub events: Vec<EventImport>,
+    /// `Some` when the calendar's events come from a remote source (an ICS feed, a
+    /// CalDAV calendar) that sync keeps up to date; `None` for a calendar of listed
+    /// events, which also stops and removes a source the calendar had.
+    pub source: Option<SourceDefinition>,
 }
 
 /// An event to create or update.
@@ -200,6 +219,9 @@ pub struct AccountEvents {
     /// With `all_managed`, every managed event of the chosen calendars, also those in
     /// `overlapping`; otherwise empty.
     pub managed: Vec<Event>,
+    /// The chosen calendars that are sources never read yet (each holds only its
+    /// [`UNREAD_UID`] event), ordered by id.
+    pub unread: Vec<String>,
 }
 
 /// What a booking is for: who hosts it, when, and who books it. A repeated request
@@ -284,4 +306,214 @@ pub struct Blocker {
     pub account_id: i64,
     /// `busy` (an event or another booking), `unknown` or `tentative`.
     pub status: Status,
+}
+
+/// The uid of the event a source calendar holds until its first snapshot: unknown over
+/// [`ALL_TIME`], so that nothing reads a source nobody has read yet as free.
+pub const UNREAD_UID: &str = "freebusy:unread";
+
+/// The start of every uid the server makes for a source calendar's unknown time
+/// ([`UNREAD_UID`], and the sync's unknown periods before, after and past a cut of its
+/// snapshot); a snapshot always replaces all of them.
+pub const UNKNOWN_UID_PREFIX: &str = "freebusy:";
+
+/// The span the server's unknown periods are cut from: 1970 to the last day of year 9999
+/// (the Cronofy-style route's dates end there), so "unknown from here on" is a period.
+pub fn all_time() -> (DateTime<Utc>, DateTime<Utc>) {
+    (
+        DateTime::UNIX_EPOCH,
+        NaiveDate::from_ymd_opt(9999, 12, 31)
+            .and_then(|day| day.and_hms_opt(0, 0, 0))
+            .map_or(DateTime::UNIX_EPOCH, |time| time.and_utc()),
+    )
+}
+
+/// The kind of upstream a source calendar reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceKind {
+    /// An iCalendar feed: `https://`, `http://` or `webcal://` URL, or a local file.
+    Ics,
+    /// A CalDAV calendar collection.
+    Caldav,
+}
+
+impl SourceKind {
+    /// The kind's name as stored and reported: `ics` or `caldav`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceKind::Ics => "ics",
+            SourceKind::Caldav => "caldav",
+        }
+    }
+
+    /// The kind named `text`, as [`SourceKind::as_str`] writes it.
+    pub fn from_name(text: &str) -> Option<SourceKind> {
+        match text {
+            "ics" => Some(SourceKind::Ics),
+            "caldav" => Some(SourceKind::Caldav),
+            _ => None,
+        }
+    }
+}
+
+/// What the store keeps of a source's configuration: never a secret, and never its
+/// URL (a feed's secret address is a credential), only a digest of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceDefinition {
+    /// What kind of upstream it is.
+    pub kind: SourceKind,
+    /// A digest of what identifies the upstream (URL, collection, user name): when it
+    /// changes, the source starts over (its sync state, objects and snapshot go, and it
+    /// is unread again).
+    pub fingerprint: String,
+    /// Whether bookings may be written into it (a CalDAV calendar the account may
+    /// write); ICS feeds never are. Nothing writes back yet.
+    pub writable: bool,
+}
+
+/// A source calendar as stored: its definition, its owner and its sync state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceRecord {
+    /// The calendar the source fills.
+    pub calendar_id: String,
+    /// The account owning the calendar (its address and zone drive the expansion).
+    pub account: Account,
+    /// What it reads.
+    pub definition: SourceDefinition,
+    /// How its sync stands.
+    pub state: SyncState,
+}
+
+/// How a source's sync stands (see [`SyncRecord`] for how each field moves).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SyncState {
+    /// What the connector keeps for its next conditional fetch (JSON, opaque here).
+    pub cursor: String,
+    /// A digest of the last body read, to tell a 200 that changed nothing.
+    pub body_hash: Option<String>,
+    /// When the last snapshot was written; `None` while the source has never been read
+    /// (it then holds only the [`UNREAD_UID`] event).
+    pub snapshot_at: Option<DateTime<Utc>>,
+    /// The time the snapshot covers: from the first snapshot's horizon start to the
+    /// last one's end.
+    pub covered: Option<Window>,
+    /// The horizon the last snapshot was expanded over.
+    pub horizon: Option<Window>,
+    /// When the last attempt ended, whatever its outcome.
+    pub last_attempt_at: Option<DateTime<Utc>>,
+    /// When the last attempt that read the upstream successfully ended.
+    pub last_success_at: Option<DateTime<Utc>>,
+    /// The last failure's message (never a secret or a URL), cleared by a success.
+    pub last_error: Option<String>,
+    /// When that failure happened.
+    pub last_error_at: Option<DateTime<Utc>>,
+    /// Failures since the last success (what the backoff grows with).
+    pub failures: u32,
+    /// When the next attempt is due.
+    pub next_attempt_at: DateTime<Utc>,
+    /// How many events the last snapshot held.
+    pub events: usize,
+    /// What the last expansion skipped and where it was cut (JSON, for the status).
+    pub report: serde_json::Value,
+}
+
+/// One object of a source as fetched: a feed is one, a CalDAV calendar one per event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceObject {
+    /// Where it was read from (the feed's URL digest, or the CalDAV object's path).
+    pub href: String,
+    /// Its entity tag, if the upstream gave one.
+    pub etag: Option<String>,
+    /// Its iCalendar bytes, kept so the snapshot can be expanded again (as the horizon
+    /// rolls, or after a change to another object) without fetching.
+    pub body: Vec<u8>,
+}
+
+/// How a snapshot changes the stored objects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ObjectChange {
+    /// These are all the objects now.
+    Replace(Vec<SourceObject>),
+    /// These changed or are new, and those hrefs are gone.
+    Apply {
+        /// Objects to insert or replace.
+        changed: Vec<SourceObject>,
+        /// Hrefs to remove.
+        removed: Vec<String>,
+    },
+    /// The objects stay as they are (the same bodies, a new horizon).
+    Keep,
+}
+
+/// One event of a snapshot: an expanded instance (or an unknown period) of the source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnapshotEvent {
+    /// Its key, unique in the snapshot and stable across re-reads (`Instance::key`).
+    pub uid: String,
+    /// When.
+    pub span: EventSpan,
+    /// Its status for the account.
+    pub status: Status,
+}
+
+/// A new snapshot of a source: the events it holds within `horizon`, and what to keep
+/// for the next sync.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Snapshot {
+    /// The objects' change.
+    pub objects: ObjectChange,
+    /// The horizon the events were expanded over.
+    pub horizon: Window,
+    /// Every event of the source overlapping the horizon, plus its unknown periods.
+    pub events: Vec<SnapshotEvent>,
+    /// What the expansion skipped and where it was cut (JSON, for the status).
+    pub report: serde_json::Value,
+}
+
+/// What one sync attempt found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SyncOutcome {
+    /// The upstream was read; with a snapshot when the events must be rewritten.
+    Read {
+        /// The connector's state for the next conditional fetch.
+        cursor: String,
+        /// The digest of the body read (`None`: keep the stored one).
+        body_hash: Option<String>,
+        /// `None` when nothing changed and the horizon is the same.
+        snapshot: Option<Snapshot>,
+    },
+    /// The attempt failed; the snapshot stays as it is.
+    Failed {
+        /// Why, for the status (never a secret or a URL).
+        error: String,
+    },
+}
+
+/// One sync attempt to record (see `Store::record_sync`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SyncRecord {
+    /// The source calendar.
+    pub calendar_id: String,
+    /// The definition the attempt ran for: if the source was redefined meanwhile, the
+    /// record is stale and is dropped.
+    pub fingerprint: String,
+    /// When the attempt ended.
+    pub at: DateTime<Utc>,
+    /// When the next one is due.
+    pub next_attempt_at: DateTime<Utc>,
+    /// What it found.
+    pub outcome: SyncOutcome,
+}
+
+/// What recording a sync changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    /// `false` when the record was stale (the source was redefined or removed) and
+    /// nothing was written.
+    pub recorded: bool,
+    /// Events created or changed (in status, time, or back from deleted).
+    pub written: usize,
+    /// Events that disappeared upstream and are now deleted.
+    pub deleted: usize,
 }

@@ -2,6 +2,8 @@
 
 #![allow(dead_code)] // Each test binary uses a different part of this module.
 
+pub mod feed;
+
 use std::path::PathBuf;
 
 use clap::Parser;
@@ -69,6 +71,9 @@ impl TestServer {
             .await
             .expect("store opens");
         let state = AppState::new(store, &config);
+        app::start_sources(&state, &config)
+            .await
+            .expect("sources start");
         let router = app::router(state.clone(), &config);
         (config, state, router, dir)
     }

@@ -20,6 +20,7 @@
 
 mod bookings;
 mod schema;
+mod sources;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -27,6 +28,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
 use freebusy_core::Status;
 use freebusy_core::wire::date;
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params, params_from_iter};
@@ -184,8 +186,10 @@ impl Database {
         let mut report = ImportReport::default();
         for account in accounts {
             report.accounts += tx.execute(
-                "INSERT INTO accounts (email) VALUES (?1) ON CONFLICT (email) DO NOTHING",
-                params![account.email],
+                "INSERT INTO accounts (email, time_zone) VALUES (?1, ?2)
+                 ON CONFLICT (email) DO UPDATE SET time_zone = excluded.time_zone
+                 WHERE accounts.time_zone IS NOT excluded.time_zone",
+                params![account.email, account.time_zone.name()],
             )?;
             let account_id: i64 = tx.query_row(
                 "SELECT id FROM accounts WHERE email = ?1",
@@ -201,10 +205,15 @@ impl Database {
                         OR calendars.name IS NOT excluded.name",
                     params![calendar.id, account_id, calendar.name],
                 )?;
+                report.calendars +=
+                    sources::define(&tx, &calendar.id, calendar.source.as_ref(), now)?;
                 for event in &calendar.events {
-                    report.events += upsert_event(&tx, &calendar.id, event, now)?;
+                    report.events +=
+                        upsert_event(&tx, &calendar.id, event, &account.time_zone, now)?;
                 }
             }
+            // The zone may have changed, or a calendar come from another account.
+            place_all_day(&tx, account_id, &account.time_zone)?;
         }
         tx.commit()?;
         Ok(report)
@@ -217,13 +226,8 @@ impl Database {
         // Cached: every free/busy request starts here.
         Ok(self
             .conn
-            .prepare_cached("SELECT id, email FROM accounts WHERE email = ?1")?
-            .query_row(params![email], |row| {
-                Ok(Account {
-                    id: row.get(0)?,
-                    email: row.get(1)?,
-                })
-            })
+            .prepare_cached("SELECT id, email, time_zone FROM accounts WHERE email = ?1")?
+            .query_row(params![email], account_from_row)
             .optional()?)
     }
 
@@ -277,11 +281,13 @@ impl Database {
         } else {
             Vec::new()
         };
+        let unread = sources::unread(&self.conn, &chosen)?;
         Ok(Some(AccountEvents {
             account,
             calendars,
             overlapping,
             managed,
+            unread,
         }))
     }
 
@@ -358,16 +364,18 @@ fn upsert_event(
     tx: &rusqlite::Transaction<'_>,
     calendar_id: &str,
     event: &EventImport,
+    zone: &Tz,
     now: DateTime<Utc>,
 ) -> Result<usize, StoreError> {
-    let (start_at, end_at) = unix_bounds(&event.span);
+    let (start_at, end_at) = unix_bounds(&event.span, zone);
     let (all_day, start_date, end_date) = match event.span {
         EventSpan::Timed { .. } => (false, None, None),
         EventSpan::AllDay { start, end } => (true, Some(start.to_string()), Some(end.to_string())),
     };
     let last_modified = event.last_modified.unwrap_or(now).timestamp();
     // The WHERE clause makes an identical re-import a no-op, so `last_modified` (and
-    // with it incremental sync) only moves on a real change.
+    // with it incremental sync) only moves on a real change. An all-day event changes
+    // with its dates; where its days start (its owner's zone) is `place_all_day`'s.
     let written = tx.execute(
         "INSERT INTO events (calendar_id, uid, managed, event_id, status, all_day,
                              start_date, end_date, start_at, end_at, deleted, last_modified)
@@ -384,8 +392,8 @@ fn upsert_event(
             OR events.all_day IS NOT excluded.all_day
             OR events.start_date IS NOT excluded.start_date
             OR events.end_date IS NOT excluded.end_date
-            OR events.start_at IS NOT excluded.start_at
-            OR events.end_at IS NOT excluded.end_at
+            OR (excluded.all_day = 0 AND (events.start_at IS NOT excluded.start_at
+                                          OR events.end_at IS NOT excluded.end_at))
             OR events.deleted IS NOT excluded.deleted
             OR (?13 AND events.last_modified IS NOT excluded.last_modified)",
         params![
@@ -407,10 +415,66 @@ fn upsert_event(
     Ok(written)
 }
 
-/// The span as the `start_at`/`end_at` columns hold it: UTC unix seconds.
-fn unix_bounds(span: &EventSpan) -> (i64, i64) {
-    let (start, end) = span.utc_bounds();
+/// The span as the `start_at`/`end_at` columns hold it: UTC unix seconds, all-day
+/// dates from midnight in the owner's zone.
+fn unix_bounds(span: &EventSpan, zone: &Tz) -> (i64, i64) {
+    let (start, end) = span.bounds(zone);
     (start.timestamp(), end.timestamp())
+}
+
+/// Moves the `start_at`/`end_at` of the account's all-day events to midnight in `zone`
+/// where they are elsewhere (the zone changed, or a calendar changed hands). Their
+/// dates did not change, so neither does `last_modified`.
+fn place_all_day(
+    tx: &rusqlite::Transaction<'_>,
+    account_id: i64,
+    zone: &Tz,
+) -> Result<(), StoreError> {
+    let mut select = tx.prepare_cached(
+        "SELECT e.id, e.start_date, e.end_date, e.start_at, e.end_at FROM events e
+         JOIN calendars c ON c.id = e.calendar_id
+         WHERE c.account_id = ?1 AND e.all_day = 1",
+    )?;
+    let rows: Vec<(i64, String, String, i64, i64)> = select
+        .query_map(params![account_id], |row| {
+            Ok((
+                row.get(0)?,
+                row.get(1)?,
+                row.get(2)?,
+                row.get(3)?,
+                row.get(4)?,
+            ))
+        })?
+        .collect::<Result<_, _>>()?;
+    let mut update =
+        tx.prepare_cached("UPDATE events SET start_at = ?2, end_at = ?3 WHERE id = ?1")?;
+    for (id, start, end, start_at, end_at) in rows {
+        let (Some(start), Some(end)) = (date::parse(&start), date::parse(&end)) else {
+            return Err(StoreError::Corrupt(format!(
+                "event {id} has dates {start:?} and {end:?}"
+            )));
+        };
+        let bounds = unix_bounds(&EventSpan::AllDay { start, end }, zone);
+        if bounds != (start_at, end_at) {
+            update.execute(params![id, bounds.0, bounds.1])?;
+        }
+    }
+    Ok(())
+}
+
+fn account_from_row(row: &Row<'_>) -> rusqlite::Result<Account> {
+    let zone: String = row.get(2)?;
+    let time_zone = zone.parse::<Tz>().map_err(|_| {
+        conversion_error(
+            2,
+            StoreError::Corrupt(format!("time zone {zone:?} is not an IANA zone")),
+        )
+    })?;
+    Ok(Account {
+        id: row.get(0)?,
+        email: row.get(1)?,
+        time_zone,
+    })
 }
 
 fn placeholders(n: usize) -> String {

@@ -1,0 +1,400 @@
+//! The store's contract for sources, spoken only through `Store` (so a second backend
+//! runs the same tests): a source starts unread, a snapshot replaces its events
+//! atomically and moves `last_modified` only on change, a stale record is dropped,
+//! failures keep the snapshot, a redefinition starts over, a removal deletes what the
+//! source brought; and an account's zone places its all-day events.
+
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use chrono_tz::Tz;
+use freebusy_core::{Status, Window};
+use freebusy_server::store::model::UNREAD_UID;
+use freebusy_server::store::{
+    AccountImport, CalendarImport, EventFilter, EventImport, EventSpan, Location, ObjectChange,
+    Snapshot, SnapshotEvent, SourceDefinition, SourceKind, SourceObject, Store, SyncOutcome,
+    SyncRecord,
+};
+
+fn at(text: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(text)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+fn definition(fingerprint: &str) -> SourceDefinition {
+    SourceDefinition {
+        kind: SourceKind::Ics,
+        fingerprint: fingerprint.into(),
+        writable: false,
+    }
+}
+
+fn account(
+    zone: Tz,
+    source: Option<SourceDefinition>,
+    events: Vec<EventImport>,
+) -> Vec<AccountImport> {
+    vec![AccountImport {
+        email: "ann@example.com".into(),
+        time_zone: zone,
+        calendars: vec![CalendarImport {
+            id: "cal_ann".into(),
+            name: "Feed".into(),
+            events,
+            source,
+        }],
+    }]
+}
+
+async fn open(dir: &tempfile::TempDir) -> Store {
+    Store::open(&Location::Sqlite(dir.path().join("sources.sqlite3")))
+        .await
+        .unwrap()
+}
+
+async fn live(store: &Store) -> Vec<(String, Status)> {
+    let mut events: Vec<(String, Status)> = store
+        .events(
+            &["cal_ann".into()],
+            EventFilter::ModifiedSince(DateTime::UNIX_EPOCH),
+        )
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|event| !event.deleted)
+        .map(|event| (event.uid, event.status))
+        .collect();
+    events.sort();
+    events
+}
+
+fn timed(uid: &str, start: &str, end: &str, status: Status) -> SnapshotEvent {
+    SnapshotEvent {
+        uid: uid.into(),
+        span: EventSpan::Timed {
+            start: at(start),
+            end: at(end),
+        },
+        status,
+    }
+}
+
+/// Busy "a" on 21 April and tentative "b" on 22 April.
+fn a_and_b() -> Vec<SnapshotEvent> {
+    vec![
+        timed(
+            "a",
+            "2026-04-21T09:00:00Z",
+            "2026-04-21T10:00:00Z",
+            Status::Busy,
+        ),
+        timed(
+            "b",
+            "2026-04-22T09:00:00Z",
+            "2026-04-22T10:00:00Z",
+            Status::Tentative,
+        ),
+    ]
+}
+
+fn snapshot(events: Vec<SnapshotEvent>) -> Snapshot {
+    Snapshot {
+        objects: ObjectChange::Replace(vec![SourceObject {
+            href: "feed.ics".into(),
+            etag: Some("\"1\"".into()),
+            body: b"BEGIN:VCALENDAR".to_vec(),
+        }]),
+        horizon: Window::new(at("2026-04-01T00:00:00Z"), at("2026-06-01T00:00:00Z")).unwrap(),
+        events,
+        report: serde_json::json!({"instances": 2}),
+    }
+}
+
+fn read(fingerprint: &str, when: &str, snapshot: Option<Snapshot>) -> SyncRecord {
+    SyncRecord {
+        calendar_id: "cal_ann".into(),
+        fingerprint: fingerprint.into(),
+        at: at(when),
+        next_attempt_at: at(when) + TimeDelta::minutes(5),
+        outcome: SyncOutcome::Read {
+            cursor: r#"{"etag":"\"1\""}"#.into(),
+            body_hash: Some("abc".into()),
+            snapshot,
+        },
+    }
+}
+
+#[tokio::test]
+async fn a_source_starts_unread_and_its_first_snapshot_replaces_the_unknown() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir).await;
+    let now = at("2026-04-20T08:00:00Z");
+    store
+        .import(account(Tz::UTC, Some(definition("f1")), vec![]), now)
+        .await
+        .unwrap();
+    assert_eq!(
+        live(&store).await,
+        [(UNREAD_UID.to_owned(), Status::Unknown)]
+    );
+    let record = store.source("cal_ann").await.unwrap().unwrap();
+    assert!(record.state.snapshot_at.is_none());
+    assert_eq!(record.state.next_attempt_at, now, "due at once");
+    let found = store
+        .account_events(
+            "ann@example.com",
+            freebusy_server::store::EventQuery {
+                calendars: None,
+                window: Window::new(at("2026-04-20T00:00:00Z"), at("2026-04-21T00:00:00Z"))
+                    .unwrap(),
+                all_managed: false,
+            },
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.unread, ["cal_ann"]);
+
+    let report = store
+        .record_sync(read(
+            "f1",
+            "2026-04-20T08:01:00Z",
+            Some(snapshot(a_and_b())),
+        ))
+        .await
+        .unwrap();
+    assert!(report.recorded);
+    assert_eq!((report.written, report.deleted), (2, 1));
+    assert_eq!(
+        live(&store).await,
+        [
+            ("a".to_owned(), Status::Busy),
+            ("b".to_owned(), Status::Tentative)
+        ]
+    );
+    let record = store.source("cal_ann").await.unwrap().unwrap();
+    assert_eq!(record.state.snapshot_at, Some(at("2026-04-20T08:01:00Z")));
+    assert_eq!(record.state.events, 2);
+    assert_eq!(store.source_objects("cal_ann").await.unwrap().len(), 1);
+
+    // The same snapshot again writes nothing: last_modified stays.
+    let again = store
+        .record_sync(read(
+            "f1",
+            "2026-04-20T09:00:00Z",
+            Some(snapshot(a_and_b())),
+        ))
+        .await
+        .unwrap();
+    assert_eq!((again.written, again.deleted), (0, 0));
+    let since = store
+        .events(
+            &["cal_ann".into()],
+            EventFilter::ModifiedSince(at("2026-04-20T08:30:00Z")),
+        )
+        .await
+        .unwrap();
+    assert!(since.is_empty());
+}
+
+#[tokio::test]
+async fn snapshots_delete_what_went_upstream_but_keep_history_before_the_horizon() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir).await;
+    store
+        .import(
+            account(Tz::UTC, Some(definition("f1")), vec![]),
+            at("2026-03-01T00:00:00Z"),
+        )
+        .await
+        .unwrap();
+    store
+        .record_sync(read(
+            "f1",
+            "2026-03-01T00:01:00Z",
+            Some(snapshot(vec![
+                timed(
+                    "old",
+                    "2026-03-10T09:00:00Z",
+                    "2026-03-10T10:00:00Z",
+                    Status::Busy,
+                ),
+                timed(
+                    "a",
+                    "2026-04-21T09:00:00Z",
+                    "2026-04-21T10:00:00Z",
+                    Status::Busy,
+                ),
+                timed(
+                    "gone",
+                    "2026-04-23T09:00:00Z",
+                    "2026-04-23T10:00:00Z",
+                    Status::Busy,
+                ),
+            ])),
+        ))
+        .await
+        .unwrap();
+    // A later snapshot (horizon from 1 April) no longer has "gone"; "old" ended before
+    // the horizon and stays as it was read.
+    let report = store
+        .record_sync(read(
+            "f1",
+            "2026-04-20T08:00:00Z",
+            Some(snapshot(vec![timed(
+                "a",
+                "2026-04-21T09:00:00Z",
+                "2026-04-21T10:00:00Z",
+                Status::Busy,
+            )])),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(report.deleted, 1);
+    assert_eq!(
+        live(&store).await,
+        [
+            ("a".to_owned(), Status::Busy),
+            ("old".to_owned(), Status::Busy)
+        ]
+    );
+}
+
+#[tokio::test]
+async fn stale_records_are_dropped_failures_keep_the_snapshot_and_redefinitions_start_over() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir).await;
+    let now = at("2026-04-20T08:00:00Z");
+    store
+        .import(account(Tz::UTC, Some(definition("f1")), vec![]), now)
+        .await
+        .unwrap();
+    let event = timed(
+        "a",
+        "2026-04-21T09:00:00Z",
+        "2026-04-21T10:00:00Z",
+        Status::Busy,
+    );
+    store
+        .record_sync(read(
+            "f1",
+            "2026-04-20T08:01:00Z",
+            Some(snapshot(vec![event.clone()])),
+        ))
+        .await
+        .unwrap();
+
+    let failure = SyncRecord {
+        outcome: SyncOutcome::Failed {
+            error: "the upstream answered HTTP 500".into(),
+        },
+        ..read("f1", "2026-04-20T08:10:00Z", None)
+    };
+    assert!(store.record_sync(failure.clone()).await.unwrap().recorded);
+    store.record_sync(failure).await.unwrap();
+    let record = store.source("cal_ann").await.unwrap().unwrap();
+    assert_eq!(record.state.failures, 2);
+    assert_eq!(
+        record.state.last_error.as_deref(),
+        Some("the upstream answered HTTP 500")
+    );
+    assert_eq!(
+        record.state.last_success_at,
+        Some(at("2026-04-20T08:01:00Z"))
+    );
+    assert_eq!(live(&store).await, [("a".to_owned(), Status::Busy)]);
+
+    // A record for another definition (the config changed meanwhile) writes nothing.
+    let stale = store
+        .record_sync(read("f0", "2026-04-20T08:20:00Z", Some(snapshot(vec![]))))
+        .await
+        .unwrap();
+    assert!(!stale.recorded);
+    assert_eq!(live(&store).await, [("a".to_owned(), Status::Busy)]);
+
+    // Redefined (another URL): unread again, its old events and objects gone.
+    store
+        .import(account(Tz::UTC, Some(definition("f2")), vec![]), now)
+        .await
+        .unwrap();
+    assert_eq!(
+        live(&store).await,
+        [(UNREAD_UID.to_owned(), Status::Unknown)]
+    );
+    let record = store.source("cal_ann").await.unwrap().unwrap();
+    assert!(record.state.snapshot_at.is_none() && record.state.failures == 0);
+    assert!(store.source_objects("cal_ann").await.unwrap().is_empty());
+
+    // Removed from the config: nothing of it stays live.
+    assert_eq!(store.retire_sources_except(vec![], now).await.unwrap(), 1);
+    assert!(store.sources().await.unwrap().is_empty());
+    assert!(live(&store).await.is_empty());
+}
+
+#[tokio::test]
+async fn an_accounts_zone_places_its_all_day_events_and_moves_them_when_it_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir).await;
+    let day = |d: u32| NaiveDate::from_ymd_opt(2026, 4, d).unwrap();
+    let holiday = EventImport {
+        uid: "holiday".into(),
+        event_id: None,
+        span: EventSpan::AllDay {
+            start: day(24),
+            end: day(25),
+        },
+        status: Status::Busy,
+        deleted: false,
+        last_modified: None,
+    };
+    let now = at("2026-04-01T00:00:00Z");
+    let berlin: Tz = "Europe/Berlin".parse().unwrap();
+    let window =
+        |start: &str, end: &str| EventFilter::Overlapping(Window::new(at(start), at(end)).unwrap());
+    store
+        .import(account(berlin, None, vec![holiday.clone()]), now)
+        .await
+        .unwrap();
+    // 24 April in Berlin starts at 22:00 UTC on the 23rd.
+    let found = store
+        .events(
+            &["cal_ann".into()],
+            window("2026-04-23T22:00:00Z", "2026-04-23T23:00:00Z"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(
+        store
+            .account_by_email("ann@example.com")
+            .await
+            .unwrap()
+            .unwrap()
+            .time_zone,
+        berlin
+    );
+
+    // Back to UTC: the same dates, now from UTC midnight; last_modified unchanged.
+    store
+        .import(
+            account(Tz::UTC, None, vec![holiday]),
+            at("2026-04-02T00:00:00Z"),
+        )
+        .await
+        .unwrap();
+    let found = store
+        .events(
+            &["cal_ann".into()],
+            window("2026-04-23T22:00:00Z", "2026-04-23T23:00:00Z"),
+        )
+        .await
+        .unwrap();
+    assert!(found.is_empty());
+    let found = store
+        .events(
+            &["cal_ann".into()],
+            window("2026-04-24T23:00:00Z", "2026-04-25T00:00:00Z"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(found[0].last_modified, now);
+}
