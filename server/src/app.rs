@@ -81,6 +81,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/free_busy/pages/{cursor}"),
     ("POST", "/v1/bookings"),
     ("DELETE", "/v1/bookings/{id}"),
+    ("GET", "/v1/rules/{email}"),
     ("GET", "/v1/sources"),
 ];
 
@@ -98,6 +99,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
         )
         .route("/v1/bookings", post(routes::bookings::create))
         .route("/v1/bookings/{id}", delete(routes::bookings::cancel))
+        .route("/v1/rules/{email}", get(routes::rules::of_host))
         .route("/v1/sources", get(routes::sources::status))
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)

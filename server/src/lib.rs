@@ -44,6 +44,7 @@ pub mod listener;
 pub mod query;
 pub mod reload;
 pub mod routes;
+pub mod rules;
 pub mod seed;
 pub mod segment;
 pub mod sources;

@@ -4,10 +4,12 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use freebusy_core::Status;
+use freebusy_core::rule::{Reason, Refusal};
+use freebusy_core::wire::rules::RulesDocument;
+use freebusy_core::{Period, Status, Window};
 use freebusy_server::store::{
-    AccountImport, Blocker, Blocking, BookingOutcome, BookingTerms, CalendarImport, EventImport,
-    EventSpan, Location, NewBooking, Store,
+    AccountImport, Blocker, Blocking, BookingGuard, BookingOutcome, BookingTerms, CalendarImport,
+    EventImport, EventSpan, HostSnapshot, Location, NewBooking, Store,
 };
 use tokio::sync::Barrier;
 
@@ -35,6 +37,7 @@ fn alice_day() -> Vec<AccountImport> {
     vec![AccountImport {
         email: "alice@example.com".into(),
         time_zone: chrono_tz::UTC,
+        rules: None,
         calendars: vec![CalendarImport {
             id: "cal_alice".into(),
             name: "Work".into(),
@@ -304,4 +307,169 @@ async fn two_connections_racing_for_one_slot_book_it_once() {
         .count();
     assert_eq!(created, 1, "{outcomes:?}");
     assert_eq!(open_file(&dir).await.counts().await.unwrap().bookings, 1);
+}
+
+const BLOCK_TENTATIVE: Blocking = Blocking { tentative: true };
+
+/// A guard over `window` that records what it saw and answers `verdict`.
+fn recording_guard(
+    window: (&str, &str),
+    seen: Arc<std::sync::Mutex<Vec<HostSnapshot>>>,
+    verdict: Result<(), Refusal>,
+) -> BookingGuard {
+    BookingGuard {
+        window: Window::new(at(window.0), at(window.1)).unwrap(),
+        check: Box::new(move |snapshots: &[HostSnapshot]| {
+            seen.lock().unwrap().extend_from_slice(snapshots);
+            verdict
+        }),
+    }
+}
+
+// Pins what a guard sees: the host's events not deleted, every status, clipped to its
+// window, and their bookings not cancelled, read inside the booking's transaction.
+#[tokio::test]
+async fn a_booking_guard_sees_the_hosts_events_and_bookings_in_its_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, alice) = open(&dir).await;
+    let first = request(
+        alice,
+        "2026-04-20T16:00:00Z",
+        "2026-04-20T16:30:00Z",
+        Some("k1"),
+    );
+    let outcome = store
+        .insert_booking_if_free(first, BLOCK_TENTATIVE, at("2026-04-19T00:00:00Z"))
+        .await
+        .unwrap();
+    assert!(matches!(outcome, BookingOutcome::Created(_)));
+
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let guard = recording_guard(
+        ("2026-04-20T09:30:00Z", "2026-04-20T17:00:00Z"),
+        seen.clone(),
+        Ok(()),
+    );
+    let second = request(
+        alice,
+        "2026-04-20T12:00:00Z",
+        "2026-04-20T12:30:00Z",
+        Some("k2"),
+    );
+    let outcome = store
+        .insert_booking_checked(second, BLOCK_TENTATIVE, guard, at("2026-04-19T00:00:00Z"))
+        .await
+        .unwrap();
+    assert!(matches!(outcome, BookingOutcome::Created(_)), "{outcome:?}");
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].account_id, alice);
+    let period = |start: &str, end: &str, status| Period::new(at(start), at(end), status).unwrap();
+    assert_eq!(
+        seen[0].periods,
+        [
+            period("2026-04-20T09:30:00Z", "2026-04-20T10:00:00Z", Status::Busy),
+            period(
+                "2026-04-20T11:00:00Z",
+                "2026-04-20T12:00:00Z",
+                Status::Tentative
+            ),
+            period("2026-04-20T13:00:00Z", "2026-04-20T14:00:00Z", Status::Free),
+            // The first booking, as the busy event of alice's bookings calendar.
+            period("2026-04-20T16:00:00Z", "2026-04-20T16:30:00Z", Status::Busy),
+        ]
+    );
+    assert_eq!(
+        seen[0].bookings,
+        [Window::new(at("2026-04-20T16:00:00Z"), at("2026-04-20T16:30:00Z")).unwrap()]
+    );
+}
+
+// Pins a refusal: nothing is written, the refusal comes back as it was, and a replay of
+// a booking made earlier is answered before the guard runs.
+#[tokio::test]
+async fn a_booking_guard_refusal_writes_nothing_and_a_replay_skips_the_guard() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, alice) = open(&dir).await;
+    let refusal = Refusal::Host {
+        host: 0,
+        reason: Reason::OutsideWorkingHours,
+    };
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let guard = recording_guard(
+        ("2026-04-20T00:00:00Z", "2026-04-21T00:00:00Z"),
+        seen.clone(),
+        Err(refusal),
+    );
+    let refused = request(
+        alice,
+        "2026-04-20T18:00:00Z",
+        "2026-04-20T18:30:00Z",
+        Some("k1"),
+    );
+    let outcome = store
+        .insert_booking_checked(refused, BLOCK_TENTATIVE, guard, at("2026-04-19T00:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(outcome, BookingOutcome::Refused(refusal));
+    assert_eq!(store.counts().await.unwrap().bookings, 0);
+
+    let made = request(
+        alice,
+        "2026-04-20T12:00:00Z",
+        "2026-04-20T12:30:00Z",
+        Some("k2"),
+    );
+    let outcome = store
+        .insert_booking_if_free(made.clone(), BLOCK_TENTATIVE, at("2026-04-19T00:00:00Z"))
+        .await
+        .unwrap();
+    let BookingOutcome::Created(booking) = outcome else {
+        panic!("{outcome:?}")
+    };
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let guard = recording_guard(
+        ("2026-04-20T00:00:00Z", "2026-04-21T00:00:00Z"),
+        seen.clone(),
+        Err(refusal),
+    );
+    let outcome = store
+        .insert_booking_checked(made, BLOCK_TENTATIVE, guard, at("2026-04-19T00:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(outcome, BookingOutcome::Replayed(booking));
+    assert!(seen.lock().unwrap().is_empty());
+}
+
+// Pins the rules kept with an account: stored, replaced whole by the next import, and
+// gone back to the defaults (None) when an import has none.
+#[tokio::test]
+async fn an_accounts_rules_are_stored_and_replaced_by_each_import() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, alice) = open(&dir).await;
+    assert_eq!(store.account_rules(alice).await.unwrap(), None);
+    let rules = RulesDocument {
+        notice_minutes: 0,
+        durations_minutes: vec![15, 45],
+        ..RulesDocument::default()
+    };
+    let mut accounts = alice_day();
+    accounts[0].rules = Some(rules.clone());
+    let report = store
+        .import(accounts.clone(), at("2026-04-19T00:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(report.accounts, 1);
+    assert_eq!(store.account_rules(alice).await.unwrap(), Some(rules));
+    // The same rules again change nothing.
+    let report = store
+        .import(accounts, at("2026-04-19T00:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(report.accounts, 0);
+    store
+        .import(alice_day(), at("2026-04-19T00:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(store.account_rules(alice).await.unwrap(), None);
 }

@@ -39,7 +39,7 @@ async fn healthz_answers_ok_with_the_schema_version() {
     assert_eq!(response.status(), StatusCode::OK);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["status"], "ok");
-    assert_eq!(body["schema_version"], 3);
+    assert_eq!(body["schema_version"], 4);
 }
 
 // Pins the JSON 404 for paths no route matches.

@@ -19,6 +19,7 @@ fn one_meeting() -> Vec<AccountImport> {
     vec![AccountImport {
         email: "alice@example.com".into(),
         time_zone: chrono_tz::UTC,
+        rules: None,
         calendars: vec![CalendarImport {
             id: "cal_a".into(),
             name: "Work".into(),
@@ -158,7 +159,7 @@ async fn the_file_is_in_wal_mode_with_full_sync_and_foreign_keys() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("store.sqlite3");
     let store = open(&path).await.unwrap();
-    assert_eq!(store.schema_version().await.unwrap(), 3);
+    assert_eq!(store.schema_version().await.unwrap(), 4);
     let settings = store.as_sqlite().unwrap().settings().await.unwrap();
     assert_eq!(settings.journal_mode, "wal");
     assert!(settings.synchronous_full);
@@ -183,7 +184,7 @@ async fn a_newer_schema_is_refused() {
     match open(&path).await {
         Err(StoreError::NewerSchema {
             found: 99,
-            known: 3,
+            known: 4,
         }) => {}
         other => panic!("expected NewerSchema, got {other:?}"),
     }

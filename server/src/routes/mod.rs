@@ -6,6 +6,7 @@ pub mod bookings;
 pub mod free_busy;
 pub mod health;
 pub mod openapi;
+pub mod rules;
 pub mod sources;
 pub mod zonio;
 

@@ -10,12 +10,13 @@
 //! events deleted, which incremental sync reports.
 
 use chrono::{DateTime, Utc};
-use freebusy_core::Status;
+use freebusy_core::{Period, Status, Window};
 use rusqlite::{OptionalExtension, Row, TransactionBehavior, params, params_from_iter};
 
 use super::{Database, StoreError, placeholders, time_column};
 use crate::store::model::{
-    Blocker, Blocking, Booking, BookingOutcome, BookingTerms, NewBooking, bookings_calendar_id,
+    Blocker, Blocking, Booking, BookingGuard, BookingOutcome, BookingTerms, HostSnapshot,
+    NewBooking, bookings_calendar_id,
 };
 
 const BOOKING_COLUMNS: &str = "id, start_at, end_at, booker_name, booker_email, note, \
@@ -31,6 +32,28 @@ impl Database {
         &mut self,
         booking: &NewBooking,
         blocking: Blocking,
+        now: DateTime<Utc>,
+    ) -> Result<BookingOutcome, StoreError> {
+        self.insert_booking(booking, blocking, None, now)
+    }
+
+    /// See `Store::insert_booking_checked`: the guard runs in the same `IMMEDIATE`
+    /// transaction, after the idempotency check and before the overlap check.
+    pub(in crate::store) fn insert_booking_checked(
+        &mut self,
+        booking: &NewBooking,
+        blocking: Blocking,
+        guard: BookingGuard,
+        now: DateTime<Utc>,
+    ) -> Result<BookingOutcome, StoreError> {
+        self.insert_booking(booking, blocking, Some(guard), now)
+    }
+
+    fn insert_booking(
+        &mut self,
+        booking: &NewBooking,
+        blocking: Blocking,
+        guard: Option<BookingGuard>,
         now: DateTime<Utc>,
     ) -> Result<BookingOutcome, StoreError> {
         let terms = &booking.terms;
@@ -61,6 +84,16 @@ impl Database {
             if let Some(id) = existing {
                 let existing = read_booking(&tx, &id)?.ok_or_else(|| vanished(&id))?;
                 return Ok(BookingOutcome::Replayed(existing));
+            }
+        }
+
+        if let Some(guard) = guard {
+            let snapshots = hosts
+                .iter()
+                .map(|&host| host_snapshot(&tx, host, guard.window))
+                .collect::<Result<Vec<_>, _>>()?;
+            if let Err(refusal) = (guard.check)(&snapshots) {
+                return Ok(BookingOutcome::Refused(refusal));
             }
         }
 
@@ -197,6 +230,52 @@ impl Database {
         )?;
         Ok(())
     }
+}
+
+/// What a booking guard sees of `host` over `window`: their events not deleted (every
+/// status, clipped to the window) and their bookings not cancelled.
+fn host_snapshot(
+    conn: &rusqlite::Connection,
+    host: i64,
+    window: Window,
+) -> Result<HostSnapshot, StoreError> {
+    let (start, end) = (window.start().timestamp(), window.end().timestamp());
+    let mut periods = Vec::new();
+    let mut events = conn.prepare_cached(
+        "SELECT e.start_at, e.end_at, e.status FROM events e
+         JOIN calendars c ON c.id = e.calendar_id
+         WHERE c.account_id = ?1 AND e.deleted = 0 AND e.start_at < ?2 AND e.end_at > ?3
+         ORDER BY e.start_at",
+    )?;
+    let mut rows = events.query(params![host, end, start])?;
+    while let Some(row) = rows.next()? {
+        let status: String = row.get(2)?;
+        let status = status.parse::<Status>().map_err(|_| {
+            StoreError::Corrupt(format!("an event of account {host} has status {status:?}"))
+        })?;
+        let period = Period::new(time_column(row, 0)?, time_column(row, 1)?, status)
+            .map_err(|error| StoreError::Corrupt(format!("an event of account {host}: {error}")))?;
+        periods.extend(period.clipped_to(window));
+    }
+    let mut bookings = Vec::new();
+    let mut statement = conn.prepare_cached(
+        "SELECT b.start_at, b.end_at FROM bookings b
+         JOIN booking_hosts h ON h.booking_id = b.id
+         WHERE h.account_id = ?1 AND b.cancelled_at IS NULL AND b.start_at < ?2 AND b.end_at > ?3
+         ORDER BY b.start_at",
+    )?;
+    let mut rows = statement.query(params![host, end, start])?;
+    while let Some(row) = rows.next()? {
+        let booked = Window::new(time_column(row, 0)?, time_column(row, 1)?).map_err(|error| {
+            StoreError::Corrupt(format!("a booking of account {host}: {error}"))
+        })?;
+        bookings.push(booked);
+    }
+    Ok(HostSnapshot {
+        account_id: host,
+        periods,
+        bookings,
+    })
 }
 
 /// One blocker per host (ascending), with the strongest status found for it.

@@ -31,6 +31,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use freebusy_core::Status;
 use freebusy_core::wire::date;
+use freebusy_core::wire::rules::RulesDocument;
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params, params_from_iter};
 
 use super::StoreError;
@@ -186,10 +187,16 @@ impl Database {
         let mut report = ImportReport::default();
         for account in accounts {
             report.accounts += tx.execute(
-                "INSERT INTO accounts (email, time_zone) VALUES (?1, ?2)
-                 ON CONFLICT (email) DO UPDATE SET time_zone = excluded.time_zone
-                 WHERE accounts.time_zone IS NOT excluded.time_zone",
-                params![account.email, account.time_zone.name()],
+                "INSERT INTO accounts (email, time_zone, rules) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (email) DO UPDATE SET
+                     time_zone = excluded.time_zone, rules = excluded.rules
+                 WHERE accounts.time_zone IS NOT excluded.time_zone
+                    OR accounts.rules IS NOT excluded.rules",
+                params![
+                    account.email,
+                    account.time_zone.name(),
+                    rules_json(account)?
+                ],
             )?;
             let account_id: i64 = tx.query_row(
                 "SELECT id FROM accounts WHERE email = ?1",
@@ -229,6 +236,24 @@ impl Database {
             .prepare_cached("SELECT id, email, time_zone FROM accounts WHERE email = ?1")?
             .query_row(params![email], account_from_row)
             .optional()?)
+    }
+
+    pub(in crate::store) fn account_rules(
+        &self,
+        account_id: i64,
+    ) -> Result<Option<RulesDocument>, StoreError> {
+        let text: Option<Option<String>> = self
+            .conn
+            .prepare_cached("SELECT rules FROM accounts WHERE id = ?1")?
+            .query_row(params![account_id], |row| row.get(0))
+            .optional()?;
+        text.flatten()
+            .map(|text| {
+                serde_json::from_str(&text).map_err(|error| {
+                    StoreError::Corrupt(format!("account {account_id}'s rules: {error}"))
+                })
+            })
+            .transpose()
     }
 
     pub(in crate::store) fn calendars_of(
@@ -460,6 +485,17 @@ fn place_all_day(
         }
     }
     Ok(())
+}
+
+/// The account's rules as stored: the document's JSON (its fields in a fixed order, so
+/// an unchanged document compares equal), or NULL for the defaults.
+fn rules_json(account: &AccountImport) -> Result<Option<String>, StoreError> {
+    account
+        .rules
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|error| StoreError::Invalid(format!("rules of {}: {error}", account.email)))
 }
 
 fn account_from_row(row: &Row<'_>) -> rusqlite::Result<Account> {

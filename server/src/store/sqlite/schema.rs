@@ -124,4 +124,9 @@ pub(super) const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (calendar_id, href)
     );
     "#,
+    // Version 4: each account's rules as a host (the engine's rules document as JSON;
+    // NULL for the defaults), replaced whole by every import.
+    r#"
+    ALTER TABLE accounts ADD COLUMN rules TEXT;
+    "#,
 ];
