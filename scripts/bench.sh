@@ -233,6 +233,16 @@ fi
 
 # ------------------------------------------------------------------ backend
 
+# One wrk run's numbers as a JSON member `,"NAME":{rps,p50,p99,non2xx}`: wrk_member NAME FILE.
+wrk_member() {
+  local rps p50 p99 non2xx
+  rps=$(awk '/^Requests\/sec:/ {print $2}' "$2")
+  p50=$(awk '$1 == "50%" {print $2}' "$2")
+  p99=$(awk '$1 == "99%" {print $2}' "$2")
+  non2xx=$(awk '/Non-2xx/ {print $NF}' "$2")
+  printf ',"%s":{"rps":%s,"p50":"%s","p99":"%s","non2xx":%s}' "$1" "${rps:-null}" "$p50" "$p99" "${non2xx:-0}"
+}
+
 # The server as the benchmarks run it: --profile server, in $FREEBUSY_BENCH_TARGET.
 build_server() {
   say "building the server (--profile server)"
@@ -300,11 +310,7 @@ if wants backend; then
     printf '{"cores":%d,"periods":"%s","duration":%d' "$cores" "$periods" "$duration"
     for f in "$RESULTS"/wrk-*.txt; do
       name=$(basename "$f" .txt)
-      rps=$(awk '/^Requests\/sec:/ {print $2}' "$f")
-      p99=$(awk '$1 == "99%" {print $2}' "$f")
-      p50=$(awk '$1 == "50%" {print $2}' "$f")
-      non2xx=$(awk '/Non-2xx/ {print $NF}' "$f")
-      printf ',"%s":{"rps":%s,"p50":"%s","p99":"%s","non2xx":%s}' "${name#wrk-}" "${rps:-null}" "$p50" "$p99" "${non2xx:-0}"
+      wrk_member "${name#wrk-}" "$f"
     done
     printf '}\n'
   } > "$RESULTS/backend.json"
@@ -359,12 +365,7 @@ if wants sources; then
   {
     printf '{"accounts":%d,"events":%d,"duration":%d' "$accounts" "$events" "$duration"
     for kind in listed feeds; do
-      f="$RESULTS/wrk-sources-$kind.txt"
-      rps=$(awk '/^Requests\/sec:/ {print $2}' "$f")
-      p50=$(awk '$1 == "50%" {print $2}' "$f")
-      p99=$(awk '$1 == "99%" {print $2}' "$f")
-      non2xx=$(awk '/Non-2xx/ {print $NF}' "$f")
-      printf ',"%s":{"rps":%s,"p50":"%s","p99":"%s","non2xx":%s}' "$kind" "${rps:-null}" "$p50" "$p99" "${non2xx:-0}"
+      wrk_member "$kind" "$RESULTS/wrk-sources-$kind.txt"
     done
     printf '}\n'
   } > "$RESULTS/sources.json"

@@ -1,6 +1,7 @@
 //! The binary itself: flags in, a listening URL out, a clean stop on SIGTERM.
 
-use std::io::{BufRead, BufReader};
+mod common;
+
 use std::process::{Command, Stdio};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_freebusy-server");
@@ -19,15 +20,8 @@ async fn the_binary_serves_the_demo_and_stops_on_sigterm() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("freebusy-server listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_owned();
+    let url = common::listening_url(&mut child)
+        .unwrap_or_else(|line| panic!("unexpected first line {line:?}"));
     let health = reqwest::get(format!("{url}/healthz")).await.unwrap();
     assert_eq!(health.status(), reqwest::StatusCode::OK);
 

@@ -5,7 +5,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -57,15 +57,9 @@ impl Running {
                     .push_str(&String::from_utf8_lossy(&buffer[..n]));
             }
         });
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let url = line
-            .trim()
-            .strip_prefix("freebusy-server listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}: {}", stderr.lock().unwrap()))
-            .to_owned();
+        let url = common::listening_url(&mut child).unwrap_or_else(|line| {
+            panic!("unexpected first line {line:?}: {}", stderr.lock().unwrap())
+        });
         Running { child, url, stderr }
     }
 

@@ -9,9 +9,9 @@ use chrono_tz::Tz;
 use freebusy_core::{Status, Window};
 use freebusy_server::store::model::UNREAD_UID;
 use freebusy_server::store::{
-    AccountImport, CalendarImport, EventFilter, EventImport, EventSpan, Location, ObjectChange,
-    Snapshot, SnapshotEvent, SourceDefinition, SourceKind, SourceObject, Store, SyncOutcome,
-    SyncRecord,
+    AccountImport, CalendarImport, Event, EventFilter, EventImport, EventSpan, Location,
+    ObjectChange, Snapshot, SnapshotEvent, SourceDefinition, SourceKind, SourceObject, Store,
+    SyncOutcome, SyncRecord,
 };
 
 fn at(text: &str) -> DateTime<Utc> {
@@ -50,6 +50,27 @@ async fn open(dir: &tempfile::TempDir) -> Store {
     Store::open(&Location::Sqlite(dir.path().join("sources.sqlite3")))
         .await
         .unwrap()
+}
+
+/// ann's events that overlap `[start, end)`.
+async fn overlapping(store: &Store, start: &str, end: &str) -> Vec<Event> {
+    store
+        .events(
+            &["cal_ann".into()],
+            EventFilter::Overlapping(Window::new(at(start), at(end)).unwrap()),
+        )
+        .await
+        .unwrap()
+}
+
+/// A store in `dir` where ann's calendar is the source `f1`, defined at `now` and unread.
+async fn with_unread_source(dir: &tempfile::TempDir, now: DateTime<Utc>) -> Store {
+    let store = open(dir).await;
+    store
+        .import(account(Tz::UTC, Some(definition("f1")), vec![]), now)
+        .await
+        .unwrap();
+    store
 }
 
 async fn live(store: &Store) -> Vec<(String, Status)> {
@@ -127,12 +148,8 @@ fn read(fingerprint: &str, when: &str, snapshot: Option<Snapshot>) -> SyncRecord
 #[tokio::test]
 async fn a_source_starts_unread_and_its_first_snapshot_replaces_the_unknown() {
     let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir).await;
     let now = at("2026-04-20T08:00:00Z");
-    store
-        .import(account(Tz::UTC, Some(definition("f1")), vec![]), now)
-        .await
-        .unwrap();
+    let store = with_unread_source(&dir, now).await;
     assert_eq!(
         live(&store).await,
         [(UNREAD_UID.to_owned(), Status::Unknown)]
@@ -263,12 +280,8 @@ async fn snapshots_delete_what_went_upstream_but_keep_history_before_the_horizon
 #[tokio::test]
 async fn stale_records_are_dropped_failures_keep_the_snapshot_and_redefinitions_start_over() {
     let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir).await;
     let now = at("2026-04-20T08:00:00Z");
-    store
-        .import(account(Tz::UTC, Some(definition("f1")), vec![]), now)
-        .await
-        .unwrap();
+    let store = with_unread_source(&dir, now).await;
     let event = timed(
         "a",
         "2026-04-21T09:00:00Z",
@@ -349,20 +362,12 @@ async fn an_accounts_zone_places_its_all_day_events_and_moves_them_when_it_chang
     };
     let now = at("2026-04-01T00:00:00Z");
     let berlin: Tz = "Europe/Berlin".parse().unwrap();
-    let window =
-        |start: &str, end: &str| EventFilter::Overlapping(Window::new(at(start), at(end)).unwrap());
     store
         .import(account(berlin, None, vec![holiday.clone()]), now)
         .await
         .unwrap();
     // 24 April in Berlin starts at 22:00 UTC on the 23rd.
-    let found = store
-        .events(
-            &["cal_ann".into()],
-            window("2026-04-23T22:00:00Z", "2026-04-23T23:00:00Z"),
-        )
-        .await
-        .unwrap();
+    let found = overlapping(&store, "2026-04-23T22:00:00Z", "2026-04-23T23:00:00Z").await;
     assert_eq!(found.len(), 1);
     assert_eq!(
         store
@@ -382,20 +387,8 @@ async fn an_accounts_zone_places_its_all_day_events_and_moves_them_when_it_chang
         )
         .await
         .unwrap();
-    let found = store
-        .events(
-            &["cal_ann".into()],
-            window("2026-04-23T22:00:00Z", "2026-04-23T23:00:00Z"),
-        )
-        .await
-        .unwrap();
+    let found = overlapping(&store, "2026-04-23T22:00:00Z", "2026-04-23T23:00:00Z").await;
     assert!(found.is_empty());
-    let found = store
-        .events(
-            &["cal_ann".into()],
-            window("2026-04-24T23:00:00Z", "2026-04-25T00:00:00Z"),
-        )
-        .await
-        .unwrap();
+    let found = overlapping(&store, "2026-04-24T23:00:00Z", "2026-04-25T00:00:00Z").await;
     assert_eq!(found[0].last_modified, now);
 }

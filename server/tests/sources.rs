@@ -36,6 +36,15 @@ fn feed_source(url: &str, extra: &str) -> String {
     format!(r#"{{"kind": "ics", "url": "{url}", "interval_seconds": 3600{extra}}}"#)
 }
 
+/// ann's calendar as a feed of a weekly review on `wednesday`'s weekday, served at
+/// `ann.ics`, and a server reading it.
+async fn reading_review(wednesday: NaiveDate) -> (FeedServer, AppState, TestServer) {
+    let feeds = FeedServer::start().await;
+    feeds.set("ann.ics", Answer::Ics(weekly_feed(wednesday, "Review")));
+    let (state, server) = start(&seed(&feed_source(&feeds.url("ann.ics"), "")), &[]).await;
+    (feeds, state, server)
+}
+
 async fn start(seed: &str, flags: &[&str]) -> (AppState, TestServer) {
     let mut all = vec![
         "--token",
@@ -72,6 +81,21 @@ async fn next_second() -> chrono::DateTime<Utc> {
     })
     .await;
     chrono::DateTime::from_timestamp(start + 1, 0).unwrap()
+}
+
+/// The feed calendar's events written or deleted since `since`.
+async fn modified_since(
+    state: &AppState,
+    since: chrono::DateTime<Utc>,
+) -> Vec<freebusy_server::store::Event> {
+    state
+        .store()
+        .events(
+            &[CALENDAR.to_owned()],
+            freebusy_server::store::EventFilter::ModifiedSince(since),
+        )
+        .await
+        .unwrap()
 }
 
 async fn source_status(server: &TestServer) -> Value {
@@ -139,10 +163,8 @@ fn busy_week_of(feed_tentative: NaiveDate) -> Value {
 // keyed by UID and recurrence, and the status says ok with what it read.
 #[tokio::test]
 async fn a_feed_is_read_into_the_store_and_answered_from_it() {
-    let feeds = FeedServer::start().await;
     let wednesday = next_monday() + Days::new(2);
-    feeds.set("ann.ics", Answer::Ics(weekly_feed(wednesday, "Review")));
-    let (_state, server) = start(&seed(&feed_source(&feeds.url("ann.ics"), "")), &[]).await;
+    let (feeds, _state, server) = reading_review(wednesday).await;
 
     let status = wait_for_state(&server, "ok").await;
     assert_eq!(status["kind"], "ics");
@@ -216,14 +238,7 @@ async fn conditional_requests_and_unchanged_bodies_keep_the_snapshot_as_it_was()
         after_same["snapshot_at"], first["snapshot_at"],
         "no rewrite for the same body"
     );
-    let changed = state
-        .store()
-        .events(
-            &[CALENDAR.to_owned()],
-            freebusy_server::store::EventFilter::ModifiedSince(before),
-        )
-        .await
-        .unwrap();
+    let changed = modified_since(&state, before).await;
     assert!(changed.is_empty(), "nothing moved: {changed:?}");
 }
 
@@ -231,10 +246,8 @@ async fn conditional_requests_and_unchanged_bodies_keep_the_snapshot_as_it_was()
 // deleted (reported so to incremental sync), the rest keeps its last_modified.
 #[tokio::test]
 async fn a_change_upstream_replaces_the_snapshot_and_deletions_disappear() {
-    let feeds = FeedServer::start().await;
     let wednesday = next_monday() + Days::new(2);
-    feeds.set("ann.ics", Answer::Ics(weekly_feed(wednesday, "Review")));
-    let (state, server) = start(&seed(&feed_source(&feeds.url("ann.ics"), "")), &[]).await;
+    let (feeds, state, server) = reading_review(wednesday).await;
     wait_for_state(&server, "ok").await;
 
     // The one-off moves to Thursday.
@@ -244,14 +257,7 @@ async fn a_change_upstream_replaces_the_snapshot_and_deletions_disappear() {
     state.sources().read_now(CALENDAR).await;
     let (_, periods) = zonio_week(&server).await;
     assert_eq!(periods, busy_week_of(thursday));
-    let changed = state
-        .store()
-        .events(
-            &[CALENDAR.to_owned()],
-            freebusy_server::store::EventFilter::ModifiedSince(before),
-        )
-        .await
-        .unwrap();
+    let changed = modified_since(&state, before).await;
     let changed: Vec<&str> = changed.iter().map(|event| event.uid.as_str()).collect();
     assert_eq!(changed, ["once@test"], "only the moved event changed");
 
@@ -295,10 +301,8 @@ async fn a_change_upstream_replaces_the_snapshot_and_deletions_disappear() {
 // old it is and why it failed, and the failures count up with backoff.
 #[tokio::test]
 async fn a_failing_feed_keeps_serving_its_snapshot_and_says_so() {
-    let feeds = FeedServer::start().await;
     let wednesday = next_monday() + Days::new(2);
-    feeds.set("ann.ics", Answer::Ics(weekly_feed(wednesday, "Review")));
-    let (state, server) = start(&seed(&feed_source(&feeds.url("ann.ics"), "")), &[]).await;
+    let (feeds, state, server) = reading_review(wednesday).await;
     wait_for_state(&server, "ok").await;
 
     feeds.set("ann.ics", Answer::Status(500, None));
@@ -567,10 +571,7 @@ async fn credentials_from_a_file_are_sent_and_never_shown() {
 // the listed events take its place; the status no longer lists it.
 #[tokio::test]
 async fn a_changed_config_file_is_applied_and_a_removed_source_stops() {
-    let feeds = FeedServer::start().await;
-    let wednesday = next_monday() + Days::new(2);
-    feeds.set("ann.ics", Answer::Ics(weekly_feed(wednesday, "Review")));
-    let (_state, server) = start(&seed(&feed_source(&feeds.url("ann.ics"), "")), &[]).await;
+    let (_feeds, _state, server) = reading_review(next_monday() + Days::new(2)).await;
     wait_for_state(&server, "ok").await;
 
     let friday = next_monday() + Days::new(4);

@@ -2,7 +2,8 @@
 //! binary, with the environment variables and files the page names in place (the
 //! files under a temporary folder instead of /run/secrets and /var/lib).
 
-use std::io::{BufRead, BufReader};
+mod common;
+
 use std::process::{Command, Stdio};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_freebusy-server");
@@ -67,15 +68,12 @@ fn every_example_of_sources_md_starts_the_server() {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
+        let url = common::listening_url(&mut child);
         let _ = child.kill();
         let output = child.wait_with_output().unwrap();
         assert!(
-            line.starts_with("freebusy-server listening on "),
-            "block {index} did not start the server: {line:?} {}",
+            url.is_ok(),
+            "block {index} did not start the server: {url:?} {}",
             String::from_utf8_lossy(&output.stderr)
         );
     }

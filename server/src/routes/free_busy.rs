@@ -74,16 +74,7 @@ pub async fn first_page(
     let raw = raw.unwrap_or_default();
     let query = read_query(&QueryString::parse(Some(&raw)))?;
     let today = Utc::now().with_timezone(&query.zone).date_naive();
-    let answer = cronofy::page(
-        state.store(),
-        state.sources(),
-        state.source_wait(),
-        &grant.email,
-        &query,
-        &PageAt::First,
-        today,
-    );
-    let page = in_time(state.freebusy_deadline(), answer).await?;
+    let page = page_in_time(&state, &grant.email, &query, &PageAt::First, today).await?;
     let base = link_base(&state, local);
     Ok(Json(response(&page, &query, &raw, today, base.as_ref())))
 }
@@ -109,16 +100,7 @@ pub async fn later_page(
         number: cursor.page,
         after: cursor.after,
     };
-    let answer = cronofy::page(
-        state.store(),
-        state.sources(),
-        state.source_wait(),
-        &grant.email,
-        &query,
-        &at,
-        cursor.today,
-    );
-    let page = in_time(state.freebusy_deadline(), answer).await?;
+    let page = page_in_time(&state, &grant.email, &query, &at, cursor.today).await?;
     let base = link_base(&state, local);
     Ok(Json(response(
         &page,
@@ -127,6 +109,26 @@ pub async fn later_page(
         cursor.today,
         base.as_ref(),
     )))
+}
+
+/// One page of `email`'s free/busy, or 503 past the free/busy deadline.
+async fn page_in_time(
+    state: &AppState,
+    email: &str,
+    query: &FreeBusyQuery,
+    at: &PageAt,
+    today: NaiveDate,
+) -> Result<Page, ApiError> {
+    let answer = cronofy::page(
+        state.store(),
+        state.sources(),
+        state.source_wait(),
+        email,
+        query,
+        at,
+        today,
+    );
+    in_time(state.freebusy_deadline(), answer).await
 }
 
 /// Where links point: `--public-url`, else the address the connection came in on;

@@ -4,7 +4,9 @@
 
 pub mod feed;
 
+use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
+use std::process::Child;
 
 use clap::Parser;
 use freebusy_server::app;
@@ -239,4 +241,18 @@ pub fn many_events_seed(count: i64) -> String {
         r#"{{"accounts": [{{"email": "alice@example.com", "rules": {OPEN_RULES}, "calendars": [{{"id": "c", "name": "W", "events": [{}]}}]}}]}}"#,
         events.join(", ")
     )
+}
+
+/// The URL a started binary prints first (`freebusy-server listening on URL`), read from
+/// its piped stdout; the line it printed instead as the error.
+pub fn listening_url(child: &mut Child) -> Result<String, String> {
+    let stdout = child.stdout.take().ok_or("stdout is not piped")?;
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .map_err(|error| error.to_string())?;
+    line.trim()
+        .strip_prefix("freebusy-server listening on ")
+        .map(str::to_owned)
+        .ok_or(line)
 }
