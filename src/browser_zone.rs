@@ -119,7 +119,10 @@ impl BrowserZone {
 impl Zone for BrowserZone {
     fn offset_at(&self, instant: DateTime<Utc>) -> FixedOffset {
         let key = instant.timestamp();
-        let known = self.offsets.borrow().binary_search_by_key(&key, |&(at, _)| at);
+        let known = self
+            .offsets
+            .borrow()
+            .binary_search_by_key(&key, |&(at, _)| at);
         let at = match known {
             Ok(index) => {
                 if let Some(&(_, offset)) = self.offsets.borrow().get(index) {

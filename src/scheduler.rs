@@ -277,10 +277,17 @@ pub fn Scheduler(
                         &on_wait,
                     )
                     .await?;
-                    picking.with_value(|(tag, cycle, _)| host_zones(read, tag, *cycle, &options.attendees))
+                    picking.with_value(|(tag, cycle, _)| {
+                        host_zones(read, tag, *cycle, &options.attendees)
+                    })
                 };
-                let week =
-                    fetch::fetch_week(http.as_ref(), &query, zone.zone.as_ref(), signal.clone(), &on_wait);
+                let week = fetch::fetch_week(
+                    http.as_ref(),
+                    &query,
+                    zone.zone.as_ref(),
+                    signal.clone(),
+                    &on_wait,
+                );
                 let (result, rules) = futures::future::join(week, rules).await;
                 let notice = state
                     .try_update(|s| match (result, rules) {
@@ -580,7 +587,10 @@ fn host_zones(
         let zone = shown_zone(rules.time_zone(), tag, hour_cycle).ok_or_else(|| {
             fetch::FetchError::Malformed {
                 attendee: Some(attendee.clone()),
-                detail: format!("rules: this browser does not know the time zone {}", rules.time_zone()),
+                detail: format!(
+                    "rules: this browser does not know the time zone {}",
+                    rules.time_zone()
+                ),
             }
         })?;
         hosts.push(HostRules { rules, zone });

@@ -124,7 +124,11 @@ pub(crate) async fn all<F: Future>(futures: impl IntoIterator<Item = F>) -> Vec<
         for future in &mut pending {
             ready &= future.as_mut().poll(context).is_ready();
         }
-        if ready { Poll::Ready(()) } else { Poll::Pending }
+        if ready {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
     })
     .await;
     pending

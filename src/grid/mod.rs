@@ -523,7 +523,11 @@ impl Grid {
 fn offered(
     input: &GridInput<'_>,
     slot: &freebusy_core::Slot,
-) -> (freebusy_core::SlotAvailability, CellStatus, Vec<DateTime<Utc>>) {
+) -> (
+    freebusy_core::SlotAvailability,
+    CellStatus,
+    Vec<DateTime<Utc>>,
+) {
     let Some(offer) = input.offer else {
         let assessed = slot.assess(input.group, input.now);
         let status = CellStatus::from(assessed.status);
@@ -537,7 +541,11 @@ fn offered(
         input.now,
     );
     let calendars = CellStatus::from(rule.availability.status);
-    let starts: Vec<DateTime<Utc>> = rule.openings.iter().map(|meeting| meeting.start()).collect();
+    let starts: Vec<DateTime<Utc>> = rule
+        .openings
+        .iter()
+        .map(|meeting| meeting.start())
+        .collect();
     let status = match calendars {
         CellStatus::Past => CellStatus::Past,
         _ if rule.unavailable => CellStatus::Unavailable,
@@ -809,7 +817,10 @@ mod tests {
         );
         let closed = grid.cell((0, 1)).unwrap();
         assert!(!closed.bookable && closed.starts.is_empty());
-        assert_eq!(closed.name, "Tuesday 24 November, 14:00 to 14:30, unavailable");
+        assert_eq!(
+            closed.name,
+            "Tuesday 24 November, 14:00 to 14:30, unavailable"
+        );
         let busy_at_night = grid.cell((3, 1)).unwrap();
         assert!(busy_at_night.blockers.is_empty(), "{busy_at_night:?}");
         assert_eq!(
@@ -827,7 +838,11 @@ mod tests {
     fn a_longer_meeting_is_offered_only_where_it_fits() {
         let week = week(monday_23(), &Utc, 14 * 60, 16 * 60);
         let mut setup = Setup::new(&Utc);
-        setup.offer(&tuesday_afternoon(30, &[30, 60]), &Availability::default(), 60);
+        setup.offer(
+            &tuesday_afternoon(30, &[30, 60]),
+            &Availability::default(),
+            60,
+        );
         let grid = setup.grid(&week);
         let fits = grid.cell((1, 1)).unwrap();
         assert_eq!((fits.status, fits.bookable), (CellStatus::Free, true));
@@ -855,10 +870,7 @@ mod tests {
         assert_eq!(after_busy.starts, [at(24, 15, 10)]);
         assert_eq!(after_busy.status, CellStatus::Free);
         assert_eq!(after_busy.time_label, "15:10");
-        assert_eq!(
-            after_busy.name,
-            "Tuesday 24 November, 15:10 to 15:30, free"
-        );
+        assert_eq!(after_busy.name, "Tuesday 24 November, 15:10 to 15:30, free");
     }
 
     // Consecutive blocked slots of one status are one block with the run's span; each

@@ -31,8 +31,7 @@ use freebusy_core::{Availability, GroupAvailability, Period, Status, Window};
 use crate::events::{AttendeeDetail, Notice, SlotDetail, SlotSummary};
 use crate::fetch::{AttendeeWeek, BookingError, BookingRequest, FetchError};
 use crate::grid::{
-    self, Cell, DayTab, Grid, GridInput, Labels, Offer, Position, Step, markup,
-    skeleton_markup,
+    self, Cell, DayTab, Grid, GridInput, Labels, Offer, Position, Step, markup, skeleton_markup,
 };
 use crate::messages::{Catalogue, Text};
 use crate::options::{Api, Bookings, Options};
