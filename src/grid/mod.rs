@@ -300,11 +300,13 @@ impl Grid {
                         None,
                     ),
                 };
-                // The rules' unavailable time keeps the calendars' reasons to itself.
+                // The rules' unavailable time keeps the calendars' reasons to itself, and
+                // a free cell is named by the meeting it offers, which nothing blocks
+                // (busy time before its start is not that meeting's).
                 let blockers: Vec<SlotBlocker> = assessed
                     .blockers
                     .iter()
-                    .filter(|_| status != CellStatus::Unavailable)
+                    .filter(|_| !matches!(status, CellStatus::Unavailable | CellStatus::Free))
                     .map(|blocker| SlotBlocker {
                         attendee: input
                             .attendees

@@ -318,8 +318,11 @@ pub struct BookingGuard {
     pub window: Window,
     /// Judges the hosts as they stand, in the order of the booking's `hosts` (ascending
     /// account ids); `Err` refuses the booking.
-    pub check: Box<dyn FnOnce(&[HostSnapshot]) -> Result<(), Refusal> + Send>,
+    pub check: GuardCheck,
 }
+
+/// A [`BookingGuard`]'s judgement, run once on the hosts as the store holds them.
+pub type GuardCheck = Box<dyn FnOnce(&[HostSnapshot]) -> Result<(), Refusal> + Send>;
 
 impl fmt::Debug for BookingGuard {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
