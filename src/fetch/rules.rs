@@ -62,12 +62,12 @@ async fn fetch_one(
         return Ok(None);
     }
     expect_success(response.status)?;
-    // The setting refused is named, not why: the server checks the same rules at
+    // Neither the setting refused nor why is named: the server checks the same rules at
     // start-up, so this is a server the widget does not match, and the words for every
-    // problem would cost the bundle more than they could tell.
+    // field and problem would cost the bundle more than they could tell.
     let rules = parse(&response.body, Some(attendee), |value| {
         Rules::try_from(read::rules_document(value)?)
-            .map_err(|refused| format!("{} is not a setting this widget can use", refused.field))
+            .map_err(|_| String::from("a setting this widget cannot use"))
     });
     // Said to be the rules, not the availability, that cannot be read.
     rules.map(Some).map_err(|error| match error {
