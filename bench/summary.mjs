@@ -154,11 +154,16 @@ const sources = load('sources');
 if (sources && sources.listed && sources.feeds && sources.listed.rps && sources.feeds.rps) {
   lines.push(`## Sources (wrk -t2 -c64 -d${sources.duration}s; the week query over ${sources.accounts} accounts, ${sources.events} instances)`, '',
     '| accounts | requests/s | p50 | p99 | non-2xx |', '| --- | ---: | ---: | ---: | ---: |');
-  for (const kind of ['listed', 'feeds']) {
+  const names = { listed: 'seeded (same events)', feeds: 'ICS-feed-backed', caldav: 'CalDAV-backed (Radicale)' };
+  for (const kind of ['listed', 'feeds', 'caldav'].filter((kind) => sources[kind] && sources[kind].rps)) {
     const r = sources[kind];
-    lines.push(`| ${kind === 'feeds' ? 'ICS-feed-backed' : 'seeded (same events)'} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${r.non2xx} |`);
+    lines.push(`| ${names[kind]} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${r.non2xx} |`);
   }
   const ratio = sources.feeds.rps / sources.listed.rps;
   lines.push('', `feeds / seeded = ${x(ratio)}. ` + goal(ratio >= 0.8, 'at least 0.8x the seeded accounts (issue 13)'), '');
+  if (sources.caldav && sources.caldav.rps) {
+    const caldav = sources.caldav.rps / sources.listed.rps;
+    lines.push(`CalDAV / seeded = ${x(caldav)}. ` + goal(caldav >= 0.8, 'at least 0.8x the seeded accounts (issue 13)'), '');
+  }
 }
 console.log(lines.join('\n'));

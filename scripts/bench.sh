@@ -12,8 +12,9 @@
 #            natively (criterion, the 100k case)
 #   backend  the server's Zonio-style week query vs its /healthz under wrk over loopback
 #   sources  the week query over 50 accounts whose calendars are ICS feeds (served on
-#            loopback, synced into the store) vs the same 50 accounts with the same
-#            events listed in a seed
+#            loopback, synced into the store), and over the same 50 as CalDAV calendars
+#            (one Radicale from the test virtualenv), vs the same 50 accounts with the
+#            same events listed in a seed
 #
 # Usage: scripts/bench.sh [bundle|render|merge|backend|sources]...   (no argument: all)
 #
@@ -322,16 +323,27 @@ if wants sources; then
   build_server
   port=${FREEBUSY_BENCH_PORT:-39217}
   feed_port=$((port + 1))
+  caldav_port=$((port + 2))
   accounts=50
+  radicale="$FREEBUSY_VENV/bin/radicale"
+  [ -x "$radicale" ] || { echo "no Radicale in $FREEBUSY_VENV: run scripts/setup.sh" >&2; exit 1; }
   work=$(mktemp -d)
-  events=$(python3 bench/sources/fixture.py "$work" "$feed_port" "$accounts")
-  python3 -m http.server --bind 127.0.0.1 "$feed_port" --directory "$work/feeds" > /dev/null 2>&1 &
+  events=$(python3 bench/sources/fixture.py "$work" "$feed_port" "$accounts" "$caldav_port")
+  python3 -m http.server --bind 127.0.0.1 "$feed_port" --directory "$work/feeds" > "$RESULTS/feeds.log" 2>&1 &
   feed_pid=$!
+  # The CalDAV calendars: one Radicale (from the test virtualenv) holding all 50.
+  HOME="$work/radicale" "$radicale" --config "$work/radicale/config" \
+    --hosts "127.0.0.1:$caldav_port" --storage-filesystem-folder "$work/radicale/storage" \
+    --auth-type htpasswd --auth-htpasswd-filename "$work/radicale/users" \
+    --auth-htpasswd-encryption plain --auth-delay 0 --web-type none --logging-level warning \
+    > "$RESULTS/radicale.log" 2>&1 &
+  radicale_pid=$!
+  export BENCH_CALDAV_PASSWORD=bench
   server_pid=""
   stop_all() {
     [ -n "$server_pid" ] && { kill "$server_pid" 2> /dev/null || true; wait "$server_pid" 2> /dev/null || true; }
-    kill "$feed_pid" 2> /dev/null || true
-    wait "$feed_pid" 2> /dev/null || true
+    kill "$feed_pid" "$radicale_pid" 2> /dev/null || true
+    wait "$feed_pid" "$radicale_pid" 2> /dev/null || true
     rm -rf "$work"
   }
   trap stop_all EXIT
@@ -339,7 +351,7 @@ if wants sources; then
   sed -e "s/ACCOUNTS/$accounts/; s/START/$monday/; s/FINISH/$((monday + 7 * 86400))/" \
     bench/sources/rotate.lua > "$work/rotate.lua"
   duration=${BENCH_WRK_SECONDS:-10}
-  for kind in listed feeds; do
+  for kind in listed feeds caldav; do
     rm -f "$work/bench.sqlite3"*
     RUST_LOG=warn "$server_bin" --listen "127.0.0.1:$port" --db "$work/bench.sqlite3" \
       --seed "$work/seed-$kind.json" --token "bench-ops=ops@example.com:read_sources" \
@@ -364,12 +376,12 @@ if wants sources; then
   done
   {
     printf '{"accounts":%d,"events":%d,"duration":%d' "$accounts" "$events" "$duration"
-    for kind in listed feeds; do
+    for kind in listed feeds caldav; do
       wrk_member "$kind" "$RESULTS/wrk-sources-$kind.txt"
     done
     printf '}\n'
   } > "$RESULTS/sources.json"
-  python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print("bench: sources: listed %s req/s, feeds %s req/s: %.2fx (goal >= 0.8x)" % (r["listed"]["rps"], r["feeds"]["rps"], r["feeds"]["rps"]/r["listed"]["rps"]))' "$RESULTS/sources.json"
+  python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print("bench: sources: listed %s req/s, feeds %s req/s (%.2fx), caldav %s req/s (%.2fx; goal >= 0.8x)" % (r["listed"]["rps"], r["feeds"]["rps"], r["feeds"]["rps"]/r["listed"]["rps"], r["caldav"]["rps"], r["caldav"]["rps"]/r["listed"]["rps"]))' "$RESULTS/sources.json"
   stop_all
   trap - EXIT
 fi

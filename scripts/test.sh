@@ -28,8 +28,10 @@ export CARGO_TERM_COLOR=never
 # The runner's timeout covers a whole test binary, not one test.
 export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-180}"
 # setup.sh made the Python oracle's virtualenv: the iCalendar corpus test must use it,
-# and fails (instead of skipping) without it.
+# and fails (instead of skipping) without it. The same for the CalDAV servers (Radicale,
+# Xandikos) the CalDAV tests start from that virtualenv.
 export FREEBUSY_REQUIRE_ORACLE=1
+export FREEBUSY_REQUIRE_PEERS=1
 # setup.sh installed the Cronofy Node SDK: its test must use it, and fails (instead of
 # skipping) without it.
 export FREEBUSY_REQUIRE_CRONOFY_SDK=1

@@ -24,8 +24,9 @@
 //! - [`seed`] and [`demo`]: data loaded at start-up, from a file or generated;
 //!   [`reload`]: the seed file kept in force without a restart (SIGHUP, file changes);
 //!   [`email`]: what an address is.
-//! - [`sources`]: calendars read from elsewhere (ICS feeds; CalDAV to come), synced in
-//!   the background into the store, with their status.
+//! - [`sources`]: calendars read from elsewhere (ICS feeds, CalDAV calendars through
+//!   [`sources::caldav`], the CalDAV client), synced in the background into the store,
+//!   with their status.
 //! - [`error`]: the one error type, and the one JSON shape of every error.
 
 #![warn(missing_docs)]

@@ -5,8 +5,7 @@
 
 mod common;
 
-use std::io::Read;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -25,38 +24,12 @@ struct Running {
 
 impl Running {
     fn start(seed: &std::path::Path, db: &std::path::Path, feed_url: &str) -> Running {
-        let mut child = Command::new(BINARY)
-            .args([
-                "--listen",
-                "127.0.0.1:0",
-                "--token",
-                "ops=ops@example.com:read_sources",
-            ])
-            .arg("--seed")
-            .arg(seed)
-            .arg("--db")
-            .arg(db)
-            .env("RUST_LOG", "debug")
+        let mut child = common::binary_with_seed(BINARY, seed, db)
             .env("ANN_FEED_URL", feed_url)
             .env("ANN_FEED_PASSWORD", PASSWORD)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        let stderr = Arc::new(Mutex::new(String::new()));
-        let mut pipe = child.stderr.take().unwrap();
-        let sink = Arc::clone(&stderr);
-        std::thread::spawn(move || {
-            let mut buffer = [0u8; 4096];
-            while let Ok(n) = pipe.read(&mut buffer) {
-                if n == 0 {
-                    break;
-                }
-                sink.lock()
-                    .unwrap()
-                    .push_str(&String::from_utf8_lossy(&buffer[..n]));
-            }
-        });
+        let (stderr, _reader) = common::collect_stderr(&mut child);
         let url = common::listening_url(&mut child).unwrap_or_else(|line| {
             panic!("unexpected first line {line:?}: {}", stderr.lock().unwrap())
         });

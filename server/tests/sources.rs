@@ -6,23 +6,19 @@
 
 mod common;
 
-use std::future::Future;
 use std::time::{Duration, Instant};
 
-use chrono::{Datelike, Days, NaiveDate, TimeDelta, Utc};
+use chrono::{Days, NaiveDate, TimeDelta, Utc};
 use common::feed::{Answer, FeedServer, sources_report, weekly_feed};
-use common::{NO_RATE_LIMIT, TestServer, client};
+use common::source_api::{
+    cronofy_week, next_monday, source_status, start, wait_for, wait_for_state, zonio_week,
+};
+use common::{TestServer, client};
 use freebusy_server::state::AppState;
 use reqwest::StatusCode;
 use serde_json::Value;
 
 const CALENDAR: &str = "cal_ann_feed";
-
-/// Next week's Monday (UTC), so every test's week is inside the horizon.
-fn next_monday() -> NaiveDate {
-    let today = Utc::now().date_naive();
-    today + Days::new(u64::from(7 - today.weekday().num_days_from_monday()))
-}
 
 fn seed(source: &str) -> String {
     format!(
@@ -43,33 +39,6 @@ async fn reading_review(wednesday: NaiveDate) -> (FeedServer, AppState, TestServ
     feeds.set("ann.ics", Answer::Ics(weekly_feed(wednesday, "Review")));
     let (state, server) = start(&seed(&feed_source(&feeds.url("ann.ics"), "")), &[]).await;
     (feeds, state, server)
-}
-
-async fn start(seed: &str, flags: &[&str]) -> (AppState, TestServer) {
-    let mut all = vec![
-        "--token",
-        "ops=ops@example.com:read_sources",
-        "--token",
-        "ann=ann@example.com",
-    ];
-    all.extend(NO_RATE_LIMIT);
-    all.extend(flags);
-    let (state, router, dir) = TestServer::build(Some(seed), &all).await;
-    (state, TestServer::serve(router, dir).await)
-}
-
-/// Waits for `condition` (checked every 20 ms) for up to 30 s: generous, so that a
-/// loaded machine does not fail the test, and never a fixed sleep.
-async fn wait_for<F, Fut>(what: &str, mut condition: F)
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = bool>,
-{
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !condition().await {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 /// The start of the next whole second, once it has come: the store keeps times in
@@ -98,57 +67,12 @@ async fn modified_since(
         .unwrap()
 }
 
-async fn source_status(server: &TestServer) -> Value {
-    sources_report(server, "ops").await["sources"][0].clone()
-}
-
-async fn wait_for_state(server: &TestServer, state: &str) -> Value {
-    wait_for(&format!("the source to be {state}"), || async {
-        source_status(server).await["state"] == state
-    })
-    .await;
-    source_status(server).await
-}
-
 async fn wait_for_failures(server: &TestServer, failures: u64) -> Value {
     wait_for(&format!("{failures} failures"), || async {
         source_status(server).await["failures"].as_u64() >= Some(failures)
     })
     .await;
     source_status(server).await
-}
-
-/// The Zonio-style answer for ann in next week.
-async fn zonio_week(server: &TestServer) -> (StatusCode, Value) {
-    let monday = next_monday().and_hms_opt(0, 0, 0).unwrap().and_utc();
-    let response = client()
-        .get(server.url(&format!(
-            "/ann@example.com?start={}&end={}",
-            monday.timestamp(),
-            (monday + TimeDelta::days(7)).timestamp()
-        )))
-        .send()
-        .await
-        .unwrap();
-    let status = response.status();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
-
-/// The Cronofy-style periods for ann in next week.
-async fn cronofy_week(server: &TestServer) -> Vec<Value> {
-    let monday = next_monday();
-    let response = client()
-        .get(server.url(&format!(
-            "/v1/free_busy?tzid=Etc/UTC&from={monday}&to={}&include_ids=true",
-            monday + Days::new(7)
-        )))
-        .bearer_auth("ann")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    let body: Value = response.json().await.unwrap();
-    body["free_busy"].as_array().unwrap().clone()
 }
 
 fn busy_week_of(feed_tentative: NaiveDate) -> Value {

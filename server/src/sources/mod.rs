@@ -3,8 +3,8 @@
 //! served from the store and never waits on an upstream longer than the deadline.
 //!
 //! Data flows one way: [`spec`] (a source as the config file describes it, secrets
-//! resolved) -> a connector fetches ([`ics_feed`]; CalDAV will be `caldav`) what
-//! changed, as [`Fetched`] -> [`snapshot`] parses each body once with the engine and
+//! resolved) -> a connector fetches ([`ics_feed`], [`caldav_calendar`] with the
+//! [`caldav`] client) what changed, as [`Fetched`] -> [`snapshot`] parses each body once with the engine and
 //! expands it over the rolling horizon -> the store replaces the calendar's events
 //! atomically ([`crate::store::Store::record_sync`]). [`sync`] runs this per source
 //! (intervals, jitter, backoff, Retry-After, an immediate read for a request that finds a
@@ -20,6 +20,8 @@
 //! has no such status) answers 503 for a person with a source never read and busy for
 //! the rest, and the booking check refuses all of it, with no special case.
 
+pub mod caldav;
+pub mod caldav_calendar;
 pub mod http;
 pub mod ics_feed;
 pub mod snapshot;

@@ -19,7 +19,7 @@ use tokio::task::JoinHandle;
 
 use super::snapshot::{self, Parsed};
 use super::spec::SourceSpec;
-use super::{Cursor, FetchError, Fetched, Resource, http, ics_feed};
+use super::{Cursor, FetchError, Fetched, Resource, caldav, caldav_calendar, http, ics_feed};
 use crate::store::{
     ObjectChange, Snapshot, SourceKind, SourceObject, SourceRecord, Store, SyncOutcome, SyncRecord,
 };
@@ -55,6 +55,9 @@ impl std::fmt::Debug for Sources {
 struct Inner {
     store: Store,
     http: Result<reqwest::Client, String>,
+    /// The client for CalDAV sources: it follows no redirects itself, since reqwest
+    /// would turn a redirected PROPFIND into a GET; the CalDAV client follows them.
+    caldav_http: Result<reqwest::Client, String>,
     specs: RwLock<Arc<BTreeMap<String, Arc<SourceSpec>>>>,
     /// Reads in flight: each one's receiver turns `true` when it is done.
     running: Mutex<HashMap<String, watch::Receiver<bool>>>,
@@ -88,6 +91,8 @@ impl Sources {
             inner: Arc::new(Inner {
                 store,
                 http: http::client(),
+                caldav_http: caldav::http_client(&caldav::Limits::default())
+                    .map_err(|e| e.to_string()),
                 specs: RwLock::new(Arc::new(BTreeMap::new())),
                 running: Mutex::new(HashMap::new()),
                 wake: Arc::new(Notify::new()),
@@ -282,8 +287,13 @@ impl Sources {
         }
         let cursor: Cursor = serde_json::from_str(&record.state.cursor).unwrap_or_default();
         // The connector's own timeouts bound each request; this bounds everything else
-        // (a file on a hung disk, a connector that makes several requests).
-        let outer = spec.timeout * 3 + Duration::from_secs(1);
+        // (a file on a hung disk, a connector that makes several requests: CalDAV's
+        // discovery, collection, sync and multiget make up to about eight).
+        let requests = match spec.kind {
+            SourceKind::Ics => 3,
+            SourceKind::Caldav => 8,
+        };
+        let outer = spec.timeout * requests + Duration::from_secs(1);
         let fetched = match tokio::time::timeout(outer, self.fetch(spec, &cursor)).await {
             Ok(fetched) => fetched,
             Err(_) => Err(FetchError::Timeout(outer)),
@@ -353,16 +363,15 @@ impl Sources {
     }
 
     async fn fetch(&self, spec: &SourceSpec, cursor: &Cursor) -> Result<Fetched, FetchError> {
-        let client = self
-            .inner
-            .http
-            .as_ref()
-            .map_err(|why| FetchError::Transport(why.clone()))?;
+        let client = match spec.kind {
+            SourceKind::Ics => &self.inner.http,
+            SourceKind::Caldav => &self.inner.caldav_http,
+        }
+        .as_ref()
+        .map_err(|why| FetchError::Transport(why.clone()))?;
         match spec.kind {
             SourceKind::Ics => ics_feed::fetch(client, spec, cursor).await,
-            SourceKind::Caldav => Err(FetchError::Protocol(
-                "CalDAV sources are not supported by this build yet".into(),
-            )),
+            SourceKind::Caldav => caldav_calendar::fetch(client, spec, cursor).await,
         }
     }
 

@@ -3,10 +3,12 @@
 #![allow(dead_code)] // Each test binary uses a different part of this module.
 
 pub mod feed;
+pub mod source_api;
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::path::PathBuf;
 use std::process::Child;
+use std::sync::{Arc, Mutex};
 
 use clap::Parser;
 use freebusy_server::app;
@@ -255,4 +257,51 @@ pub fn listening_url(child: &mut Child) -> Result<String, String> {
         .strip_prefix("freebusy-server listening on ")
         .map(str::to_owned)
         .ok_or(line)
+}
+
+/// Everything a started binary writes to its piped stderr, collected as it comes by a
+/// thread (which ends when the process does).
+pub fn collect_stderr(child: &mut Child) -> (Arc<Mutex<String>>, std::thread::JoinHandle<()>) {
+    let collected = Arc::new(Mutex::new(String::new()));
+    let mut pipe = child.stderr.take().expect("stderr is piped");
+    let sink = Arc::clone(&collected);
+    let reader = std::thread::spawn(move || {
+        let mut buffer = [0u8; 4096];
+        while let Ok(n) = pipe.read(&mut buffer) {
+            if n == 0 {
+                break;
+            }
+            sink.lock()
+                .unwrap()
+                .push_str(&String::from_utf8_lossy(&buffer[..n]));
+        }
+    });
+    (collected, reader)
+}
+
+/// The server binary (`binary`, the test's `CARGO_BIN_EXE_freebusy-server`) on a free
+/// loopback port with `seed` and the SQLite file `db`, a token `ops` with scope
+/// `read_sources`, logging at debug level, its output piped; add environment variables
+/// and spawn it.
+pub fn binary_with_seed(
+    binary: &str,
+    seed: &std::path::Path,
+    db: &std::path::Path,
+) -> std::process::Command {
+    let mut command = std::process::Command::new(binary);
+    command
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--token",
+            "ops=ops@example.com:read_sources",
+        ])
+        .arg("--seed")
+        .arg(seed)
+        .arg("--db")
+        .arg(db)
+        .env("RUST_LOG", "debug")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    command
 }
