@@ -16,6 +16,10 @@ readonly TRUNK_VERSION=0.21.14
 # table as the function table, and the optimised bundle throws at start-up.
 readonly BINARYEN_VERSION=132.0.0
 readonly PLAYWRIGHT_VERSION=1.65.1
+# esbuild packages the widget (scripts/package-widget.mjs, trunk's post_build hook) and
+# bundles the npm package in the page tests; axe-core audits the widget's states.
+readonly ESBUILD_VERSION=0.28.2
+readonly AXE_VERSION=4.14.1
 readonly CRONOFY_SDK_VERSION=3.8.4
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -109,28 +113,30 @@ else
   npm install --prefix "$FREEBUSY_TOOLS" --no-audit --no-fund --silent "binaryen@$BINARYEN_VERSION"
 fi
 
+# npm_tool NAME VERSION WHY: the npm package NAME at exactly VERSION in $FREEBUSY_TOOLS.
+npm_tool() {
+  local name=$1 want=$2 why=$3 have
+  have=$(node -p "require('$FREEBUSY_TOOLS/node_modules/$name/package.json').version" 2>/dev/null || true)
+  if [ "$have" = "$want" ]; then
+    say "$name $have present"
+    return
+  fi
+  say "installing $name $want ($why) from npm into $FREEBUSY_TOOLS"
+  mkdir -p "$FREEBUSY_TOOLS"
+  npm install --prefix "$FREEBUSY_TOOLS" --no-audit --no-fund --silent "$name@$want"
+}
+
 # 3b. Playwright's library (not its browser download) drives Debian's Chromium in the
 #     end-to-end tests.
-have_playwright=$(node -p "require('$FREEBUSY_TOOLS/node_modules/playwright-core/package.json').version" 2>/dev/null || true)
-if [ "$have_playwright" = "$PLAYWRIGHT_VERSION" ]; then
-  say "playwright-core $have_playwright present"
-else
-  say "installing playwright-core $PLAYWRIGHT_VERSION from npm into $FREEBUSY_TOOLS"
-  mkdir -p "$FREEBUSY_TOOLS"
-  npm install --prefix "$FREEBUSY_TOOLS" --no-audit --no-fund --silent "playwright-core@$PLAYWRIGHT_VERSION"
-fi
+npm_tool playwright-core "$PLAYWRIGHT_VERSION" "end-to-end tests"
+# 3c. esbuild packages the widget and bundles the npm package in the page tests (its
+#     platform binary is an npm package too); axe-core audits the widget's states.
+npm_tool esbuild "$ESBUILD_VERSION" "the widget's packaging"
+npm_tool axe-core "$AXE_VERSION" "accessibility audit"
+# 3d. Cronofy's own Node SDK: server/tests/cronofy_sdk.rs reads pages with it.
+npm_tool cronofy "$CRONOFY_SDK_VERSION" "Cronofy's Node SDK"
 
-# 3c. Cronofy's own Node SDK: server/tests/cronofy_sdk.rs reads pages with it.
-have_cronofy=$(node -p "require('$FREEBUSY_TOOLS/node_modules/cronofy/package.json').version" 2>/dev/null || true)
-if [ "$have_cronofy" = "$CRONOFY_SDK_VERSION" ]; then
-  say "cronofy (Node SDK) $have_cronofy present"
-else
-  say "installing cronofy $CRONOFY_SDK_VERSION (Node SDK) from npm into $FREEBUSY_TOOLS"
-  mkdir -p "$FREEBUSY_TOOLS"
-  npm install --prefix "$FREEBUSY_TOOLS" --no-audit --no-fund --silent "cronofy@$CRONOFY_SDK_VERSION"
-fi
-
-# 3d. Python tools in one virtualenv outside the clone, $FREEBUSY_VENV (scripts/env.sh
+# 3e. Python tools in one virtualenv outside the clone, $FREEBUSY_VENV (scripts/env.sh
 #     names it by a hash of the list): exactly the pins of scripts/python-tools.txt
 #     (dependencies included, installed with --no-deps; the iCalendar oracle, the API
 #     fuzzer, the CalDAV servers), rebuilt only when missing or when what it holds

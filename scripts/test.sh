@@ -2,8 +2,9 @@
 # Runs every check the project has, in the order a failure is cheapest to find:
 # format, lints (native and wasm32), native tests, the browser tests in headless Chromium
 # and Firefox, the API fuzzer against the real server, the release build, its size
-# budget, the release page loaded in Chromium, and the end-to-end tests against the real
-# server. Every step runs even when an
+# budget, the release page loaded in Chromium, the end-to-end tests against the real
+# server, and the embed's page tests (strict CSP, one tag, npm, the server's widget
+# files, axe-core) in both browsers. Every step runs even when an
 # earlier one failed, so one run shows everything that is wrong; the exit code is
 # non-zero when any step failed. Output ends with a summary table and a closing line
 # `total: N passed, N failed`.
@@ -88,24 +89,25 @@ step() {
   summary+=("$(printf '%-20s %-7s %5ss  %s' "$name" "$status" $((SECONDS - start)) "$detail")")
 }
 
-# Builds the release bundle size line; fails above the budget. gzip -9 of exactly the
-# files a page loads for the widget: the wasm, the JS glue and its snippets, and any CSS
-# (the widget's stylesheet is compiled into the wasm and put in its shadow root).
+# Builds the release bundle size line; fails above the budget. gzip -9 of exactly what a
+# page loads in the one-tag embed: dist/freebusy.js (the loader with wasm-bindgen's
+# glue) and the one wasm it names (the page tests check that a page loads these two
+# files and nothing else; the stylesheet is compiled into the wasm).
 bundle_size() {
-  local total=0 parts=() kind bytes file
-  for kind in wasm js css; do
-    bytes=0
-    while IFS= read -r -d '' file; do
-      bytes=$((bytes + $(gzip -9 -c "$file" | wc -c)))
-    done < <(find dist -name "*.$kind" -type f -print0)
-    if [ "$bytes" -eq 0 ] && [ "$kind" != css ]; then
-      echo "dist/ has no .$kind file: did the release build run?"
-      return 1
-    fi
-    parts+=("$kind $(kb "$bytes")")
-    total=$((total + bytes))
-  done
-  bundle_line="${parts[0]} + ${parts[1]} + ${parts[2]} = $(kb "$total") of $(kb "$BUDGET") budget (gzip -9)"
+  local loader=dist/freebusy.js wasm js_bytes wasm_bytes total
+  if [ ! -f "$loader" ]; then
+    echo "dist/ has no freebusy.js: did the release build run?"
+    return 1
+  fi
+  wasm=$(grep -o 'freebusy-[0-9a-f]\{16\}\.wasm' "$loader" | head -n 1)
+  if [ -z "$wasm" ] || [ ! -f "dist/$wasm" ]; then
+    echo "freebusy.js names no wasm file that dist/ has"
+    return 1
+  fi
+  js_bytes=$(gzip -9 -c "$loader" | wc -c)
+  wasm_bytes=$(gzip -9 -c "dist/$wasm" | wc -c)
+  total=$((js_bytes + wasm_bytes))
+  bundle_line="wasm $(kb "$wasm_bytes") + js $(kb "$js_bytes") = $(kb "$total") of $(kb "$BUDGET") budget (gzip -9)"
   echo "$bundle_line"
   [ "$total" -le "$BUDGET" ]
 }
@@ -130,6 +132,8 @@ step "api fuzz" plain scripts/fuzz-api.sh "$SERVER_BIN"
 step "browser chromium" tests in_chromium tests/live/with-server.sh "$SERVER_BIN" cargo test -p freebusy --target wasm32-unknown-unknown --tests
 step "browser firefox" tests in_firefox tests/live/with-server.sh "$SERVER_BIN" cargo test -p freebusy --target wasm32-unknown-unknown --tests
 # A clean dist/: it must hold exactly what ships (no leftovers of `trunk serve`).
+# trunk's post_build hook (scripts/package-widget.mjs) packages it: freebusy.js beside
+# its hashed wasm, their .br/.gz forms, integrity.json and the npm manifest.
 release_build() { rm -rf dist && trunk build --release; }
 step "release build" plain release_build
 bundle_line="(not measured)"
@@ -146,6 +150,12 @@ e2e() {
       "${FREEBUSY_SCREENSHOTS:-docs/screenshots}"
 }
 step "e2e" tests e2e
+# The widget on real pages as an embedder ships it (tests/embed/pages.mjs): the one tag
+# from a sub-path under a strict CSP, the minimal policy, the server serving the widget
+# with integrity, the npm package through esbuild, a CORS refusal, the focus ring,
+# forced colours and an axe-core audit of every state; in both browsers.
+step "pages chromium" tests node tests/embed/pages.mjs chromium "$SERVER_BIN" dist
+step "pages firefox" tests node tests/embed/pages.mjs firefox "$SERVER_BIN" dist
 
 echo
 echo "================================ summary ================================"

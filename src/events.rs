@@ -88,12 +88,15 @@ pub enum Notice {
         /// Their email.
         email: String,
     },
-    /// `freebusy:error`: a code (see the README) and the message the user was shown.
+    /// `freebusy:error`: a code (see the README), the message the user was shown and,
+    /// when the embedder can fix it (a CORS refusal), what to do, in English.
     Error {
         /// Machine-readable.
         code: &'static str,
         /// As shown.
         message: String,
+        /// What the embedder can fix (also logged to the console).
+        hint: Option<String>,
     },
 }
 
@@ -162,9 +165,14 @@ impl Notice {
                 .set("id", id.as_str())
                 .set("name", name.as_str())
                 .set("email", email.as_str()),
-            Notice::Error { code, message } => JsObject::new()
+            Notice::Error {
+                code,
+                message,
+                hint,
+            } => JsObject::new()
                 .set("code", *code)
-                .set("message", message.as_str()),
+                .set("message", message.as_str())
+                .set_some("hint", hint.as_deref()),
         }
         .into_value()
     }

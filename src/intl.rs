@@ -34,8 +34,20 @@ extern "C" {
     #[wasm_bindgen(catch, js_namespace = Intl, js_name = supportedValuesOf)]
     fn supported_values_of(key: &str) -> Result<Array, JsValue>;
 
-    #[wasm_bindgen(catch, js_namespace = Intl, js_name = Locale)]
-    fn intl_locale(tag: &str) -> Result<Object, JsValue>;
+    /// `Intl.Locale`.
+    #[wasm_bindgen(js_namespace = Intl, js_name = Locale)]
+    type IntlLocale;
+
+    // A constructor: called without `new` it throws, which is how the first day once
+    // stayed Monday everywhere.
+    #[wasm_bindgen(catch, constructor, js_namespace = Intl, js_class = "Locale")]
+    fn new(tag: &str) -> Result<IntlLocale, JsValue>;
+
+    #[wasm_bindgen(method)]
+    fn maximize(this: &IntlLocale) -> IntlLocale;
+
+    #[wasm_bindgen(method, getter)]
+    fn region(this: &IntlLocale) -> Option<String>;
 }
 
 /// An `Intl.DateTimeFormat` options object.
@@ -179,25 +191,29 @@ pub fn browser_locale() -> String {
         .unwrap_or_else(|| "en".into())
 }
 
-/// The locale's first day of the week (`Intl.Locale` week info), Monday when unknown.
+/// The locale's first day of the week: `Intl.Locale`'s week info (`getWeekInfo()` in
+/// newer engines, the `weekInfo` getter in older ones), else, where a browser has none
+/// (Firefox), the CLDR rule for the locale's region (its likely one when the tag names
+/// none: `ar` is Egypt's); Monday when nothing is known.
 pub fn first_day(tag: &str) -> Weekday {
-    let Ok(locale) = intl_locale(tag) else {
+    let Ok(locale) = IntlLocale::new(tag) else {
         return Weekday::Mon;
     };
-    // `getWeekInfo()` in newer engines, the `weekInfo` getter in older ones.
     let info = Reflect::get(&locale, &"getWeekInfo".into())
         .ok()
         .and_then(|method| method.dyn_into::<js_sys::Function>().ok())
         .and_then(|method| method.call0(&locale).ok())
-        .or_else(|| Reflect::get(&locale, &"weekInfo".into()).ok());
+        .or_else(|| Reflect::get(&locale, &"weekInfo".into()).ok())
+        .filter(JsValue::is_object);
     let first = info
         .and_then(|info| Reflect::get(&info, &"firstDay".into()).ok())
         .and_then(|day| day.as_f64());
     match first.map(|day| day as u8) {
         Some(7) => Weekday::Sun,
-        Some(6) => Weekday::Sat,
-        Some(day @ 1..=5) => Weekday::try_from(day - 1).unwrap_or(Weekday::Mon),
-        _ => Weekday::Mon,
+        Some(day @ 1..=6) => Weekday::try_from(day - 1).unwrap_or(Weekday::Mon),
+        _ => locale.maximize().region().map_or(Weekday::Mon, |region| {
+            crate::locale::first_day_in_region(&region)
+        }),
     }
 }
 

@@ -55,4 +55,4 @@ pub mod zone_picker;
 mod testing;
 
 pub use options::Options;
-pub use scheduler::{COMPACT_BELOW_PX, Scheduler};
+pub use scheduler::{COMPACT_BELOW_PX, OptionChanges, Scheduler};

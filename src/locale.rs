@@ -1,6 +1,8 @@
-//! The visitor's locale as the widget uses it: which built-in catalogue, and which
-//! writing direction. Pure; the browser's part (which locale, and formatting in it) is
-//! in [`crate::intl`].
+//! The visitor's locale as the widget uses it: which built-in catalogue, which writing
+//! direction, and (where the browser cannot say) which first day of the week. Pure; the
+//! browser's part (which locale, and formatting in it) is in [`crate::intl`].
+
+use chrono::Weekday;
 
 /// A language with a built-in message catalogue.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -90,9 +92,50 @@ impl Locale {
     }
 }
 
+/// Regions whose week starts on Sunday, after CLDR's `weekData` (`firstDay`).
+const SUNDAY_REGIONS: [&str; 55] = [
+    "AG", "AS", "BD", "BR", "BS", "BT", "BW", "BZ", "CA", "CO", "DM", "DO", "ET", "GT", "GU", "HK",
+    "HN", "ID", "IL", "IN", "JM", "JP", "KE", "KH", "KR", "LA", "MH", "MM", "MO", "MT", "MX", "MZ",
+    "NI", "NP", "PA", "PE", "PH", "PK", "PR", "PT", "PY", "SA", "SG", "SV", "TH", "TT", "TW", "UM",
+    "US", "VE", "VI", "WS", "YE", "ZA", "ZW",
+];
+/// Regions whose week starts on Saturday, after CLDR's `weekData`.
+const SATURDAY_REGIONS: [&str; 14] = [
+    "AF", "BH", "DJ", "DZ", "EG", "IQ", "IR", "JO", "KW", "LY", "OM", "QA", "SD", "SY",
+];
+
+/// The first day of the week in `region` (an ISO 3166 code, any case), after CLDR:
+/// Sunday in the United States, Israel or Japan, Saturday in Egypt, Friday in the
+/// Maldives, Monday elsewhere. For browsers whose `Intl.Locale` has no week info
+/// (Firefox); the others answer from their own CLDR data.
+pub fn first_day_in_region(region: &str) -> Weekday {
+    let region = region.to_ascii_uppercase();
+    if SUNDAY_REGIONS.contains(&region.as_str()) {
+        Weekday::Sun
+    } else if SATURDAY_REGIONS.contains(&region.as_str()) {
+        Weekday::Sat
+    } else if region == "MV" {
+        Weekday::Fri
+    } else {
+        Weekday::Mon
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // Where the browser has no week info, the region decides as CLDR does.
+    #[test]
+    fn the_first_day_follows_the_region() {
+        assert_eq!(first_day_in_region("US"), Weekday::Sun);
+        assert_eq!(first_day_in_region("il"), Weekday::Sun);
+        assert_eq!(first_day_in_region("EG"), Weekday::Sat);
+        assert_eq!(first_day_in_region("DE"), Weekday::Mon);
+        assert_eq!(first_day_in_region("GB"), Weekday::Mon);
+        assert_eq!(first_day_in_region("MV"), Weekday::Fri);
+        assert_eq!(first_day_in_region(""), Weekday::Mon);
+    }
 
     // A locale picks its language's catalogue by the primary subtag, in any case.
     #[test]

@@ -14,7 +14,7 @@ use crate::messages::{Catalogue, Overrides, Text, parse_overrides};
 pub const DEMO_BACKEND: &str = "http://127.0.0.1:3000";
 
 /// Every attribute the custom element reads, in the order they are documented.
-pub const ATTRIBUTES: [&str; 15] = [
+pub const ATTRIBUTES: [&str; 17] = [
     "backend",
     "api",
     "tokens",
@@ -30,7 +30,27 @@ pub const ATTRIBUTES: [&str; 15] = [
     "bookings",
     "locale",
     "messages",
+    "explain",
+    "timeout",
 ];
+
+/// The longest a request may wait for an answer before the widget gives up and offers
+/// to try again, unless `timeout` says otherwise: past the server's own 10-second
+/// request timeout, so a slow server's 503 arrives first.
+pub const DEFAULT_TIMEOUT_SECONDS: u16 = 15;
+
+/// How much a blocked slot tells the visitor about who blocks it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Explain {
+    /// Only its status ("busy"): what a public page should show, and the default.
+    #[default]
+    None,
+    /// How many of the attendees block it ("busy (2 of 3 people)").
+    Count,
+    /// Each blocking attendee's email and status ("busy (alice@example.com busy)"):
+    /// for pages whose visitors may know that, like a team's own.
+    Attendees,
+}
 
 /// Which free/busy API the backend speaks.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -98,6 +118,10 @@ pub struct Options {
     pub locale: Option<String>,
     /// Wordings that replace the catalogue's, any language. Default: none.
     pub messages: Overrides,
+    /// How much a blocked slot tells about who blocks it. Default: [`Explain::None`].
+    pub explain: Explain,
+    /// Seconds a request may wait for an answer. Default: [`DEFAULT_TIMEOUT_SECONDS`].
+    pub timeout_seconds: u16,
 }
 
 impl Default for Options {
@@ -116,6 +140,8 @@ impl Default for Options {
             bookings: Bookings::Server,
             locale: None,
             messages: Vec::new(),
+            explain: Explain::None,
+            timeout_seconds: DEFAULT_TIMEOUT_SECONDS,
         }
     }
 }
@@ -178,6 +204,11 @@ impl Options {
     /// assert!(problems.is_empty());
     /// ```
     pub fn from_attributes(attribute: impl Fn(&str) -> Option<String>) -> (Options, Vec<Problem>) {
+        // One copy in the bundle for every caller (the element, `mount`, tests).
+        Options::read(&attribute)
+    }
+
+    fn read(attribute: &dyn Fn(&str) -> Option<String>) -> (Options, Vec<Problem>) {
         let mut options = Options::default();
         let mut problems = Vec::new();
         let mut problem = |attribute: &'static str, value: &str, expected: &'static str| {
@@ -268,7 +299,41 @@ impl Options {
                 None => problem("messages", &json, "a JSON object of strings"),
             }
         }
+        match get("explain").as_deref() {
+            None | Some("none") => {}
+            Some("count") => options.explain = Explain::Count,
+            Some("attendees") => options.explain = Explain::Attendees,
+            Some(other) => problem("explain", other, "\"attendees\", \"count\" or \"none\""),
+        }
+        if let Some(seconds) = get("timeout") {
+            match seconds.parse::<u16>() {
+                Ok(seconds @ 1..=300) => options.timeout_seconds = seconds,
+                _ => problem(
+                    "timeout",
+                    &seconds,
+                    "a whole number of seconds from 1 to 300",
+                ),
+            }
+        }
         (options, problems)
+    }
+
+    /// Whether `backend` can be fetched from: an `http://` or `https://` address with a
+    /// host, or a path on the page's own origin (`/api`). Anything else would send every
+    /// request somewhere nobody meant and end in "no calendar found".
+    pub fn usable_backend(backend: &str) -> bool {
+        if backend.starts_with('/') && !backend.starts_with("//") {
+            return !backend.contains(char::is_whitespace);
+        }
+        let rest = backend
+            .strip_prefix("https://")
+            .or_else(|| backend.strip_prefix("http://"));
+        rest.is_some_and(|rest| {
+            let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+            !host.is_empty()
+                && !host.starts_with(':')
+                && !rest.contains(|c: char| c.is_whitespace() || c.is_control())
+        })
     }
 
     /// The bearer token for the attendee at `index`, in Cronofy mode.
@@ -348,7 +413,11 @@ mod tests {
             ("bookings", "event-only"),
             ("locale", "de-DE"),
             ("messages", r#"{"week.next": "Weiter"}"#),
+            ("explain", "count"),
+            ("timeout", "40"),
         ]);
+        assert_eq!(options.explain, Explain::Count);
+        assert_eq!(options.timeout_seconds, 40);
         assert!(problems.is_empty(), "{problems:?}");
         assert_eq!(options.locale.as_deref(), Some("de-DE"));
         assert_eq!(options.messages, [(Text::WeekNext, "Weiter".to_owned())]);
@@ -403,6 +472,40 @@ mod tests {
             problems[0].describe(&Catalogue::default()),
             "messages=\"week.next=Later\" is not a JSON object of strings; using the default"
         );
+    }
+
+    // A backend is an http(s) address with a host, or a path on the page's origin.
+    #[test]
+    fn a_backend_must_be_a_web_address_or_a_path() {
+        for good in [
+            "https://cal.example.com",
+            "http://127.0.0.1:3000",
+            "https://cal.example.com/api",
+            "/api",
+        ] {
+            assert!(Options::usable_backend(good), "{good}");
+        }
+        for bad in [
+            "not a url",
+            "cal.example.com",
+            "ftp://cal.example.com",
+            "https://",
+            "https://:80",
+            "//cal.example.com",
+            "https://cal example.com",
+        ] {
+            assert!(!Options::usable_backend(bad), "{bad}");
+        }
+    }
+
+    // The privacy default tells only the status; a bad timeout keeps the default.
+    #[test]
+    fn explain_defaults_to_nothing_and_a_bad_timeout_is_reported() {
+        let (options, problems) = parse(&[("timeout", "0"), ("explain", "everything")]);
+        assert_eq!(options.explain, Explain::None);
+        assert_eq!(options.timeout_seconds, DEFAULT_TIMEOUT_SECONDS);
+        let named: Vec<&str> = problems.iter().map(|p| p.attribute).collect();
+        assert_eq!(named, ["explain", "timeout"]);
     }
 
     // A bare boolean attribute switches tentative booking on.

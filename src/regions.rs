@@ -9,6 +9,7 @@
 //! a tree of reactive elements, and every region is tested natively. Every text and
 //! attribute is escaped; no markup has an inline `style` or script.
 
+use freebusy_core::wire::booking::{MAX_EMAIL_CHARS, MAX_NAME_CHARS, MAX_NOTE_CHARS};
 use freebusy_core::wire::rfc3339;
 
 use crate::grid::markup::{day_tabs_markup, escape_into};
@@ -35,8 +36,9 @@ pub const DURATION: &str = "data-duration";
 /// The attribute marking the time-zone picker's input.
 pub const ZONE_INPUT: &str = "data-zone-input";
 
-/// The widget's frame: the week navigation, the zone (fixed text, or the picker showing
-/// `zone`), the option `problems`, and the empty region containers.
+/// The widget's frame: the week navigation, the zone (a region of text when fixed, or
+/// the picker showing `zone` and a region for its offset), the option `problems`, and
+/// the empty region containers.
 pub fn frame(messages: &Catalogue, zone: &str, fixed_zone: bool, problems: &[String]) -> String {
     let mut html = String::with_capacity(2048);
     html.push_str(r#"<nav class="freebusy-nav" aria-label=""#);
@@ -51,12 +53,7 @@ pub fn frame(messages: &Catalogue, zone: &str, fixed_zone: bool, problems: &[Str
     }
     html.push_str(r#"<h2 class="freebusy-week-label" aria-live="polite"></h2></nav>"#);
     if fixed_zone {
-        html.push_str(r#"<p class="freebusy-zone">"#);
-        escape_into(
-            &mut html,
-            &messages.fill(Text::ZoneShown, &[("zone", zone)]),
-        );
-        html.push_str("</p>");
+        html.push_str(r#"<p class="freebusy-zone freebusy-zone-shown"></p>"#);
     } else {
         html.push_str(r#"<div class="freebusy-zone"><label><span class="freebusy-zone-label">"#);
         escape_into(&mut html, messages.get(Text::ZoneLabel));
@@ -68,7 +65,7 @@ pub fn frame(messages: &Catalogue, zone: &str, fixed_zone: bool, problems: &[Str
         escape_into(&mut html, zone);
         html.push_str(r#"" aria-description=""#);
         escape_into(&mut html, messages.get(Text::ZoneSearch));
-        html.push_str(r#""></label><datalist id="freebusy-zones"></datalist></div>"#);
+        html.push_str(r#""><span class="freebusy-zone-shown"></span></label><datalist id="freebusy-zones"></datalist></div>"#);
     }
     if !problems.is_empty() {
         html.push_str(r#"<div class="freebusy-problems" role="alert">"#);
@@ -103,6 +100,23 @@ fn paragraph(html: &mut String, class: &str, text: &str) {
     }
     escape_into(html, text);
     html.push_str("</p>");
+}
+
+/// The zone shown, with its offset that week: "Times in Asia/Kolkata (UTC+05:30)" when
+/// the zone is fixed, "UTC+05:30" beside the picker.
+pub fn zone(state: &SchedulerState) -> String {
+    let label = state.zone_label();
+    let text = if state.options().time_zone.is_some() {
+        state.messages().fill(Text::ZoneShown, &[("zone", &label)])
+    } else {
+        label
+            .rsplit_once(" (")
+            .map(|(_, offset)| offset.trim_end_matches(')').to_owned())
+            .unwrap_or_default()
+    };
+    let mut html = String::new();
+    escape_into(&mut html, &text);
+    html
 }
 
 /// The week's label (the `<h2>`'s text).
@@ -227,7 +241,11 @@ pub fn form(state: &SchedulerState) -> String {
     let mut html = String::with_capacity(2048);
     html.push_str(r#"<form class="freebusy-confirm" data-key=""#);
     escape_into(&mut html, &confirm.key);
-    html.push_str(r#"" aria-label=""#);
+    html.push_str(if form.submitting {
+        r#"" aria-busy="true" aria-label=""#
+    } else {
+        r#"" aria-label=""#
+    });
     escape_into(&mut html, messages.get(Text::FormLabel));
     html.push_str(r#""><h3>"#);
     escape_into(
@@ -267,16 +285,33 @@ pub fn form(state: &SchedulerState) -> String {
         }
         html.push_str("</ul></div>");
     }
-    for (name, label, kind, autocomplete, value) in [
-        ("name", Text::FormName, "text", "name", &form.name),
-        ("email", Text::FormEmail, "email", "email", &form.email),
-        ("note", Text::FormNote, "", "", &form.note),
+    // `maxlength` is the server's limit, so nothing typed can be refused for its size.
+    for (name, label, kind, autocomplete, value, most) in [
+        (
+            "name",
+            Text::FormName,
+            "text",
+            "name",
+            &form.name,
+            MAX_NAME_CHARS,
+        ),
+        (
+            "email",
+            Text::FormEmail,
+            "email",
+            "email",
+            &form.email,
+            MAX_EMAIL_CHARS,
+        ),
+        ("note", Text::FormNote, "", "", &form.note, MAX_NOTE_CHARS),
     ] {
         html.push_str("<label>");
         escape_into(&mut html, messages.get(label));
         let error = form.error_for(name);
         if kind.is_empty() {
-            html.push_str(r#"<textarea name="note""#);
+            html.push_str(r#"<textarea name="note" maxlength=""#);
+            html.push_str(&most.to_string());
+            html.push('"');
         } else {
             html.push_str(r#"<input name=""#);
             html.push_str(name);
@@ -284,6 +319,8 @@ pub fn form(state: &SchedulerState) -> String {
             html.push_str(kind);
             html.push_str(r#"" autocomplete=""#);
             html.push_str(autocomplete);
+            html.push_str(r#"" maxlength=""#);
+            html.push_str(&most.to_string());
             html.push_str(r#"" required value=""#);
             escape_into(&mut html, value);
             html.push('"');
@@ -306,12 +343,21 @@ pub fn form(state: &SchedulerState) -> String {
         }
         html.push_str("</span>");
     }
+    // While the booking is sent the button says so and refuses a second submit, but
+    // stays enabled (`aria-disabled`), so that focus stays on it.
     html.push_str(r#"<div class="freebusy-form-actions"><button type="submit""#);
     if form.submitting {
-        html.push_str(" disabled");
+        html.push_str(r#" aria-disabled="true""#);
     }
     html.push('>');
-    escape_into(&mut html, messages.get(Text::FormSubmit));
+    escape_into(
+        &mut html,
+        messages.get(if form.submitting {
+            Text::FormSubmitting
+        } else {
+            Text::FormSubmit
+        }),
+    );
     html.push_str("</button>");
     button(
         &mut html,
@@ -338,7 +384,7 @@ mod tests {
         assert!(html.contains(
             r#"<button type="button" class="freebusy-next" data-action="next">Next week</button>"#
         ));
-        assert!(html.contains(r#"<p class="freebusy-zone">Times in Europe/Berlin</p>"#));
+        assert!(html.contains(r#"<p class="freebusy-zone freebusy-zone-shown"></p>"#));
         for region in [
             "freebusy-status",
             "freebusy-alerts",
@@ -398,9 +444,19 @@ mod tests {
         assert!(html.contains(
             r#"<p class="freebusy-when">Monday 7 January, 15:00 to 15:30 in Europe/Berlin</p>"#
         ));
-        assert!(html.contains(r#"<input name="email" type="email" autocomplete="email" required value="" aria-describedby="freebusy-email-error">"#), "{html}");
+        assert!(html.contains(r#"<input name="email" type="email" autocomplete="email" maxlength="254" required value="" aria-describedby="freebusy-email-error">"#), "{html}");
+        assert!(
+            html.contains(r#"<textarea name="note" maxlength="2000""#),
+            "{html}"
+        );
+        assert!(html.contains(r#"name="name" type="text" autocomplete="name" maxlength="200""#));
         state.submit("Dana \"D\"", "dana@nowhere", "<hi>");
-        assert!(form(&state).contains("<button type=\"submit\" disabled>"));
+        let sending = form(&state);
+        assert!(
+            sending.contains(r#"<button type="submit" aria-disabled="true">Booking…</button>"#),
+            "{sending}"
+        );
+        assert!(sending.contains(r#"data-key="key-1" aria-busy="true""#));
         state.booking_failed(BookingError::Invalid(vec![(
             "email".into(),
             "is not an email address".into(),
@@ -416,6 +472,20 @@ mod tests {
             )
         );
         assert!(!html.contains("disabled"));
+        assert!(!html.contains("aria-busy"));
+    }
+
+    // The zone shown carries its offset that week: in the text of a fixed zone, beside
+    // the picker otherwise.
+    #[test]
+    fn the_zone_says_its_offset() {
+        let (state, _) = state_in("Asia/Kolkata", Catalogue::default());
+        assert_eq!(zone(&state), "UTC+05:30");
+        let mut setup = crate::testing::setup(crate::testing::two_attendees());
+        setup.options.time_zone = Some("Asia/Kolkata".into());
+        setup.zone = crate::testing::shown_zone("Asia/Kolkata");
+        let (state, _) = SchedulerState::new(setup);
+        assert_eq!(zone(&state), "Times in Asia/Kolkata (UTC+05:30)");
     }
 
     // The day strip exists only in the phone layout.

@@ -17,10 +17,10 @@ use leptos::html;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use web_sys::{AbortController, Element, HtmlElement};
+use web_sys::{Element, HtmlElement};
 
 use crate::browser_zone::{self, BrowserZone};
-use crate::fetch::{self, GlooHttp, Http, WeekQuery};
+use crate::fetch::{self, BrowserHttp, Http, Requests, Sending, WeekQuery};
 use crate::intl::{self, IntlLabels};
 use crate::locale::Locale;
 use crate::messages::{Catalogue, Text};
@@ -47,37 +47,21 @@ fn shown_zone(name: &str, locale: &str, hour_cycle: Option<HourCycle>) -> Option
     })
 }
 
-/// A region's markup, drawn from the state.
-type Draw = fn(&SchedulerState) -> String;
+/// What the component learnt from the options and the browser: the state's setup and
+/// what the component itself needs.
+struct Prepared {
+    setup: Setup,
+    backend: String,
+    tag: String,
+    right_to_left: bool,
+    fixed_zone: bool,
+    hour_cycle: Option<HourCycle>,
+    device_name: String,
+}
 
-/// The regions drawn from the state: each container (by class) and its markup.
-const REGIONS: [(&str, Draw); 7] = [
-    (".freebusy-week-label", regions::week_label),
-    (".freebusy-durations", regions::durations),
-    (".freebusy-status", regions::status),
-    (".freebusy-alerts", regions::alerts),
-    (".freebusy-days", regions::days),
-    (".freebusy-grid", regions::grid),
-    (".freebusy-form", regions::form),
-];
-
-/// The scheduling widget: a week of slots for the attendees, and booking a free one.
-///
-/// Renders the stable DOM contract documented in the README (root `.freebusy`,
-/// `role="grid"`, slots with `data-start`/`data-end`/`data-status`, `aria-busy` while
-/// loading, `role="alert"` errors, the confirm `<form>`).
-#[component]
-pub fn Scheduler(
-    /// The configuration; see [`Options`] for the defaults.
-    options: Options,
-    /// Where HTTP goes; the browser's fetch (gloo-net) by default.
-    #[prop(optional)]
-    http: Option<Rc<dyn Http>>,
-    /// Problems found while reading the options, shown as an alert.
-    #[prop(optional)]
-    problems: Vec<Problem>,
-) -> impl IntoView {
-    // What the browser says: the locale, its language and direction, the zones.
+/// Reads what the browser says about `options`: the locale, its language and
+/// direction, the zones, the backend. `None` only where `Intl` knows no zone at all.
+fn prepare(options: Options, problems: Vec<Problem>) -> Option<Prepared> {
     let tag = options
         .locale
         .clone()
@@ -111,21 +95,119 @@ pub fn Scheduler(
         }),
         None => device_zone.clone(),
     };
+    let can_fetch = match &options.backend {
+        Some(backend) if !Options::usable_backend(backend) => {
+            notices.push(messages.fill(Text::ProblemBackend, &[("value", backend)]));
+            false
+        }
+        _ => true,
+    };
     let backend = options.backend.clone().unwrap_or_else(|| {
         web_sys::window()
             .and_then(|window| window.location().origin().ok())
             .unwrap_or_default()
     });
     let first_weekday = options.first_day.unwrap_or_else(|| intl::first_day(&tag));
-    let frame_for = |state: &SchedulerState| {
-        regions::frame(
-            state.messages(),
-            &state.zone().name,
-            fixed_zone,
-            state.problems(),
-        )
-    };
-    let (Some(zone), Some(device_zone)) = (zone, device_zone) else {
+    let (zone, device_zone) = (zone?, device_zone?);
+    Some(Prepared {
+        setup: Setup {
+            options,
+            messages,
+            right_to_left: locale.right_to_left(),
+            first_weekday,
+            zone,
+            device_zone,
+            now: browser_zone::now(),
+            problems: notices,
+            can_fetch,
+        },
+        backend,
+        right_to_left: locale.right_to_left(),
+        tag: locale.tag().to_owned(),
+        fixed_zone,
+        hour_cycle,
+        device_name,
+    })
+}
+
+/// The root's content for `state`: the frame with its empty regions.
+fn frame_for(state: &SchedulerState, fixed_zone: bool) -> String {
+    regions::frame(
+        state.messages(),
+        &state.zone().name,
+        fixed_zone,
+        state.problems(),
+    )
+}
+
+/// A mounted widget's way to take new options (an attribute changed): each change
+/// updates what it changes, keeping the week shown, focus and an open confirm step
+/// with what was typed.
+#[derive(Clone, Default)]
+pub struct OptionChanges(Rc<RefCell<Option<Apply>>>);
+
+/// What the mounted widget does with new options.
+type Apply = Rc<dyn Fn(Options, Vec<Problem>)>;
+
+impl OptionChanges {
+    /// Gives the widget `options` (and the problems found reading them); nothing once
+    /// it is unmounted.
+    pub fn send(&self, options: Options, problems: Vec<Problem>) {
+        let apply = self.0.borrow().clone();
+        if let Some(apply) = apply {
+            apply(options, problems);
+        }
+    }
+}
+
+/// The value of the field `name` in `form`, as typed.
+fn field_value(form: &Element, name: &str) -> String {
+    form.query_selector(&format!("[name='{name}']"))
+        .ok()
+        .flatten()
+        .and_then(|field| {
+            js_sys::Reflect::get(&field, &"value".into())
+                .ok()?
+                .as_string()
+        })
+        .unwrap_or_default()
+}
+
+/// A region's markup, drawn from the state.
+type Draw = fn(&SchedulerState) -> String;
+
+/// The regions drawn from the state: each container (by class) and its markup.
+const REGIONS: [(&str, Draw); 8] = [
+    (".freebusy-zone-shown", regions::zone),
+    (".freebusy-week-label", regions::week_label),
+    (".freebusy-durations", regions::durations),
+    (".freebusy-status", regions::status),
+    (".freebusy-alerts", regions::alerts),
+    (".freebusy-days", regions::days),
+    (".freebusy-grid", regions::grid),
+    (".freebusy-form", regions::form),
+];
+
+/// The scheduling widget: a week of slots for the attendees, and booking a free one.
+///
+/// Renders the stable DOM contract documented in the README (root `.freebusy`,
+/// `role="grid"`, slots with `data-start`/`data-end`/`data-status`, `aria-busy` while
+/// loading, `role="alert"` errors, the confirm `<form>`).
+#[component]
+pub fn Scheduler(
+    /// The configuration; see [`Options`] for the defaults.
+    options: Options,
+    /// Where HTTP goes; the browser's fetch by default.
+    #[prop(optional)]
+    http: Option<Rc<dyn Http>>,
+    /// Problems found while reading the options, shown as an alert.
+    #[prop(optional)]
+    problems: Vec<Problem>,
+    /// Where the host sends new options later (the custom element's attributes).
+    #[prop(optional)]
+    changes: Option<OptionChanges>,
+) -> impl IntoView {
+    let Some(prepared) = prepare(options, problems) else {
         // Only a browser whose `Intl` knows no time zone, not even UTC, gets here.
         return view! {
             <div class="freebusy" aria-busy="false" role="alert">
@@ -134,28 +216,35 @@ pub fn Scheduler(
         }
         .into_any();
     };
-    let (initial, first_fetch) = SchedulerState::new(Setup {
-        options,
-        messages,
-        right_to_left: locale.right_to_left(),
-        first_weekday,
-        zone,
-        device_zone,
-        now: browser_zone::now(),
-        problems: notices,
-    });
-    let frame = frame_for(&initial);
+    let Prepared {
+        setup,
+        backend,
+        tag,
+        right_to_left,
+        fixed_zone,
+        hour_cycle,
+        device_name,
+    } = prepared;
+    let (initial, first_fetch) = SchedulerState::new(setup);
+    let frame = frame_for(&initial, fixed_zone);
     let state: State = RwSignal::new_local(initial);
 
-    let http: Rc<dyn Http> = http.unwrap_or_else(|| Rc::new(GlooHttp));
+    let http: Rc<dyn Http> = http.unwrap_or_else(|| Rc::new(BrowserHttp));
     let http = StoredValue::new_local(http);
     let backend = StoredValue::new(backend);
     let picking = StoredValue::new((tag.clone(), hour_cycle, device_name));
-    // The widget's owner, for tasks started from event handlers.
-    let owner = StoredValue::new_local(Owner::current().unwrap_or_default());
+    let fixed = StoredValue::new(fixed_zone);
+    // Tasks are not tied to the widget's owner: a task holding the owner would keep it
+    // alive, and unmounting would run no cleanup (no request aborted, the clock never
+    // stopped). Unmounting aborts their requests instead, and they touch the widget's
+    // state only through `try_` accessors, which do nothing once it is gone. Each is
+    // boxed, so the bundle holds one copy of the spawning machinery.
+    let spawn = |task: std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>| {
+        wasm_bindgen_futures::spawn_local(task);
+    };
     let root = NodeRef::<html::Div>::new();
     let find = move |selector: &str| -> Option<Element> {
-        root.get_untracked()?
+        root.try_get_untracked()??
             .query_selector(selector)
             .ok()
             .flatten()
@@ -178,7 +267,7 @@ pub fn Scheduler(
         .collect();
     let regions = StoredValue::new(regions);
     let paint = move |tracked: bool| {
-        let Some(element) = root.get_untracked() else {
+        let Some(element) = root.try_get_untracked().flatten() else {
             return;
         };
         let read = |s: &SchedulerState| (s.compact(), s.loading(), s.grid_label());
@@ -196,7 +285,7 @@ pub fn Scheduler(
         };
         let _ = element.set_attribute("class", class);
         let _ = element.set_attribute("aria-busy", if loading { "true" } else { "false" });
-        regions.with_value(|regions| {
+        regions.try_with_value(|regions| {
             for (selector, markup, drawn) in regions {
                 let html = if tracked {
                     markup.get()
@@ -214,6 +303,13 @@ pub fn Scheduler(
         });
         if let Some(grid) = find(".freebusy-grid") {
             let _ = grid.set_attribute("aria-label", &label);
+            // Focus back on the slot (after Cancel, Escape or a booking), or on the
+            // slot the keyboard went to in another week, once it is drawn.
+            if state.try_with_untracked(SchedulerState::wants_focus) == Some(true)
+                && focus_first(&grid, "[tabindex='0']")
+            {
+                state.try_update_untracked(SchedulerState::focused);
+            }
         }
     };
     Effect::new(move |_| {
@@ -225,89 +321,107 @@ pub fn Scheduler(
     // `try_`: a task may finish after the widget was unmounted.
     let dispatch = move |notice: &crate::events::Notice| {
         paint(false);
+        if let crate::events::Notice::Error {
+            hint: Some(hint), ..
+        } = notice
+        {
+            web_sys::console::error_1(&hint.into());
+        }
         root.try_get_untracked()
             .flatten()
             .is_none_or(|root| notice.dispatch(&root))
     };
 
-    // Fetches run under the widget's owner (unmounting drops them); a new one aborts the
-    // one before, and the state ignores answers to any but the last.
-    let in_flight: StoredValue<RefCell<Option<AbortController>>, LocalStorage> =
-        StoredValue::new_local(RefCell::new(None));
-    let abort_in_flight = move || {
-        in_flight.with_value(|slot| {
-            if let Some(controller) = slot.borrow_mut().take() {
-                controller.abort();
-            }
+    // Every request belongs to a group: the week's (a new week aborts the one before,
+    // and the state ignores answers to any but the last) or a booking's. Removing the
+    // widget aborts them all; the cleanup holds the groups itself, since stored values
+    // are gone by the time cleanups run.
+    let groups: Rc<RefCell<(Requests, Vec<Requests>)>> = Rc::default();
+    on_cleanup({
+        let groups = send_wrapper::SendWrapper::new(groups.clone());
+        move || {
+            let groups = groups.borrow();
+            groups.0.abort();
+            groups.1.iter().for_each(Requests::abort);
+        }
+    });
+    let groups = StoredValue::new_local(groups);
+    let week_requests = move || {
+        groups.try_with_value(|groups| {
+            let mut groups = groups.borrow_mut();
+            groups.0.abort();
+            groups.0 = Requests::default();
+            groups.0.clone()
+        })
+    };
+    let booking_requests = move || {
+        groups.try_with_value(|groups| {
+            let mut groups = groups.borrow_mut();
+            groups.1.retain(|requests| !requests.aborted());
+            let requests = Requests::default();
+            groups.1.push(requests.clone());
+            requests
         })
     };
     let run = move |fetch: Option<Fetch>| {
         let Some(fetch) = fetch else { return };
-        abort_in_flight();
-        let controller = AbortController::new().ok();
-        let signal = controller.as_ref().map(AbortController::signal);
-        in_flight.with_value(|slot| *slot.borrow_mut() = controller);
-        let Some((options, zone)) =
-            state.try_with_untracked(|s| (s.options().clone(), s.zone().clone()))
-        else {
+        let (Some(requests), Some((options, zone)), Some(http), Some(backend)) = (
+            week_requests(),
+            state.try_with_untracked(|s| (s.options().clone(), s.zone().clone())),
+            http.try_get_value(),
+            backend.try_get_value(),
+        ) else {
             return;
         };
-        let http = http.get_value();
-        let backend = backend.get_value();
-        owner.get_value().with(|| {
-            leptos::task::spawn_local_scoped_with_cancellation(async move {
-                let query = WeekQuery {
-                    backend: &backend,
-                    options: &options,
-                    window: fetch.window,
-                    first_day: fetch.first_day,
-                    zone_name: &zone.name,
-                };
-                let on_wait = move |seconds| state.update(|s| s.waiting(fetch.generation, seconds));
-                // The hosts' rules, read once, with the first week.
-                let rules = async {
-                    if !fetch.rules {
-                        return Ok(None);
-                    }
-                    let read = fetch::fetch_rules(
-                        http.as_ref(),
-                        &backend,
-                        &options.attendees,
-                        signal.clone(),
-                        &on_wait,
-                    )
-                    .await?;
-                    picking.with_value(|(tag, cycle, _)| {
+        spawn(Box::pin(async move {
+            let query = WeekQuery {
+                backend: &backend,
+                options: &options,
+                window: fetch.window,
+                first_day: fetch.first_day,
+                zone_name: &zone.name,
+            };
+            let on_wait = move |seconds| {
+                state.try_update(|s| s.waiting(fetch.generation, seconds));
+            };
+            let sending = Sending {
+                requests: &requests,
+                timeout_seconds: options.timeout_seconds,
+                on_wait: &on_wait,
+            };
+            // The hosts' rules, read once, with the first week.
+            let rules = async {
+                if !fetch.rules {
+                    return Ok(None);
+                }
+                let read =
+                    fetch::fetch_rules(http.as_ref(), &backend, &options.attendees, &sending)
+                        .await?;
+                picking
+                    .try_with_value(|(tag, cycle, _)| {
                         host_zones(read, tag, *cycle, &options.attendees)
                     })
-                };
-                let week = fetch::fetch_week(
-                    http.as_ref(),
-                    &query,
-                    zone.zone.as_ref(),
-                    signal.clone(),
-                    &on_wait,
-                );
-                let (result, rules) = futures::future::join(week, rules).await;
-                let notice = state
-                    .try_update(|s| match (result, rules) {
-                        (Ok(weeks), Ok(rules)) => {
-                            if fetch.rules {
-                                s.rules_loaded(fetch.generation, rules);
-                            }
-                            s.loaded(fetch.generation, fetch.window, weeks)
+                    .unwrap_or(Ok(None))
+            };
+            let week = fetch::fetch_week(http.as_ref(), &query, zone.zone.as_ref(), &sending);
+            let (result, rules) = futures::future::join(week, rules).await;
+            let notice = state
+                .try_update(|s| match (result, rules) {
+                    (Ok(weeks), Ok(rules)) => {
+                        if fetch.rules {
+                            s.rules_loaded(fetch.generation, rules);
                         }
-                        (Err(error), _) | (_, Err(error)) => s.failed(fetch.generation, error),
-                    })
-                    .flatten();
-                if let Some(notice) = notice {
-                    dispatch(&notice);
-                }
-            })
-        });
+                        s.loaded(fetch.generation, fetch.window, weeks)
+                    }
+                    (Err(error), _) | (_, Err(error)) => s.failed(fetch.generation, error),
+                })
+                .flatten();
+            if let Some(notice) = notice {
+                dispatch(&notice);
+            }
+        }));
     };
     run(first_fetch);
-    on_cleanup(abort_in_flight);
 
     // The clock moves on: past slots and the now line follow it.
     if let Ok(clock) = set_interval_with_handle(
@@ -338,56 +452,65 @@ pub fn Scheduler(
     };
 
     let submit = move |form: Element| {
-        let value = |name: &str| {
-            form.query_selector(&format!("[name='{name}']"))
-                .ok()
-                .flatten()
-                .and_then(|field| {
-                    js_sys::Reflect::get(&field, &"value".into())
-                        .ok()?
-                        .as_string()
-                })
-                .unwrap_or_default()
-        };
+        let value = |name: &str| field_value(&form, name);
         let Some(booking) = state
             .try_update(|s| s.submit(&value("name"), &value("email"), &value("note")))
             .flatten()
         else {
             return;
         };
-        let http = http.get_value();
-        let backend = backend.get_value();
-        // Under the widget's owner: unmounting drops the task (the POST itself still
-        // completes on the server; its idempotency key makes a resubmit safe).
-        owner.get_value().with(|| {
-            leptos::task::spawn_local_scoped_with_cancellation(async move {
-                let outcome = fetch::book(http.as_ref(), &backend, &booking).await;
-                let Some((notice, refetch, still_open)) = state.try_update(|s| {
-                    let (notice, refetch) = match outcome {
-                        Ok(id) => s.booked(&id),
-                        Err(error) => {
-                            let (notice, refetch) = s.booking_failed(error);
-                            (Some(notice), refetch)
-                        }
-                    };
-                    (notice, refetch, s.confirm().is_some())
-                }) else {
-                    return;
+        let (Some(http), Some(backend), Some(requests)) = (
+            http.try_get_value(),
+            backend.try_get_value(),
+            booking_requests(),
+        ) else {
+            return;
+        };
+        let timeout_seconds = state.with_untracked(|s| s.options().timeout_seconds);
+        // In a group of its own: unmounting aborts the POST (the server may still have
+        // booked it; its idempotency key makes a resubmit safe).
+        spawn(Box::pin(async move {
+            let sending = Sending {
+                requests: &requests,
+                timeout_seconds,
+                on_wait: &|_| {},
+            };
+            let outcome = fetch::book(http.as_ref(), &backend, &booking, &sending).await;
+            requests.abort();
+            // Focus goes back to the slot only from inside the widget (or from
+            // nowhere): a visitor who went on elsewhere on the page keeps it there.
+            let ours = root
+                .try_get_untracked()
+                .flatten()
+                .is_none_or(|root| focus_is_inside_or_nowhere(&root));
+            let Some((notice, refetch, still_open)) = state.try_update(|s| {
+                let (notice, refetch) = match outcome {
+                    Ok(id) => s.booked(&id),
+                    Err(error) => {
+                        let (notice, refetch) = s.booking_failed(error);
+                        (Some(notice), refetch)
+                    }
                 };
-                if let Some(notice) = notice {
-                    dispatch(&notice);
+                if !ours {
+                    s.focused();
                 }
-                run(refetch);
-                if still_open {
-                    request_animation_frame(move || {
-                        if let Some(form) = find(".freebusy-confirm") {
-                            let _ = focus_first(&form, "[aria-invalid='true']")
-                                || focus_first(&form, "[name='name']");
-                        }
-                    });
-                }
-            })
-        });
+                (notice, refetch, s.confirm().is_some())
+            }) else {
+                return;
+            };
+            if let Some(notice) = notice {
+                dispatch(&notice);
+            }
+            run(refetch);
+            if still_open && ours {
+                request_animation_frame(move || {
+                    if let Some(form) = find(".freebusy-confirm") {
+                        let _ = focus_first(&form, "[aria-invalid='true']")
+                            || focus_first(&form, "[name='name']");
+                    }
+                });
+            }
+        }));
     };
 
     // The zone input: `exact` while typing (only a name from the list is taken); on
@@ -469,6 +592,15 @@ pub fn Scheduler(
                 {
                     open_confirm(start);
                 }
+            }
+            "keydown"
+                if event
+                    .dyn_ref::<web_sys::KeyboardEvent>()
+                    .is_some_and(|key| key.key() == "Escape")
+                    && state.with_untracked(|s| s.confirm().is_some()) =>
+            {
+                event.prevent_default();
+                state.update(SchedulerState::cancel_confirm);
             }
             "keydown" if closest("[role='grid']").is_some() => {
                 let Some(key) = event.dyn_ref::<web_sys::KeyboardEvent>() else {
@@ -558,12 +690,71 @@ pub fn Scheduler(
         }
     });
 
+    // New options from the host: the state takes them, the frame is drawn again (its
+    // texts and zone may have changed) with what was typed, and focus goes back where
+    // it was.
+    if let Some(changes) = changes {
+        let apply = move |options: Options, problems: Vec<Problem>| {
+            let Some(element) = root.try_get_untracked().flatten() else {
+                return;
+            };
+            let Some(prepared) = prepare(options, problems) else {
+                return;
+            };
+            let focused = active_element(&element)
+                .filter(|active| element.contains(Some(active.unchecked_ref::<web_sys::Node>())));
+            let field = focused
+                .as_ref()
+                .filter(|active| active.closest(".freebusy-confirm").ok().flatten().is_some())
+                .and_then(|active| active.get_attribute("name"));
+            let in_grid = focused
+                .as_ref()
+                .is_some_and(|active| active.closest("[role='grid']").ok().flatten().is_some());
+            if let Some(form) = find(".freebusy-confirm") {
+                let typed = ["name", "email", "note"].map(|name| field_value(&form, name));
+                state.update_untracked(|s| s.typed(&typed[0], &typed[1], &typed[2]));
+            }
+            backend.set_value(prepared.backend);
+            picking.set_value((
+                prepared.tag.clone(),
+                prepared.hour_cycle,
+                prepared.device_name,
+            ));
+            fixed.set_value(prepared.fixed_zone);
+            let fetch = state
+                .try_update(|s| s.reconfigure(prepared.setup))
+                .flatten();
+            let _ = element.set_attribute("lang", &prepared.tag);
+            let _ =
+                element.set_attribute("dir", if prepared.right_to_left { "rtl" } else { "ltr" });
+            let frame = state.with_untracked(|s| frame_for(s, prepared.fixed_zone));
+            element.set_inner_html(&frame);
+            regions.with_value(|regions| {
+                for (_, _, drawn) in regions {
+                    drawn.set_value(String::new());
+                }
+            });
+            paint(false);
+            if let Some(name) = field {
+                if let Some(form) = find(".freebusy-confirm") {
+                    focus_first(&form, &format!("[name='{name}']"));
+                }
+            } else if in_grid && let Some(grid) = find(".freebusy-grid") {
+                focus_first(&grid, "[tabindex='0']");
+            }
+            run(fetch);
+        };
+        *changes.0.borrow_mut() = Some(Rc::new(apply));
+        let changes = send_wrapper::SendWrapper::new(changes);
+        on_cleanup(move || drop(changes.0.borrow_mut().take()));
+    }
+
     view! {
         <div
             class="freebusy"
             node_ref=root
-            lang=locale.tag().to_owned()
-            dir=if locale.right_to_left() { "rtl" } else { "ltr" }
+            lang=tag
+            dir=if right_to_left { "rtl" } else { "ltr" }
             aria-busy="true"
             inner_html=frame
         ></div>
@@ -650,6 +841,23 @@ fn redraw(container: &Element, html: &str, state: State) {
     } else if had_focus {
         focus_first(container, "[aria-pressed='true']");
     }
+}
+
+/// Whether focus is inside `root`, or nowhere in particular (the page's body): only
+/// then may the widget move it.
+fn focus_is_inside_or_nowhere(root: &Element) -> bool {
+    let document = web_sys::window().and_then(|window| window.document());
+    let page = document
+        .as_ref()
+        .and_then(web_sys::Document::active_element);
+    let nowhere = page.is_none()
+        || document
+            .as_ref()
+            .and_then(web_sys::Document::body)
+            .is_some_and(|body| page.as_ref() == Some(body.unchecked_ref()));
+    nowhere
+        || active_element(root)
+            .is_some_and(|active| root.contains(Some(active.unchecked_ref::<web_sys::Node>())))
 }
 
 /// The focused element in `inside`'s tree: its shadow root's, else the document's.

@@ -136,6 +136,7 @@ pub fn setup(options: Options) -> Setup {
         device_zone: shown_zone("Europe/Berlin"),
         now: utc(2030, 1, 6, 12, 0),
         problems: Vec::new(),
+        can_fetch: true,
     }
 }
 

@@ -28,10 +28,7 @@ pub fn entries(
             names.push(extra.to_owned());
         }
     }
-    // The browser lists its zones in order already.
-    crate::grid::sort_nearly_sorted(&mut names, |a, b| {
-        (a != own, a.as_str()) > (b != own, b.as_str())
-    });
+    names.sort_unstable_by(|a, b| (a != own).cmp(&(b != own)).then_with(|| a.cmp(b)));
     names.dedup();
     names
         .into_iter()

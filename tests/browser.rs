@@ -57,7 +57,11 @@ fn rect(element: &Element) -> web_sys::DomRect {
 #[wasm_bindgen_test]
 async fn a_german_visitor_reads_german() {
     let widget = Widget::open(
-        &attributes(&[("locale", "de-DE"), ("time-zone", "Europe/Berlin")]),
+        &attributes(&[
+            ("locale", "de-DE"),
+            ("time-zone", "Europe/Berlin"),
+            ("explain", "attendees"),
+        ]),
         backend(),
     )
     .await;
@@ -66,15 +70,18 @@ async fn a_german_visitor_reads_german() {
     assert_eq!(root.get_attribute("dir").as_deref(), Some("ltr"));
     assert_eq!(widget.text(".freebusy-prev"), "Vorherige Woche");
     assert_eq!(widget.text(".freebusy-next"), "Nächste Woche");
-    assert_eq!(widget.text(".freebusy-zone"), "Zeiten in Europe/Berlin");
+    assert_eq!(
+        widget.text(".freebusy-zone"),
+        "Zeiten in Europe/Berlin (UTC+01:00)"
+    );
     assert_eq!(
         squash_range(&widget.text(".freebusy-week-label")),
         "7.–13. Januar 2030"
     );
-    // 10:00 in Berlin is 09:00 UTC.
+    // 10:00 in Berlin is 09:00 UTC; the block's first slot names its span too.
     assert_eq!(
-        widget.name_of("2030-01-07T09:00:00Z"),
-        "Montag, 7. Januar, 10:00 bis 10:30, belegt (alice@example.com belegt)"
+        squash_range(&widget.name_of("2030-01-07T09:00:00Z")),
+        "Montag, 7. Januar, 10:00 bis 10:30, belegt 10:00–11:30 Uhr (alice@example.com belegt)"
     );
     assert_eq!(
         widget.name_of("2030-01-07T13:00:00Z"),
@@ -339,7 +346,11 @@ async fn the_phone_layout_keeps_the_keyboard() {
 #[wasm_bindgen_test]
 async fn consecutive_blocked_slots_are_drawn_as_one_block() {
     let widget = Widget::open(
-        &attributes(&[("locale", "en-GB"), ("time-zone", "UTC")]),
+        &attributes(&[
+            ("locale", "en-GB"),
+            ("time-zone", "UTC"),
+            ("explain", "attendees"),
+        ]),
         backend(),
     )
     .await;

@@ -61,7 +61,7 @@ async fn slots_show_the_merged_status_of_all_attendees() {
             .unwrap()
             .is_some()
     );
-    assert_eq!(widget.text(".freebusy-zone"), "Times in UTC");
+    assert_eq!(widget.text(".freebusy-zone"), "Times in UTC (UTC+00:00)");
     // One request per attendee, for the week's window and a day either side (so another
     // zone needs no new request), in unix seconds.
     let alice = widget.backend.requests_to("/alice%40example.com?");
@@ -76,10 +76,13 @@ async fn slots_show_the_merged_status_of_all_attendees() {
     assert_eq!(widget.events_named("freebusy:loaded").len(), 1);
 }
 
-// Accessible names say the day, the times, the status and who blocks the slot.
+// Accessible names say the day, the times and the status; with explain="attendees",
+// who blocks the slot and how too.
 #[wasm_bindgen_test]
 async fn slots_have_accessible_names_with_blockers() {
-    let widget = Widget::open(&ALICE_AND_BOB, alice_busy_bob_tentative()).await;
+    let mut attributes = ALICE_AND_BOB.to_vec();
+    attributes.push(("explain", "attendees"));
+    let widget = Widget::open(&attributes, alice_busy_bob_tentative()).await;
     assert_eq!(
         widget.name_of("2030-01-07T14:00:00Z"),
         "Monday 7 January, 14:00 to 14:30, free"
@@ -94,14 +97,10 @@ async fn slots_have_accessible_names_with_blockers() {
 #[wasm_bindgen_test]
 async fn an_attendee_answering_404_is_shown_as_unknown() {
     let backend = alice_busy_bob_tentative();
-    backend.answer(
-        "/alice%40example.com?",
-        vec![Ok(json(
-            404,
-            r#"{"error":{"code":"not_found","message":"x"}}"#,
-        ))],
-    );
-    let widget = Widget::open(&ALICE_AND_BOB, backend).await;
+    backend.answer("/alice%40example.com?", vec![error(404, "not_found")]);
+    let mut attributes = ALICE_AND_BOB.to_vec();
+    attributes.push(("explain", "attendees"));
+    let widget = Widget::open(&attributes, backend).await;
     assert_eq!(widget.status_of("2030-01-07T14:00:00Z"), "unknown");
     assert_eq!(widget.status_of("2030-01-07T10:00:00Z"), "unknown");
     assert!(
@@ -201,13 +200,7 @@ async fn endless_429s_give_up_with_a_message() {
 #[wasm_bindgen_test]
 async fn unavailable_offers_a_retry_that_works() {
     let backend = alice_busy_bob_tentative();
-    backend.answer(
-        "/bob%40example.com?",
-        vec![Ok(json(
-            503,
-            r#"{"error":{"code":"unavailable","message":"x"}}"#,
-        ))],
-    );
+    backend.answer("/bob%40example.com?", vec![error(503, "unavailable")]);
     let widget = Widget::open(&ALICE_AND_BOB, backend).await;
     assert!(widget.alert().contains("unavailable"), "{}", widget.alert());
     assert!(
@@ -493,7 +486,7 @@ async fn a_taken_slot_and_invalid_fields_are_explained() {
         "/v1/bookings",
         vec![
             Ok(json(422, r#"{"errors":{"email":[{"key":"errors.invalid","description":"is not an email address"}]}}"#)),
-            Ok(json(409, r#"{"error":{"code":"conflict","message":"taken"}}"#)),
+            error(409, "conflict"),
         ],
     );
     let widget = Widget::open(&ALICE_AND_BOB, backend).await;
@@ -586,6 +579,8 @@ async fn the_custom_element_mounts_updates_and_cleans_up() {
     element.set_attribute("week", "2030-01-07").unwrap();
     element.set_attribute("locale", "en-GB").unwrap();
     document.body().unwrap().append_child(&element).unwrap();
+    // It mounts a microtask after it is connected, once its attributes are read.
+    leptos::task::tick().await;
     let shadow = element.shadow_root().expect("a shadow root");
     let alert = || {
         shadow
@@ -601,10 +596,13 @@ async fn the_custom_element_mounts_updates_and_cleans_up() {
         pause(20).await;
     }
     assert!(alert().contains("could not be reached"), "{}", alert());
-    assert!(shadow.query_selector("style").unwrap().is_some());
+    // Styled by the one adopted stylesheet, not a <style> element (strict CSP).
+    assert!(shadow.query_selector("style").unwrap().is_none());
+    assert_eq!(shadow.adopted_style_sheets().length(), 1);
 
     element.set_attribute("week", "2030-02-04").unwrap();
     leptos::task::tick().await;
+    pause(0).await;
     assert_eq!(shadow.query_selector_all(".freebusy").unwrap().length(), 1);
     let label = shadow
         .query_selector(".freebusy-week-label")
@@ -616,6 +614,7 @@ async fn the_custom_element_mounts_updates_and_cleans_up() {
 
     element.remove();
     leptos::task::tick().await;
+    pause(0).await;
     assert_eq!(shadow.query_selector_all(".freebusy").unwrap().length(), 0);
 }
 

@@ -338,15 +338,7 @@ fn layout_day<Z: Zone + ?Sized>(
     // A boundary repeated near the visible end can fall after it (the clock reached the
     // end, then went back): such a start is outside the visible span.
     starts.retain(|&(_, instant)| visible.contains(instant));
-    // In order but for a fold's second instants: an insertion sort (stable, linear on
-    // this input, and far smaller in the widget's bundle than a general sort).
-    for sorted in 1..starts.len() {
-        let mut at = sorted;
-        while at > 0 && starts.get(at - 1).map(|s| s.1) > starts.get(at).map(|s| s.1) {
-            starts.swap(at - 1, at);
-            at -= 1;
-        }
-    }
+    starts.sort_unstable_by_key(|&(_, instant)| instant);
 
     let ends = starts
         .iter()

@@ -83,6 +83,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("DELETE", "/v1/bookings/{id}"),
     ("GET", "/v1/rules/{email}"),
     ("GET", "/v1/sources"),
+    ("GET", "/widget/{file}"),
 ];
 
 /// The whole HTTP application: every route, and the layers around them.
@@ -101,6 +102,10 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .route("/v1/bookings/{id}", delete(routes::bookings::cancel))
         .route("/v1/rules/{email}", get(routes::rules::of_host))
         .route("/v1/sources", get(routes::sources::status))
+        .route(
+            "/widget/{file}",
+            get(routes::widget::file).with_state(config.widget_dir.clone()),
+        )
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)
         .with_state(state);

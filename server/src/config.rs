@@ -12,6 +12,7 @@ use clap::Parser;
 
 use crate::auth::{TokenGrant, parse_token};
 use crate::store::Location;
+use crate::widget::WidgetFiles;
 
 /// The freebusy server: free/busy APIs and bookings over SQLite.
 #[derive(Debug, Clone, Parser)]
@@ -116,6 +117,18 @@ pub struct Config {
     /// Let bookings land on time the host holds only tentatively.
     #[arg(long, env = "FREEBUSY_ALLOW_BOOKING_OVER_TENTATIVE")]
     pub allow_booking_over_tentative: bool,
+
+    /// The widget's release build (`dist/` after `trunk build --release`), served at
+    /// `/widget/` (e.g. `/widget/freebusy.js`), so one binary hosts data and widget.
+    /// Read once at start-up.
+    #[arg(long = "widget-dir", env = "FREEBUSY_WIDGET_DIR", value_name = "DIR", value_parser = parse_widget_dir)]
+    pub widget_dir: Option<WidgetFiles>,
+}
+
+/// Reads the widget directory while the flags are parsed, so a bad one stops the server
+/// at start-up with the flag's name.
+fn parse_widget_dir(text: &str) -> Result<WidgetFiles, String> {
+    WidgetFiles::load(std::path::Path::new(text))
 }
 
 impl Config {

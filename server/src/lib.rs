@@ -28,6 +28,8 @@
 //!   [`sources::caldav`], the CalDAV client), synced in the background into the store,
 //!   with their status.
 //! - [`error`]: the one error type, and the one JSON shape of every error.
+//! - [`widget`]: the widget's own files (`--widget-dir`), served by
+//!   [`routes::widget`] with their precompressed forms and integrity hashes.
 
 #![warn(missing_docs)]
 
@@ -51,3 +53,4 @@ pub mod segment;
 pub mod sources;
 pub mod state;
 pub mod store;
+pub mod widget;

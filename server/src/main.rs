@@ -53,6 +53,12 @@ async fn run(config: Config) -> Result<(), String> {
         );
     }
     println!("freebusy-server listening on http://{address}");
+    // The widget's files, each with the hash for a page's `integrity=` attribute.
+    if let Some(widget) = &config.widget_dir {
+        for (name, integrity) in widget.integrity() {
+            println!("freebusy-server widget http://{address}/widget/{name} integrity={integrity}");
+        }
+    }
     app::serve(listener, router, limits, shutdown_signal())
         .await
         .map_err(|e| format!("server failed: {e}"))?;

@@ -5,7 +5,7 @@ use freebusy_core::wire::rfc3339;
 use wasm_bindgen::JsValue;
 
 use super::http::{Http, HttpRequest};
-use super::{FetchError, expect_success, parse, read, send_patiently};
+use super::{FetchError, Sending, expect_success, parse, read, send_patiently};
 use crate::js::{JsObject, array};
 use crate::messages::{Catalogue, Text};
 
@@ -77,7 +77,8 @@ impl BookingError {
     }
 }
 
-/// Posts a booking to `{backend}/v1/bookings`; the booking's id on success.
+/// Posts a booking to `{backend}/v1/bookings`; the booking's id on success. `sending`
+/// gives its group (removing the widget aborts it) and timeout.
 ///
 /// # Errors
 ///
@@ -87,6 +88,7 @@ pub async fn book(
     http: &dyn Http,
     backend: &str,
     booking: &BookingRequest,
+    sending: &Sending<'_>,
 ) -> Result<String, BookingError> {
     let request = HttpRequest {
         method: "POST",
@@ -94,7 +96,7 @@ pub async fn book(
         bearer: None,
         body: Some(booking.to_json()),
     };
-    let response = send_patiently(http, request, &None, &|_| {})
+    let response = send_patiently(http, request, sending)
         .await
         .map_err(BookingError::Failed)?;
     match response.status {

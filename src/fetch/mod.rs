@@ -1,7 +1,7 @@
 //! All of the widget's I/O: free/busy reads of both API styles, and bookings.
 //!
 //! The widget's state never does I/O; the component runs what this module offers.
-//! Requests go through the [`Http`] trait: [`GlooHttp`] in the browser, a test double in
+//! Requests go through the [`Http`] trait: [`BrowserHttp`] in the browser, a test double in
 //! the fault-case tests, so 429s, 404s, 503s, network errors and malformed documents
 //! can be produced on demand.
 //!
@@ -12,8 +12,11 @@
 //! - [`read`]: the engine's wire types out of `JSON.parse`d values, which keeps
 //!   serde_json and serde's deserializers out of the bundle.
 //!
-//! Shared by both: waiting out 429s ([`RATE_LIMIT_RETRIES`], `Retry-After`) and what a
-//! failure means ([`FetchError`]).
+//! Shared by both: waiting out 429s ([`RATE_LIMIT_RETRIES`], `Retry-After`), a timeout
+//! on every request (the widget never waits for ever), telling a CORS refusal from an
+//! unreachable server, [`Requests`] (every request's abort signal, so leaving a week or
+//! removing the widget aborts what is in flight) and what a failure means
+//! ([`FetchError`]).
 
 pub mod booking;
 pub mod http;
@@ -21,18 +24,20 @@ pub mod read;
 pub mod rules;
 pub mod week;
 
+use std::cell::RefCell;
 use std::future::{Future, poll_fn};
 use std::pin::Pin;
+use std::rc::Rc;
 use std::task::Poll;
 
-use futures::future::{MaybeDone, maybe_done};
+use futures::future::{Either, MaybeDone, maybe_done, select};
 use wasm_bindgen::JsValue;
-use web_sys::AbortSignal;
+use web_sys::AbortController;
 
 use crate::messages::{Catalogue, Text};
 
 pub use booking::{BookingError, BookingRequest, book, idempotency_key};
-pub use http::{GlooHttp, Http, HttpError, HttpFuture, HttpRequest, HttpResponse};
+pub use http::{BrowserHttp, Http, HttpError, HttpFuture, HttpRequest, HttpResponse, ReachFuture};
 pub use rules::fetch_rules;
 pub use week::{AttendeeWeek, UnknownReason, WeekQuery, fetch_week};
 
@@ -52,6 +57,17 @@ pub enum FetchError {
     Unavailable(u16),
     /// No answer at all.
     Network(String),
+    /// No answer within the timeout, in seconds; the request was aborted.
+    Timeout(u16),
+    /// The server answers, but not to this page: it refused the page's origin (CORS).
+    Cors {
+        /// The server's origin, e.g. `https://calendar.example.com`.
+        server: String,
+        /// The page's origin, which the server must allow.
+        page: String,
+    },
+    /// 413: the request was larger than the server takes.
+    TooLarge,
     /// An answer the widget cannot read.
     Malformed {
         /// Whose answer; `None` for the booking's.
@@ -71,6 +87,9 @@ impl FetchError {
             FetchError::RateLimited => "rate_limited",
             FetchError::Unavailable(_) => "unavailable",
             FetchError::Network(_) => "network",
+            FetchError::Timeout(_) => "timeout",
+            FetchError::Cors { .. } => "cors",
+            FetchError::TooLarge => "too_large",
             FetchError::Malformed { .. } => "malformed",
             FetchError::Unexpected(_) => "unexpected_status",
         }
@@ -79,6 +98,17 @@ impl FetchError {
     /// Whether trying again may help (so a retry button is offered).
     pub fn can_retry(&self) -> bool {
         !matches!(self, FetchError::Aborted)
+    }
+
+    /// What the embedder can fix, in English, for the console and the `freebusy:error`
+    /// detail's `hint`; `None` when it is nothing the page can fix.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            FetchError::Cors { server, page } => Some(format!(
+                "freebusy: the calendar server {server} refused this page's origin {page} (CORS): allow that origin on the server, e.g. freebusy-server --allow-origin {page}"
+            )),
+            _ => None,
+        }
     }
 
     /// What the visitor is told, in their language.
@@ -90,6 +120,11 @@ impl FetchError {
                 messages.fill(Text::ErrorUnavailable, &[("status", &status.to_string())])
             }
             FetchError::Network(_) => messages.get(Text::ErrorNetwork).to_owned(),
+            FetchError::Timeout(seconds) => {
+                messages.fill(Text::ErrorTimeout, &[("seconds", &seconds.to_string())])
+            }
+            FetchError::Cors { .. } => messages.get(Text::ErrorCors).to_owned(),
+            FetchError::TooLarge => messages.get(Text::ErrorTooLarge).to_owned(),
             FetchError::Malformed { attendee, detail } => messages.fill(
                 Text::ErrorMalformed,
                 &[
@@ -142,6 +177,7 @@ fn expect_success(status: u16) -> Result<(), FetchError> {
     match status {
         200..=299 => Ok(()),
         429 => Err(FetchError::RateLimited),
+        413 => Err(FetchError::TooLarge),
         500..=599 => Err(FetchError::Unavailable(status)),
         _ => Err(FetchError::Unexpected(status)),
     }
@@ -163,22 +199,105 @@ fn parse<T>(
     read(&value).map_err(malformed)
 }
 
+/// The abort signals of a group of requests (a week's, a booking's): aborting the group
+/// aborts every request in it, and any made after that start aborted.
+#[derive(Clone, Default)]
+pub struct Requests(Rc<RefCell<RequestGroup>>);
+
+#[derive(Default)]
+struct RequestGroup {
+    aborted: bool,
+    controllers: Vec<AbortController>,
+}
+
+impl Requests {
+    /// A new controller in the group, for one request.
+    fn controller(&self) -> Option<AbortController> {
+        let controller = AbortController::new().ok()?;
+        let mut group = self.0.borrow_mut();
+        if group.aborted {
+            controller.abort();
+        }
+        group.controllers.push(controller.clone());
+        Some(controller)
+    }
+
+    /// Aborts every request of the group, now and later.
+    pub fn abort(&self) {
+        let mut group = self.0.borrow_mut();
+        group.aborted = true;
+        for controller in group.controllers.drain(..) {
+            controller.abort();
+        }
+    }
+
+    /// Whether the group was aborted.
+    pub fn aborted(&self) -> bool {
+        self.0.borrow().aborted
+    }
+}
+
+/// How a request is sent: which group it belongs to, its timeout, and who hears that a
+/// 429 makes it wait (with the seconds it waits).
+pub struct Sending<'a> {
+    /// The group whose abort aborts it.
+    pub requests: &'a Requests,
+    /// Seconds to wait for an answer.
+    pub timeout_seconds: u16,
+    /// Told each wait for a 429.
+    pub on_wait: &'a dyn Fn(u32),
+}
+
+/// Sends `request` once, within the timeout; a network failure is told apart into a
+/// CORS refusal (the server answers a `no-cors` request for the same URL) or an
+/// unreachable server.
+async fn send_once(
+    http: &dyn Http,
+    request: HttpRequest,
+    sending: &Sending<'_>,
+) -> Result<HttpResponse, FetchError> {
+    let controller = sending.requests.controller();
+    let signal = controller.as_ref().map(AbortController::signal);
+    let url = request.url.clone();
+    let timer = Box::pin(sleep_millis(u32::from(sending.timeout_seconds) * 1000));
+    let outcome = match select(http.send(request, signal), timer).await {
+        Either::Left((outcome, _)) => outcome,
+        Either::Right(_) => {
+            if let Some(controller) = controller {
+                controller.abort();
+            }
+            return Err(if sending.requests.aborted() {
+                FetchError::Aborted
+            } else {
+                FetchError::Timeout(sending.timeout_seconds)
+            });
+        }
+    };
+    match outcome {
+        Ok(response) => Ok(response),
+        Err(HttpError::Aborted) => Err(FetchError::Aborted),
+        Err(HttpError::Network(message)) => {
+            if !sending.requests.aborted() && http.reaches(&url).await {
+                Err(FetchError::Cors {
+                    server: origin_of(&url),
+                    page: page_origin(),
+                })
+            } else {
+                Err(FetchError::Network(message))
+            }
+        }
+    }
+}
+
 /// Sends `request`, waiting out 429s as `Retry-After` asks, a bounded number of times.
 async fn send_patiently(
     http: &dyn Http,
     request: HttpRequest,
-    signal: &Option<AbortSignal>,
-    on_wait: &dyn Fn(u32),
+    sending: &Sending<'_>,
 ) -> Result<HttpResponse, FetchError> {
     let mut retries = 0;
     loop {
-        let response =
-            http.send(request.clone(), signal.clone())
-                .await
-                .map_err(|error| match error {
-                    HttpError::Aborted => FetchError::Aborted,
-                    HttpError::Network(message) => FetchError::Network(message),
-                })?;
+        let response = send_once(http, request.clone(), sending).await?;
         if response.status != 429 {
             return Ok(response);
         }
@@ -187,12 +306,29 @@ async fn send_patiently(
             return Err(FetchError::RateLimited);
         }
         retries += 1;
-        on_wait(wait);
+        (sending.on_wait)(wait);
         sleep(wait).await;
-        if signal.as_ref().is_some_and(AbortSignal::aborted) {
+        if sending.requests.aborted() {
             return Err(FetchError::Aborted);
         }
     }
+}
+
+/// `scheme://host[:port]` of an absolute URL; the page's origin for a path.
+fn origin_of(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+            format!("{scheme}://{host}")
+        }
+        None => page_origin(),
+    }
+}
+
+fn page_origin() -> String {
+    web_sys::window()
+        .and_then(|window| window.location().origin().ok())
+        .unwrap_or_default()
 }
 
 /// `Retry-After` in seconds; an HTTP date or a missing header counts as one second.
@@ -204,11 +340,16 @@ pub fn retry_after_seconds(header: Option<&str>) -> u32 {
 
 /// Waits `seconds` on the browser's timer.
 pub async fn sleep(seconds: u32) {
+    sleep_millis(seconds.saturating_mul(1000)).await;
+}
+
+/// Waits `millis` milliseconds on the browser's timer.
+pub async fn sleep_millis(millis: u32) {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
         if let Some(window) = web_sys::window() {
             let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(
                 &resolve,
-                i32::try_from(seconds.saturating_mul(1000)).unwrap_or(i32::MAX),
+                i32::try_from(millis).unwrap_or(i32::MAX),
             );
         }
     });

@@ -2,10 +2,9 @@
 //! publishes them beside the availability: `GET {backend}/v1/rules/{email}`.
 
 use freebusy_core::rule::Rules;
-use web_sys::AbortSignal;
 
 use super::http::{Http, HttpRequest};
-use super::{FetchError, expect_success, parse, read, send_patiently};
+use super::{FetchError, Sending, expect_success, parse, read, send_patiently};
 
 /// Reads every attendee's rules, one request each, in parallel.
 ///
@@ -24,12 +23,11 @@ pub async fn fetch_rules(
     http: &dyn Http,
     backend: &str,
     attendees: &[String],
-    signal: Option<AbortSignal>,
-    on_wait: &dyn Fn(u32),
+    sending: &Sending<'_>,
 ) -> Result<Option<Vec<Rules>>, FetchError> {
     let requests = attendees
         .iter()
-        .map(|attendee| fetch_one(http, backend, attendee, &signal, on_wait));
+        .map(|attendee| fetch_one(http, backend, attendee, sending));
     let mut all = Vec::with_capacity(attendees.len());
     let mut published = true;
     for result in super::all(requests).await {
@@ -45,8 +43,7 @@ async fn fetch_one(
     http: &dyn Http,
     backend: &str,
     attendee: &str,
-    signal: &Option<AbortSignal>,
-    on_wait: &dyn Fn(u32),
+    sending: &Sending<'_>,
 ) -> Result<Option<Rules>, FetchError> {
     let request = HttpRequest {
         method: "GET",
@@ -57,7 +54,7 @@ async fn fetch_one(
         bearer: None,
         body: None,
     };
-    let response = send_patiently(http, request, signal, on_wait).await?;
+    let response = send_patiently(http, request, sending).await?;
     if response.status == 404 {
         return Ok(None);
     }

@@ -1,16 +1,14 @@
 //! Every attendee's week, in either API style.
 
+use super::http::{Http, HttpRequest};
+use super::{FetchError, Sending, expect_success, parse, read, send_patiently};
+use crate::messages::Text;
+use crate::options::{Api, Options};
 use chrono::{Days, NaiveDate};
 use freebusy_core::wire::cronofy::{self, FreeBusyResponse};
 use freebusy_core::wire::zonio::{self, AvailabilityPeriod, RequestWindow};
 use freebusy_core::zone::Zone;
 use freebusy_core::{Availability, Period, Status, Window};
-use web_sys::AbortSignal;
-
-use super::http::{Http, HttpRequest};
-use super::{FetchError, expect_success, parse, read, send_patiently};
-use crate::messages::Text;
-use crate::options::{Api, Options};
 
 /// A bound on Cronofy pages per attendee, against a server that pages forever.
 const MOST_PAGES: usize = 50;
@@ -22,6 +20,8 @@ pub enum UnknownReason {
     NotFound,
     /// 401 or 403: their token was refused.
     Refused,
+    /// Their address is not an email address: nothing was asked about them.
+    Malformed,
 }
 
 impl UnknownReason {
@@ -30,6 +30,7 @@ impl UnknownReason {
         match self {
             UnknownReason::NotFound => "no calendar found",
             UnknownReason::Refused => "their calendar token was refused",
+            UnknownReason::Malformed => "not an email address",
         }
     }
 
@@ -38,6 +39,7 @@ impl UnknownReason {
         match self {
             UnknownReason::NotFound => Text::AttendeeNotFound,
             UnknownReason::Refused => Text::AttendeeRefused,
+            UnknownReason::Malformed => Text::AttendeeMalformed,
         }
     }
 }
@@ -87,32 +89,30 @@ pub struct WeekQuery<'a> {
 
 /// Reads every attendee's week, one request per attendee, in parallel.
 ///
-/// `zone` places Cronofy's all-day dates (the request's `tzid`). `on_wait` is told each
-/// time a 429 makes the widget wait, with the seconds it waits, so the user sees why
-/// nothing happens. Per attendee a 404 (or a refused token) gives
-/// [`AttendeeWeek::Unknown`]; anything worse fails the whole week, because a grid
-/// missing someone's busy time would offer slots that are not free.
+/// `zone` places Cronofy's all-day dates (the request's `tzid`). `sending` says which
+/// group the requests abort with, their timeout, and who is told each time a 429 makes
+/// the widget wait (so the user sees why nothing happens). Per attendee a 404 (or a
+/// refused token) gives [`AttendeeWeek::Unknown`], and so does an address that is not
+/// an email address (without a request); anything worse fails the whole week, because
+/// a grid missing someone's busy time would offer slots that are not free.
 ///
 /// # Errors
 ///
-/// The first [`FetchError`] among the attendees; [`FetchError::Aborted`] if `signal`
+/// The first [`FetchError`] among the attendees; [`FetchError::Aborted`] if the group
 /// was aborted.
 pub async fn fetch_week(
     http: &dyn Http,
     query: &WeekQuery<'_>,
     zone: &dyn Zone,
-    signal: Option<AbortSignal>,
-    on_wait: &dyn Fn(u32),
+    sending: &Sending<'_>,
 ) -> Result<Vec<AttendeeWeek>, FetchError> {
     let requests = query
         .options
         .attendees
         .iter()
         .enumerate()
-        .map(|(index, attendee)| {
-            fetch_attendee(http, query, zone, index, attendee, &signal, on_wait)
-        });
-    let results = super::all(requests).await;
+        .map(|(index, attendee)| fetch_attendee(http, query, zone, index, attendee, sending));
+    let results = futures::future::join_all(requests).await;
     let mut weeks = Vec::with_capacity(results.len());
     for result in results {
         weeks.push(result?);
@@ -126,9 +126,11 @@ async fn fetch_attendee(
     zone: &dyn Zone,
     index: usize,
     attendee: &str,
-    signal: &Option<AbortSignal>,
-    on_wait: &dyn Fn(u32),
+    sending: &Sending<'_>,
 ) -> Result<AttendeeWeek, FetchError> {
+    if freebusy_core::wire::email::check(attendee).is_err() {
+        return Ok(AttendeeWeek::Unknown(UnknownReason::Malformed));
+    }
     let email = String::from(js_sys::encode_uri_component(attendee));
     match &query.options.api {
         Api::Zonio => {
@@ -139,7 +141,7 @@ async fn fetch_attendee(
                 bearer: None,
                 body: None,
             };
-            let response = send_patiently(http, request, signal, on_wait).await?;
+            let response = send_patiently(http, request, sending).await?;
             if let Some(unknown) = unknown_attendee(response.status) {
                 return Ok(unknown);
             }
@@ -174,7 +176,7 @@ async fn fetch_attendee(
                     bearer: query.options.token_for(index).map(str::to_owned),
                     body: None,
                 };
-                let response = send_patiently(http, request, signal, on_wait).await?;
+                let response = send_patiently(http, request, sending).await?;
                 if let Some(unknown) = unknown_attendee(response.status) {
                     return Ok(unknown);
                 }

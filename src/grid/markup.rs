@@ -9,7 +9,7 @@
 
 use std::ops::Range;
 
-use crate::grid::{Block, Cell, CellStatus, DayTab, Grid, Position, blocker_text};
+use crate::grid::{Block, Cell, CellStatus, DayTab, Grid, Position};
 use crate::messages::{Catalogue, Text};
 use freebusy_core::wire::rfc3339;
 
@@ -27,9 +27,11 @@ pub fn markup(
     for day in grid.days.get(columns.clone()).unwrap_or_default() {
         html.push_str(r#"<div role="columnheader" class="freebusy-day" aria-label=""#);
         escape_into(&mut html, &day.long);
-        html.push_str(r#""><span aria-hidden="true">"#);
+        // The short form is the visible text (a header needs some), the long one its
+        // accessible name.
+        html.push_str(r#""><span>"#);
         escape_into(&mut html, &day.short);
-        html.push_str(r#"</span><span class="freebusy-long" aria-hidden="true">"#);
+        html.push_str(r#"</span><span class="freebusy-long">"#);
         escape_into(&mut html, &day.long);
         html.push_str("</span></div>");
     }
@@ -80,9 +82,9 @@ fn cell_markup(html: &mut String, cell: &Cell, tabindex: &str, messages: &Catalo
         Block::Middle => html.push_str(r#" data-block="middle""#),
         Block::End => html.push_str(r#" data-block="end""#),
     }
-    if !cell.blockers.is_empty() {
+    if let Some(explanation) = &cell.explanation {
         html.push_str(r#" title=""#);
-        escape_into(html, &blocker_text(&cell.blockers, messages));
+        escape_into(html, explanation);
         html.push('"');
     }
     if cell.bookable {
@@ -121,7 +123,8 @@ fn mark(html: &mut String, cell: &Cell, messages: &Catalogue) {
     html.push_str(r#"<span class="freebusy-mark" aria-hidden="true">"#);
     escape_into(html, word);
     if let Block::Start { range } = &cell.block {
-        html.push_str(r#"<span class="freebusy-range">"#);
+        // A space, so that the visible text reads "Busy 09:00–10:30" as the name does.
+        html.push_str(r#" <span class="freebusy-range">"#);
         escape_into(html, range);
         html.push_str("</span>");
     }
@@ -208,6 +211,7 @@ mod tests {
             now: at(now_day, 14, 15),
             book_tentative: false,
             offer: None,
+            explain: crate::options::Explain::Attendees,
         })
     }
 
@@ -270,9 +274,13 @@ mod tests {
         assert!(html.contains(r#"data-block="end""#));
         assert_eq!(html.matches(r#"class="freebusy-mark""#).count(), 1);
         assert!(
-            html.contains(r#"busy<span class="freebusy-range">14:00–15:00</span>"#),
+            html.contains(r#"busy <span class="freebusy-range">14:00–15:00</span>"#),
             "{html}"
         );
+        // Its name holds its visible text (word and span), as WCAG 2.5.3 asks.
+        assert!(html.contains(
+            r#"aria-label="Tuesday 24 November, 14:00 to 14:30, busy 14:00–15:00 (alice@example.com busy)""#
+        ));
         assert!(html.contains(
             r#"aria-label="Tuesday 24 November, 14:30 to 15:00, busy (alice@example.com busy)""#
         ));

@@ -21,6 +21,7 @@ use freebusy_core::zone::{Zone, local_time_at};
 use freebusy_core::{GroupAvailability, SlotStatus, Status};
 
 use crate::messages::{Catalogue, Text};
+use crate::options::Explain;
 
 pub use keys::Step;
 pub use markup::{markup, skeleton_markup};
@@ -161,6 +162,9 @@ pub struct Cell {
     pub name: String,
     /// Who blocks it and how; empty for free and past slots.
     pub blockers: Vec<SlotBlocker>,
+    /// What the visitor is told about who blocks it (its accessible name's and tooltip's
+    /// part in parentheses), as much as [`Explain`] allows; `None` when nothing is.
+    pub explanation: Option<String>,
     /// Where "now" falls inside the slot, in thousandths of it, when it does (whole
     /// numbers: formatting floats would cost the bundle kilobytes).
     pub now_at: Option<u16>,
@@ -231,6 +235,8 @@ pub struct GridInput<'a> {
     /// What the hosts' rules offer for the meeting length chosen; `None` when there are
     /// no rules (every free slot is offered, booked as the slot).
     pub offer: Option<&'a Offer>,
+    /// How much a blocked slot tells about who blocks it.
+    pub explain: Explain,
 }
 
 /// What the hosts' rules offer in the week, for one meeting length: the engine's
@@ -339,18 +345,9 @@ impl Grid {
                     ],
                 );
                 let status_word = messages.get(status.text());
-                let name = if blockers.is_empty() {
-                    messages.fill(Text::SlotName, &[("when", &when), ("status", status_word)])
-                } else {
-                    messages.fill(
-                        Text::SlotBlocked,
-                        &[
-                            ("when", &when),
-                            ("status", status_word),
-                            ("blockers", &blocker_text(&blockers, messages)),
-                        ],
-                    )
-                };
+                let explanation =
+                    explanation(&blockers, input.attendees.len(), input.explain, messages);
+                let name = slot_name(messages, &when, status_word, explanation.as_deref());
                 let now_at = (slot.start() <= input.now && input.now < slot.end()).then(|| {
                     let into = (input.now - slot.start()).num_seconds().max(0);
                     let length = (slot.end() - slot.start()).num_seconds().max(1);
@@ -368,6 +365,7 @@ impl Grid {
                         when,
                         name,
                         blockers,
+                        explanation,
                         now_at,
                         block: Block::Alone,
                     },
@@ -375,7 +373,7 @@ impl Grid {
             }
             placed.push(cells);
         }
-        sort_nearly_sorted(&mut keys, |a, b| a.0 > b.0);
+        keys.sort_unstable_by_key(|(key, _)| *key);
         let rows = keys
             .iter()
             .map(|(key, start)| {
@@ -399,13 +397,15 @@ impl Grid {
             })
             .collect();
         let mut grid = Grid { days, rows };
-        grid.mark_blocks(input.labels);
+        grid.mark_blocks(input.labels, messages);
         grid
     }
 
     /// Marks each column's runs of two or more consecutive blocked cells of one status
     /// (no empty position between them) as blocks, the first carrying the run's span.
-    fn mark_blocks(&mut self, labels: &dyn Labels) {
+    /// The first cell's name says the span beside the status, as its drawn mark does
+    /// ("busy 09:00–10:30"): a name must hold the visible text (WCAG 2.5.3).
+    fn mark_blocks(&mut self, labels: &dyn Labels, messages: &Catalogue) {
         for column in 0..self.days.len() {
             let mut row = 0;
             while row < self.rows.len() {
@@ -433,6 +433,15 @@ impl Grid {
                     };
                     for (index, at) in (row..=last).enumerate() {
                         if let Some(cell) = self.cell_mut((at, column)) {
+                            if index == 0 {
+                                let status = format!("{} {range}", messages.get(status.text()));
+                                cell.name = slot_name(
+                                    messages,
+                                    &cell.when,
+                                    &status,
+                                    cell.explanation.as_deref(),
+                                );
+                            }
                             cell.block = if index == 0 {
                                 Block::Start {
                                     range: range.clone(),
@@ -575,6 +584,42 @@ pub fn sort_nearly_sorted<T>(items: &mut [T], after: impl Fn(&T, &T) -> bool) {
     }
 }
 
+/// A slot's accessible name: when it is and its status, with what the visitor may learn
+/// of who blocks it.
+fn slot_name(messages: &Catalogue, when: &str, status: &str, explanation: Option<&str>) -> String {
+    match explanation {
+        None => messages.fill(Text::SlotName, &[("when", when), ("status", status)]),
+        Some(blockers) => messages.fill(
+            Text::SlotBlocked,
+            &[("when", when), ("status", status), ("blockers", blockers)],
+        ),
+    }
+}
+
+/// What a visitor is told about who blocks a slot: nothing (the default, for public
+/// pages), "2 of 3 people", or each attendee with their status.
+fn explanation(
+    blockers: &[SlotBlocker],
+    attendees: usize,
+    explain: Explain,
+    messages: &Catalogue,
+) -> Option<String> {
+    if blockers.is_empty() {
+        return None;
+    }
+    match explain {
+        Explain::None => None,
+        Explain::Count => Some(messages.fill(
+            Text::SlotCount,
+            &[
+                ("count", &blockers.len().to_string()),
+                ("total", &attendees.max(blockers.len()).to_string()),
+            ],
+        )),
+        Explain::Attendees => Some(blocker_text(blockers, messages)),
+    }
+}
+
 /// "alice@example.com busy, bob@example.com tentative", in the visitor's language.
 pub fn blocker_text(blockers: &[SlotBlocker], messages: &Catalogue) -> String {
     blockers
@@ -650,6 +695,7 @@ mod tests {
         book_tentative: bool,
         offer: Option<Offer>,
         messages: Catalogue,
+        explain: Explain,
     }
 
     impl<'a> Setup<'a> {
@@ -662,6 +708,7 @@ mod tests {
                 book_tentative: false,
                 offer: None,
                 messages: Catalogue::default(),
+                explain: Explain::Attendees,
             }
         }
 
@@ -677,6 +724,7 @@ mod tests {
                 now: self.now,
                 book_tentative: self.book_tentative,
                 offer: self.offer.as_ref(),
+                explain: self.explain,
             })
         }
 
@@ -743,8 +791,32 @@ mod tests {
         assert!(!cell.bookable);
         assert_eq!(
             cell.name,
-            "Tuesday 24 November, 14:00 to 14:30, busy (alice@example.com busy, bob@example.com tentative)"
+            "Tuesday 24 November, 14:00 to 14:30, busy 14:00–15:00 (alice@example.com busy, bob@example.com tentative)"
         );
+    }
+
+    // What a visitor learns about who blocks a slot is the embedder's choice: by default
+    // only the status, or how many people, or who and how.
+    #[test]
+    fn explain_says_nothing_a_count_or_who() {
+        let week = week(monday_23(), &Utc, 14 * 60, 15 * 60);
+        let mut setup = Setup::new(&Utc);
+        let alice = busy(at(24, 14, 0), at(24, 14, 30), Status::Busy);
+        let bob = Availability::default();
+        setup.group = GroupAvailability::combine([&alice, &bob]);
+        setup.explain = Explain::None;
+        let cell = setup.grid(&week).cell((0, 1)).cloned().unwrap();
+        assert_eq!(cell.name, "Tuesday 24 November, 14:00 to 14:30, busy");
+        assert_eq!(cell.explanation, None);
+        setup.explain = Explain::Count;
+        let cell = setup.grid(&week).cell((0, 1)).cloned().unwrap();
+        assert_eq!(
+            cell.name,
+            "Tuesday 24 November, 14:00 to 14:30, busy (1 of 2 people)"
+        );
+        setup.explain = Explain::Attendees;
+        let cell = setup.grid(&week).cell((0, 1)).cloned().unwrap();
+        assert_eq!(cell.explanation.as_deref(), Some("alice@example.com busy"));
     }
 
     // The names are in the catalogue's language, the words of statuses included.
@@ -908,6 +980,15 @@ mod tests {
                 .unwrap()
                 .name
                 .starts_with("Monday 23 November, 09:30 to 10:00, busy")
+        );
+        // The first cell's name holds the span its mark shows.
+        assert!(
+            grid.cell((0, 0))
+                .unwrap()
+                .name
+                .starts_with("Monday 23 November, 09:00 to 09:30, busy 09:00–10:30 ("),
+            "{}",
+            grid.cell((0, 0)).unwrap().name
         );
         assert_eq!(grid.cell((4, 1)).unwrap().block, Block::Alone);
     }

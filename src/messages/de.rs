@@ -57,4 +57,11 @@ pub(super) const TEXTS: [&str; COUNT] = [
     "{minutes} Min.",
     "Diese Personen bieten keine gemeinsame Termindauer an, daher kann nichts gebucht werden.",
     "Beginn",
+    "keine E-Mail-Adresse",
+    "Der Kalenderserver hat nicht innerhalb von {seconds} s geantwortet. Bitte versuchen Sie es erneut.",
+    "Diese Seite darf den Kalenderserver nicht abfragen (er hat die Adresse der Seite abgelehnt). Die Betreiber der Website können das beheben.",
+    "Die Buchung ist für den Kalenderserver zu lang; bitte kürzen Sie die Notiz.",
+    "{count} von {total} Personen",
+    "Wird gebucht…",
+    "backend=\"{value}\" ist keine Webadresse wie https://calendar.example.com, daher kann keine Verfügbarkeit angezeigt werden.",
 ];

@@ -57,4 +57,11 @@ pub(super) const TEXTS: [&str; COUNT] = [
     "{minutes} min",
     "Estas personas no ofrecen ninguna duración de reunión en común, así que no se puede reservar nada.",
     "Hora de inicio",
+    "no es una dirección de correo",
+    "El servidor de calendario no respondió en {seconds} s. Inténtelo de nuevo.",
+    "Esta página no tiene permiso para leer el servidor de calendario (rechazó la dirección de la página). El propietario del sitio puede solucionarlo.",
+    "La reserva es demasiado larga para el servidor de calendario; acorte la nota.",
+    "{count} de {total} personas",
+    "Reservando…",
+    "backend=\"{value}\" no es una dirección web como https://calendar.example.com, así que no se puede mostrar la disponibilidad.",
 ];

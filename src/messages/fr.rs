@@ -57,4 +57,11 @@ pub(super) const TEXTS: [&str; COUNT] = [
     "{minutes} min",
     "Ces personnes ne proposent aucune durée de rendez-vous commune : rien ne peut être réservé.",
     "Heure de début",
+    "pas une adresse e-mail",
+    "Le serveur de calendrier n’a pas répondu en {seconds} s. Veuillez réessayer.",
+    "Cette page n’est pas autorisée à lire le serveur de calendrier (il a refusé l’adresse de la page). Le propriétaire du site peut corriger cela.",
+    "La réservation est trop longue pour le serveur de calendrier ; veuillez raccourcir la note.",
+    "{count} personnes sur {total}",
+    "Réservation…",
+    "backend=\"{value}\" n’est pas une adresse web comme https://calendar.example.com ; aucune disponibilité ne peut être affichée.",
 ];

@@ -149,6 +149,20 @@ texts! {
     NoCommonDuration = "duration.none" => "These people offer no meeting length in common, so nothing can be booked.",
     /// The confirm step's choice of start, when a slot offers several.
     FormStart = "form.start" => "Start time",
+    /// The reason for an attendee whose address is not an email address.
+    AttendeeMalformed = "attendee.malformed" => "not an email address",
+    /// No answer within the timeout: `{seconds}`.
+    ErrorTimeout = "error.timeout" => "The calendar server did not answer within {seconds} s. Please try again.",
+    /// The backend refused the page's origin (CORS); the console says what to fix.
+    ErrorCors = "error.cors" => "This page is not allowed to read the calendar server (it refused the page's address). The site's owner can fix this.",
+    /// A 413 on booking.
+    ErrorTooLarge = "error.too_large" => "The booking is too long for the calendar server; please shorten the note.",
+    /// How many attendees block a slot (`explain="count"`): `{count}`, `{total}`.
+    SlotCount = "slot.count" => "{count} of {total} people",
+    /// The submit button while the booking is sent.
+    FormSubmitting = "form.submitting" => "Booking…",
+    /// A backend that is not a web address: `{value}`.
+    ProblemBackend = "problem.backend" => "backend=\"{value}\" is not a web address like https://calendar.example.com, so no availability can be shown.",
 }
 
 impl Text {

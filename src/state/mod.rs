@@ -98,6 +98,9 @@ pub struct Setup {
     pub now: DateTime<Utc>,
     /// Problems with the options, already in the visitor's words.
     pub problems: Vec<String>,
+    /// Whether the options name a backend that can be asked at all; without one (or
+    /// without attendees) nothing is fetched and nothing is bookable.
+    pub can_fetch: bool,
 }
 
 /// How far a week's availability has come.
@@ -213,6 +216,7 @@ pub struct SchedulerState {
     zone: ShownZone,
     device_zone: ShownZone,
     problems: Vec<String>,
+    can_fetch: bool,
     now: DateTime<Utc>,
     this_week: NaiveDate,
     week: NaiveDate,
@@ -222,6 +226,7 @@ pub struct SchedulerState {
     grid: Option<Grid>,
     focus: Option<DateTime<Utc>>,
     refocus: bool,
+    keep: Option<(usize, String)>,
     compact: bool,
     day: usize,
     confirm: Option<Confirm>,
@@ -242,6 +247,7 @@ impl SchedulerState {
             problems.push(setup.messages.get(Text::ProblemNoAttendees).to_owned());
         }
         let mut state = SchedulerState {
+            can_fetch: setup.can_fetch,
             options: setup.options,
             messages: Rc::new(setup.messages),
             right_to_left: setup.right_to_left,
@@ -258,6 +264,7 @@ impl SchedulerState {
             grid: None,
             focus: None,
             refocus: false,
+            keep: None,
             compact: false,
             day: 0,
             confirm: None,
@@ -277,6 +284,54 @@ impl SchedulerState {
         state.lay_out();
         let fetch = state.begin_fetch();
         (state, fetch)
+    }
+
+    /// The host page changed the options (an attribute, say): the state takes `setup`
+    /// and keeps what the visitor was doing — the week they look at (unless the `week`
+    /// option itself changed), the layout, focus and an open confirm step with what was
+    /// typed. It fetches again only when the source of availability changed (backend,
+    /// API, attendees) or what was fetched does not cover the new week.
+    pub fn reconfigure(&mut self, setup: Setup) -> Option<Fetch> {
+        let same_source = setup.can_fetch == self.can_fetch
+            && setup.options.backend == self.options.backend
+            && setup.options.api == self.options.api
+            && setup.options.attendees == self.options.attendees;
+        let new_week = setup.options.week != self.options.week;
+        let mut problems = setup.problems;
+        if setup.options.attendees.is_empty() {
+            problems.push(setup.messages.get(Text::ProblemNoAttendees).to_owned());
+        }
+        self.options = setup.options;
+        self.messages = Rc::new(setup.messages);
+        self.right_to_left = setup.right_to_left;
+        self.first_weekday = setup.first_weekday;
+        self.zone = setup.zone;
+        self.device_zone = setup.device_zone;
+        self.problems = problems;
+        self.can_fetch = setup.can_fetch;
+        self.now = setup.now;
+        self.this_week = self.week_of(self.today());
+        let shown = match self.options.week {
+            Some(date) if new_week => date,
+            _ => self.week,
+        };
+        self.week = self.week_of(shown);
+        self.lay_out();
+        if same_source {
+            self.refetch_unless_covered()
+        } else {
+            self.begin_fetch()
+        }
+    }
+
+    /// What the visitor has typed into the open confirm step, so that a redraw of the
+    /// whole widget (after the options changed) keeps it.
+    pub fn typed(&mut self, name: &str, email: &str, note: &str) {
+        if let Some(confirm) = self.confirm.as_mut().filter(|c| !c.form.submitting) {
+            confirm.form.name = name.to_owned();
+            confirm.form.email = email.to_owned();
+            confirm.form.note = note.to_owned();
+        }
     }
 
     // ------------------------------------------------------------------ queries
@@ -309,6 +364,23 @@ impl SchedulerState {
     /// Problems with the options, for the alert above the grid.
     pub fn problems(&self) -> &[String] {
         &self.problems
+    }
+
+    /// The zone shown and its offset that week: "Asia/Kolkata (UTC+05:30)".
+    pub fn zone_label(&self) -> String {
+        let at = self
+            .week_window()
+            .map(|week| week.start())
+            .filter(|_| self.week != self.this_week)
+            .unwrap_or(self.now);
+        let offset = self.zone.zone.offset_at(at).local_minus_utc();
+        format!("{} ({})", self.zone.name, grid::utc_offset(offset))
+    }
+
+    /// Whether nothing can be fetched (no attendees, or no usable backend): every slot
+    /// is then unavailable.
+    pub fn unusable(&self) -> bool {
+        !self.can_fetch || self.options.attendees.is_empty()
     }
 
     /// The first local date of the week shown.
@@ -538,6 +610,15 @@ impl SchedulerState {
             Window::new(start, end).ok()
         });
         match (window, self.layout.is_some()) {
+            // Nothing to ask: the week is drawn at once, all of it unavailable.
+            (Some(window), true) if self.unusable() => {
+                self.load = Load::Loaded {
+                    weeks: Vec::new(),
+                    window,
+                };
+                self.build_grid();
+                None
+            }
             (Some(window), true) => {
                 self.load = Load::Loading { waiting: None };
                 Some(Fetch {
@@ -588,6 +669,7 @@ impl SchedulerState {
         let notice = Notice::Error {
             code: error.code(),
             message: error.describe(&self.messages),
+            hint: error.hint(),
         };
         self.load = Load::Failed(error);
         Some(notice)
@@ -754,8 +836,14 @@ impl SchedulerState {
     /// A key pressed in the grid (`control`: Ctrl or Cmd held).
     pub fn key(&mut self, key: &str, control: bool) -> KeyOutcome {
         if matches!(key, "PageUp" | "PageDown") {
+            // The same weekday and time in the other week, once it is drawn.
+            self.keep = self.tab_stop().and_then(|(row, column)| {
+                let label = self.grid.as_ref()?.rows.get(row)?.label.clone();
+                Some((column, label))
+            });
             let fetch = self.step_week(key == "PageDown");
             self.refocus = true;
+            self.apply_keep();
             return KeyOutcome::Week(fetch);
         }
         let Some(step) = Step::from_key(key, control, self.right_to_left) else {
@@ -859,10 +947,11 @@ impl SchedulerState {
         }
     }
 
-    /// Cancel: the confirm step closes, focus stays on its slot.
+    /// Cancel (or Escape): the confirm step closes and focus goes back to its slot.
     pub fn cancel_confirm(&mut self) {
         if let Some(confirm) = self.confirm.take() {
             self.focus = Some(confirm.cell.start);
+            self.refocus = true;
         }
     }
 
@@ -898,6 +987,7 @@ impl SchedulerState {
             return (None, None);
         };
         self.focus = Some(confirm.cell.start);
+        self.refocus = true;
         self.confirmation = Some(
             self.messages
                 .fill(Text::Booked, &[("when", &confirm.when), ("id", id)]),
@@ -918,11 +1008,16 @@ impl SchedulerState {
         let notice = Notice::Error {
             code: error.code(),
             message: message.clone(),
+            hint: match &error {
+                BookingError::Failed(error) => error.hint(),
+                _ => None,
+            },
         };
         match error {
             BookingError::Conflict => {
                 if let Some(confirm) = self.confirm.take() {
                     self.focus = Some(confirm.cell.start);
+                    self.refocus = true;
                 }
                 self.booking_alert = Some(message);
                 (notice, self.retry())
@@ -987,6 +1082,7 @@ impl SchedulerState {
             .collect();
         let group = GroupAvailability::combine(&availabilities);
         let offer = self.offer(&availabilities, *window);
+        let nothing = Offer::default();
         self.grid = Some(Grid::build(&GridInput {
             week,
             zone: self.zone.zone.as_ref(),
@@ -996,8 +1092,16 @@ impl SchedulerState {
             attendees: &self.options.attendees,
             now: self.now,
             book_tentative: self.options.book_tentative,
-            offer: offer.as_ref(),
+            // Nothing is offered while the widget cannot be used (no attendee, no
+            // backend): every free slot is then unavailable, as with rules that offer none.
+            offer: if self.unusable() {
+                Some(&nothing)
+            } else {
+                offer.as_ref()
+            },
+            explain: self.options.explain,
         }));
+        self.apply_keep();
         // An open confirm step follows the new grid (another zone's words for its time).
         if let Some((slot, start, end)) = self
             .confirm
@@ -1056,6 +1160,30 @@ impl SchedulerState {
     /// slot's start.
     fn first_start(cell: &Cell) -> DateTime<Utc> {
         cell.starts.first().copied().unwrap_or(cell.start)
+    }
+
+    /// After PageUp/PageDown: focus the slot at the weekday and time focus was at, once
+    /// the week's grid is there.
+    fn apply_keep(&mut self) {
+        let Some(grid) = &self.grid else { return };
+        let Some((column, label)) = self.keep.take() else {
+            return;
+        };
+        let row = grid
+            .rows
+            .iter()
+            .position(|row| row.label == label)
+            .unwrap_or(0);
+        self.focus = grid
+            .cell((row, column))
+            .or_else(|| {
+                grid.first_focus(column..column + 1)
+                    .and_then(|at| grid.cell(at))
+            })
+            .map(|cell| cell.start);
+        if self.compact {
+            self.day = column;
+        }
     }
 
     fn booking_end(&self, start: DateTime<Utc>, cell: &Cell) -> DateTime<Utc> {

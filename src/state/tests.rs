@@ -9,7 +9,7 @@ use crate::grid::CellStatus;
 use crate::locale::Language;
 use crate::messages::Catalogue;
 use crate::options::{Api, Bookings, Options};
-use crate::testing::{setup, shown_zone, two_attendees, utc, weeks};
+use crate::testing::{loaded_state, setup, shown_zone, two_attendees, utc, weeks};
 
 fn zone(name: &str) -> ShownZone {
     shown_zone(name)
@@ -54,7 +54,7 @@ fn a_new_widget_loads_its_week_with_a_margin() {
 // Without a week option the widget shows this week, and without attendees it says so.
 #[test]
 fn this_week_by_default_and_a_notice_without_attendees() {
-    let (state, _) = open(setup(Options::default()));
+    let (state, _) = SchedulerState::new(setup(Options::default()));
     assert_eq!(state.week(), NaiveDate::from_ymd_opt(2029, 12, 31).unwrap());
     assert_eq!(
         state.problems(),
@@ -134,7 +134,8 @@ fn a_failure_offers_a_retry_and_an_abort_says_nothing() {
         Some(Notice::Error {
             code: "unavailable",
             message: "The calendar server is unavailable right now (HTTP 503). Please try again."
-                .into()
+                .into(),
+            hint: None,
         })
     );
     let (message, retry) = state.week_error().unwrap();
@@ -340,7 +341,8 @@ fn booking_failures_keep_or_close_the_form_as_they_should() {
         notice,
         Notice::Error {
             code: "conflict",
-            message: state.booking_alert().unwrap().to_owned()
+            message: state.booking_alert().unwrap().to_owned(),
+            hint: None,
         }
     );
 }
@@ -520,4 +522,99 @@ fn cancel_keeps_focus_on_the_slot() {
     assert!(state.confirm().is_none());
     assert_eq!(state.focus(), Some(start));
     assert_eq!(state.tab_stop(), Some((14, 2)));
+}
+
+// With no attendees nothing is fetched and nothing can be booked: the week is drawn at
+// once, every slot unavailable, and the visitor is told why.
+#[test]
+fn no_attendees_fetch_nothing_and_offer_nothing() {
+    let (state, fetch) = SchedulerState::new(setup(Options {
+        week: NaiveDate::from_ymd_opt(2030, 1, 9),
+        ..Options::default()
+    }));
+    assert_eq!(fetch, None);
+    assert!(!state.loading());
+    let grid = state.grid().unwrap();
+    assert!(grid.cells().all(|cell| !cell.bookable));
+    assert!(
+        grid.cells()
+            .all(|cell| cell.status == crate::grid::CellStatus::Unavailable)
+    );
+    assert!(state.problems()[0].contains("No attendees"));
+}
+
+// A backend that cannot be asked fetches nothing either.
+#[test]
+fn an_unusable_backend_fetches_nothing() {
+    let mut setup = setup(two_attendees());
+    setup.can_fetch = false;
+    let (state, fetch) = SchedulerState::new(setup);
+    assert_eq!(fetch, None);
+    assert!(state.grid().unwrap().cells().all(|cell| !cell.bookable));
+}
+
+// After Cancel, a booking or "just taken", focus goes back to the slot.
+#[test]
+fn closing_the_confirm_step_returns_focus_to_its_slot() {
+    let start = utc(2030, 1, 7, 14, 0);
+    let mut state = loaded_state();
+    state.open_confirm(start, "k".into());
+    state.cancel_confirm();
+    assert!(state.wants_focus());
+    assert_eq!(state.focus(), Some(start));
+    state.focused();
+    state.open_confirm(start, "k".into());
+    state.submit("Dana", "dana@example.com", "");
+    let (_, refetch) = state.booked("bk_1");
+    assert!(refetch.is_some());
+    assert!(state.wants_focus());
+    assert_eq!(state.focus(), Some(start));
+    let mut state = loaded_state();
+    state.open_confirm(start, "k".into());
+    state.submit("Dana", "dana@example.com", "");
+    state.booking_failed(BookingError::Conflict);
+    assert!(state.wants_focus());
+    assert_eq!(state.focus(), Some(start));
+}
+
+// PageUp and PageDown keep the weekday and the time of day focus was at.
+#[test]
+fn page_keys_keep_the_weekday_and_the_time() {
+    let mut state = loaded_state();
+    state.key("ArrowDown", false);
+    state.key("ArrowRight", false);
+    state.key("ArrowRight", false);
+    let before = state.focus().unwrap();
+    let KeyOutcome::Week(Some(fetch)) = state.key("PageDown", false) else {
+        panic!("PageDown shows the next week");
+    };
+    state.loaded(fetch.generation, fetch.window, weeks());
+    assert_eq!(state.focus(), Some(before + chrono::TimeDelta::days(7)));
+    let KeyOutcome::Week(Some(fetch)) = state.key("PageUp", false) else {
+        panic!("PageUp shows the week before");
+    };
+    assert_eq!(state.focus(), None, "until the week is drawn");
+    state.loaded(fetch.generation, fetch.window, weeks());
+    assert_eq!(state.focus(), Some(before));
+    assert!(state.wants_focus());
+}
+
+// New options keep the week shown and an open confirm step with what was typed; only
+// a new source of availability is fetched again.
+#[test]
+fn new_options_keep_the_week_and_the_form() {
+    let mut state = loaded_state();
+    let start = utc(2030, 1, 7, 14, 0);
+    state.open_confirm(start, "k".into());
+    state.typed("Dana", "dana@exa", "hello");
+    let mut options = two_attendees();
+    options.book_tentative = true;
+    assert_eq!(state.reconfigure(setup(options.clone())), None);
+    let confirm = state.confirm().unwrap();
+    assert_eq!(confirm.form.name, "Dana");
+    assert_eq!(confirm.form.note, "hello");
+    assert_eq!(state.week(), NaiveDate::from_ymd_opt(2030, 1, 7).unwrap());
+    options.attendees.push("carol@example.com".into());
+    assert!(state.reconfigure(setup(options)).is_some());
+    assert!(state.confirm().is_some());
 }

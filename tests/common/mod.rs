@@ -131,6 +131,27 @@ pub fn ok(body: &str) -> Answer {
     Ok(json(200, body))
 }
 
+/// An answer in the server's one error shape: `{"error": {"code", "message"}}`.
+pub fn error(status: u16, code: &str) -> Answer {
+    Ok(json(
+        status,
+        &format!(r#"{{"error":{{"code":"{code}","message":"x"}}}}"#),
+    ))
+}
+
+/// A `keydown` of `key` on `target`, bubbling as a real one does.
+pub async fn press_on(target: &web_sys::Element, key: &str) {
+    let init = web_sys::KeyboardEventInit::new();
+    init.set_key(key);
+    init.set_bubbles(true);
+    init.set_cancelable(true);
+    let event =
+        web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
+    target.dispatch_event(&event).unwrap();
+    // Focus moves synchronously; a tick lets signal updates run.
+    leptos::task::tick().await;
+}
+
 /// The widget mounted into its own element of the test page, unmounted on drop.
 pub struct Widget {
     pub root: HtmlElement,
@@ -275,20 +296,20 @@ impl Widget {
     }
 
     pub async fn press(&self, key: &str) {
-        let init = web_sys::KeyboardEventInit::new();
-        init.set_key(key);
-        init.set_bubbles(true);
-        init.set_cancelable(true);
-        let event =
-            web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
         let target = self
             .root
             .query_selector("[role='grid'] [tabindex='0']")
             .unwrap()
             .expect("a tab stop in the grid");
-        target.dispatch_event(&event).unwrap();
-        // Focus moves synchronously; a tick lets signal updates run.
-        leptos::task::tick().await;
+        press_on(&target, key).await;
+    }
+
+    /// How many slots in the grid can be chosen (their buttons).
+    pub fn grid_buttons(&self) -> u32 {
+        self.root
+            .query_selector_all("[role='grid'] button")
+            .unwrap()
+            .length()
     }
 
     pub fn tab_stops(&self) -> u32 {

@@ -11,8 +11,10 @@
 //! conveniences over `serde_json`, while the widget deserializes the same types from
 //! JavaScript values with `serde-wasm-bindgen` and ships no JSON parser of its own.
 
+pub mod booking;
 pub mod cronofy;
 pub mod date;
+pub mod email;
 #[cfg(feature = "ics")]
 pub mod ics;
 pub mod rules;

@@ -11,16 +11,9 @@ use crate::email;
 use crate::error::{ApiError, ParamCheck, ParamError};
 use crate::state::BookingPolicy;
 
-/// The most hosts one booking may have.
-pub const MAX_HOSTS: usize = 10;
-/// The longest booker name, in characters.
-pub const MAX_NAME_CHARS: usize = 200;
-/// The longest booker address, in characters (RFC 5321's limit on a path).
-pub const MAX_EMAIL_CHARS: usize = 254;
-/// The longest note, in characters.
-pub const MAX_NOTE_CHARS: usize = 2000;
-/// The longest idempotency key, in characters.
-pub const MAX_IDEMPOTENCY_KEY_CHARS: usize = 128;
+pub use freebusy_core::wire::booking::{
+    MAX_EMAIL_CHARS, MAX_HOSTS, MAX_IDEMPOTENCY_KEY_CHARS, MAX_NAME_CHARS, MAX_NOTE_CHARS,
+};
 
 /// A booking request whose every field passed its checks; only
 /// [`BookingRequest::read`] makes one.

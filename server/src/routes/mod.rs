@@ -8,6 +8,7 @@ pub mod health;
 pub mod openapi;
 pub mod rules;
 pub mod sources;
+pub mod widget;
 pub mod zonio;
 
 use axum::http::{Method, Uri};
