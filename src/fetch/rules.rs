@@ -6,7 +6,8 @@ use freebusy_core::rule::Rules;
 use super::http::{Http, HttpRequest};
 use super::{FetchError, Sending, expect_success, parse, read, send_patiently};
 
-/// Reads every attendee's rules, one request each, in parallel.
+/// Reads every attendee's rules, one request each, in parallel; none when an attendee
+/// is not an email address.
 ///
 /// `Some` with one [`Rules`] per attendee, in their order, when the server published
 /// every one; `None` when it answers 404 for any of them (a backend without the rules
@@ -25,6 +26,14 @@ pub async fn fetch_rules(
     attendees: &[String],
     sending: &Sending<'_>,
 ) -> Result<Option<Vec<Rules>>, FetchError> {
+    // An address that is not one is unknown all week (and asked nothing), so no rules
+    // can be complete: none are asked for.
+    if attendees
+        .iter()
+        .any(|attendee| freebusy_core::wire::email::check(attendee).is_err())
+    {
+        return Ok(None);
+    }
     let requests = attendees
         .iter()
         .map(|attendee| fetch_one(http, backend, attendee, sending));
