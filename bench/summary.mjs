@@ -132,21 +132,43 @@ if (merge) {
 
 const backend = load('backend');
 if (backend) {
-  lines.push(`## Backend (wrk -t2 -c64 -d${backend.duration}s; ${backend.cores} cores; the week query returns ${backend.periods} periods)`, '',
+  const rps = (name) => (backend[name] ? backend[name].rps : null);
+  lines.push(`## Backend (wrk -t2 -c64 -d${backend.duration}s; ${backend.cores} cores; the week query returns ${backend.periods} periods, the history weeks ${backend.historyPeriods})`, '',
     '| layout | route | requests/s | p50 | p99 | non-2xx |', '| --- | --- | ---: | ---: | ---: | ---: |');
-  for (const layout of ['shared', 'split']) {
-    for (const route of ['week', 'healthz']) {
+  const routes = {
+    week: 'GET /alice@example.com?start=&end=', healthz: 'GET /healthz',
+    'history-year1': 'history week, 2016', 'history-year10': 'history week, 2026',
+  };
+  const layouts = [['shared', 'SQLite, shared cores'], ['split', 'SQLite, server on 1 core'],
+    ['sqlite', 'SQLite, shared cores'], ['postgres', 'PostgreSQL, 1 server'],
+    ['replica1', 'PostgreSQL, server 1 of 2'], ['replica2', 'PostgreSQL, server 2 of 2']];
+  for (const [layout, label] of layouts) {
+    for (const [route, path] of Object.entries(routes)) {
       const r = backend[`${layout}-${route}`];
-      if (r) lines.push(`| ${layout} | ${route === 'week' ? 'GET /alice@example.com?start=&end=' : 'GET /healthz'} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${r.non2xx} |`);
+      if (r) lines.push(`| ${label} | ${path} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${r.non2xx} |`);
     }
   }
   lines.push('');
-  for (const layout of ['shared', 'split']) {
-    const week = backend[`${layout}-week`];
-    const health = backend[`${layout}-healthz`];
-    if (!week || !health) continue;
-    const ratio = week.rps / health.rps;
-    lines.push(`${layout}: week / healthz = ${(ratio * 100).toFixed(0)} %. ` + goal(ratio >= 0.5, 'at least half of /healthz throughput'));
+  const ratio = (label, week, health, goalRatio) => {
+    if (week == null || health == null) return;
+    const r = week / health;
+    lines.push(`${label}: week / healthz = ${(r * 100).toFixed(0)} %. ` + goal(r >= goalRatio, `at least ${goalRatio * 100} % of /healthz throughput`));
+  };
+  ratio('SQLite, shared', rps('shared-week'), rps('shared-healthz'), 0.8);
+  ratio('SQLite, split', rps('split-week'), rps('split-healthz'), 0.8);
+  ratio('PostgreSQL, 1 server', rps('postgres-week'), rps('postgres-healthz'), 0.8);
+  const twoWeek = rps('replica1-week') + rps('replica2-week');
+  const twoHealth = rps('replica1-healthz') + rps('replica2-healthz');
+  if (rps('replica1-week') != null) {
+    ratio('PostgreSQL, 2 servers', twoWeek, twoHealth, 0.8);
+    lines.push(`PostgreSQL, 2 servers vs 1: week ${Math.round(twoWeek)} vs ${Math.round(rps('postgres-week'))} requests/s = ${x(twoWeek / rps('postgres-week'))} (same 2 cores for everything).`);
+  }
+  for (const store of ['sqlite', 'postgres']) {
+    const y1 = rps(`${store}-history-year1`);
+    const y10 = rps(`${store}-history-year10`);
+    if (y1 == null || y10 == null) continue;
+    const cost = y1 / y10; // time per request, year 10 over year 1
+    lines.push(`${store}: a week in year 10 costs ${x(cost)} a week in year 1. ` + goal(cost <= 1.2, 'at most 1.2x'));
   }
   lines.push('');
 }

@@ -10,7 +10,9 @@
 #   merge    100,000 periods from 50 calendars: the engine in wasm (as the widget builds it,
 #            and through other wasm-opt levels) vs JavaScript in one page, and the engine
 #            natively (criterion, the 100k case)
-#   backend  the server's Zonio-style week query vs its /healthz under wrk over loopback
+#   backend  the server's Zonio-style week query vs its /healthz under wrk over loopback,
+#            on SQLite, on PostgreSQL, and with two servers on one PostgreSQL; and a week of
+#            a ten-year history in its first and in its last year, on both stores
 #   sources  the week query over 50 accounts whose calendars are ICS feeds (served on
 #            loopback, synced into the store), and over the same 50 as CalDAV calendars
 #            (one Radicale from the test virtualenv), vs the same 50 accounts with the
@@ -21,7 +23,8 @@
 # Benchmarks report; they never fail on a goal. The script exits non-zero only when a
 # benchmark could not run. It first runs scripts/setup.sh, then installs its own extras
 # only when missing or at the wrong version (saying so): FullCalendar and esbuild from npm
-# into $FREEBUSY_BENCH (not the repo), twiggy from crates.io, wrk from Debian. Builds go to
+# into $FREEBUSY_BENCH (not the repo), twiggy from crates.io, wrk from Debian. PostgreSQL
+# is a throwaway cluster of scripts/postgres.sh (setup.sh installs its binaries). Builds go to
 # $FREEBUSY_BENCH_TARGET so they never wait on, or disturb, the test command's target dir.
 # Results: $FREEBUSY_BENCH/results/<UTC time>/ (JSON, logs, the twiggy reports) and the
 # summary printed at the end (also summary.md there).
@@ -258,57 +261,101 @@ build_server() {
 if wants backend; then
   build_server
   port=${FREEBUSY_BENCH_PORT:-39217}
+  port2=$((port + 1))
   db_dir=$(mktemp -d)
   cores=$(nproc)
   all_cores="0-$((cores - 1))"
+  # PostgreSQL: a throwaway cluster of scripts/postgres.sh, with fsync on as in
+  # production (the reads measured here do not touch the disk either way).
+  # A folder of its own: as root, the cluster's unprivileged owner must reach it.
+  pg_dir=$(mktemp -d "${TMPDIR:-/tmp}/freebusy-bench-pg.XXXXXX")
+  pg_url="$(scripts/postgres.sh start "$pg_dir")/postgres"
+  python3 bench/history_seed.py > "$db_dir/history.json"
   # Per-request log lines off (RUST_LOG=warn): the same for both routes, and a load test
   # would otherwise mostly measure writing logs.
-  server_pid=""
-  start_server() {
-    RUST_LOG=warn taskset -c "$1" "$server_bin" --listen "127.0.0.1:$port" --db "$db_dir/bench.sqlite3" \
-      --demo --rate-per-second 4000000000 --rate-burst 4000000000 > "$RESULTS/server.out" 2>> "$RESULTS/server.err" &
-    server_pid=$!
-    for _ in $(seq 100); do
-      kill -0 "$server_pid" 2> /dev/null || break # exited (e.g. the port is taken)
-      curl -fsS "http://127.0.0.1:$port/healthz" > /dev/null 2>&1 && return 0
+  server_pids=()
+  start_server() { # cores port db [flags...]
+    local cores=$1 at=$2 db=$3
+    shift 3
+    RUST_LOG=warn taskset -c "$cores" "$server_bin" --listen "127.0.0.1:$at" --db "$db" \
+      --demo --rate-per-second 4000000000 --rate-burst 4000000000 "$@" \
+      > "$RESULTS/server-$at.out" 2>> "$RESULTS/server.err" &
+    local pid=$!
+    server_pids+=("$pid")
+    for _ in $(seq 1200); do
+      kill -0 "$pid" 2> /dev/null || break # exited (e.g. the port is taken)
+      curl -fsS "http://127.0.0.1:$at/healthz" > /dev/null 2>&1 && return 0
       sleep 0.1
     done
     echo "the server did not start:" >&2
     tail -n 20 "$RESULTS/server.err" >&2
     return 1
   }
-  stop_server() {
-    kill "$server_pid" 2> /dev/null || true
-    wait "$server_pid" 2> /dev/null || true
+  stop_servers() {
+    local pid
+    for pid in "${server_pids[@]}"; do
+      kill "$pid" 2> /dev/null || true
+      wait "$pid" 2> /dev/null || true
+    done
+    server_pids=()
   }
-  trap 'stop_server; rm -rf "$db_dir"' EXIT
+  trap 'stop_servers; scripts/postgres.sh remove "$pg_dir"; rm -rf "$db_dir"' EXIT
   # The demo week is the current one (Monday 00:00 UTC, 7 days), Zonio-style unix seconds.
   monday=$(date -u -d "$(date -u +%F) -$(($(date -u +%u) - 1)) days" +%s)
-  week_url="http://127.0.0.1:$port/alice@example.com?start=$monday&end=$((monday + 7 * 86400))"
-  health_url="http://127.0.0.1:$port/healthz"
+  week_path="/alice@example.com?start=$monday&end=$((monday + 7 * 86400))"
+  # The history seed's first and last full weeks (Mondays 2016-06-06 and 2026-05-25).
+  year1=$(date -u -d 2016-06-06 +%s)
+  year10=$(date -u -d 2026-05-25 +%s)
+  history_path() { echo "/history@example.com?start=$1&end=$(($1 + 7 * 86400))"; }
   duration=${BENCH_WRK_SECONDS:-10}
   # Bounded: wrk stops after $duration seconds; loopback only.
-  run_wrk() { # cores label url
-    taskset -c "$1" wrk -t2 -c64 -d"${duration}s" --latency "$3" > "$RESULTS/wrk-$2.txt" 2>&1
+  run_wrk() { # cores label url [connections]
+    taskset -c "$1" wrk -t2 -c"${4:-64}" -d"${duration}s" --latency "$3" > "$RESULTS/wrk-$2.txt" 2>&1
   }
-  # Two layouts on this 2-core machine: both processes share all cores (the whole
-  # machine), and the server alone on one core with wrk on the other.
-  say "backend: server and wrk sharing cores $all_cores"
-  start_server "$all_cores"
-  periods=$(curl -fsS "$week_url" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).length))' 2> /dev/null || echo "?")
-  say "backend: the week query returns $periods periods"
-  run_wrk "$all_cores" shared-week "$week_url"
-  run_wrk "$all_cores" shared-healthz "$health_url"
-  stop_server
+  count_periods() {
+    curl -fsS "$1" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).length))' 2> /dev/null || echo "?"
+  }
+  # Layouts on this 2-core machine: both processes share all cores (the whole machine),
+  # and the server alone on one core with wrk on the other; then PostgreSQL behind one
+  # server, and behind two (two wrk processes, one per server, at the same time).
+  say "backend: SQLite, server and wrk sharing cores $all_cores (loading the ten-year seed)"
+  start_server "$all_cores" "$port" "$db_dir/bench.sqlite3" --seed "$db_dir/history.json"
+  base="http://127.0.0.1:$port"
+  periods=$(count_periods "$base$week_path")
+  periods_history="$(count_periods "$base$(history_path "$year1")")/$(count_periods "$base$(history_path "$year10")")"
+  say "backend: the week query returns $periods periods; the history weeks $periods_history"
+  run_wrk "$all_cores" shared-week "$base$week_path"
+  run_wrk "$all_cores" shared-healthz "$base/healthz"
+  run_wrk "$all_cores" sqlite-history-year1 "$base$(history_path "$year1")"
+  run_wrk "$all_cores" sqlite-history-year10 "$base$(history_path "$year10")"
+  stop_servers
   if [ "$cores" -ge 2 ]; then
-    say "backend: server on core 1, wrk on core 0"
-    start_server 1
-    run_wrk 0 split-week "$week_url"
-    run_wrk 0 split-healthz "$health_url"
-    stop_server
+    say "backend: SQLite, server on core 1, wrk on core 0"
+    start_server 1 "$port" "$db_dir/bench.sqlite3"
+    run_wrk 0 split-week "$base$week_path"
+    run_wrk 0 split-healthz "$base/healthz"
+    stop_servers
   fi
+  say "backend: PostgreSQL, one server (loading the ten-year seed)"
+  start_server "$all_cores" "$port" "$pg_url" --seed "$db_dir/history.json"
+  run_wrk "$all_cores" postgres-week "$base$week_path"
+  run_wrk "$all_cores" postgres-healthz "$base/healthz"
+  run_wrk "$all_cores" postgres-history-year1 "$base$(history_path "$year1")"
+  run_wrk "$all_cores" postgres-history-year10 "$base$(history_path "$year10")"
+  say "backend: PostgreSQL, two servers, one wrk each at the same time"
+  start_server "$all_cores" "$port2" "$pg_url"
+  for route in week healthz; do
+    path=$week_path
+    [ "$route" = healthz ] && path=/healthz
+    run_wrk "$all_cores" "replica1-$route" "http://127.0.0.1:$port$path" 32 &
+    first=$!
+    run_wrk "$all_cores" "replica2-$route" "http://127.0.0.1:$port2$path" 32
+    wait "$first"
+  done
+  stop_servers
   {
-    printf '{"cores":%d,"periods":"%s","duration":%d' "$cores" "$periods" "$duration"
+    printf '{"cores":%d,"periods":"%s","historyPeriods":"%s","duration":%d' \
+      "$cores" "$periods" "$periods_history" "$duration"
     for f in "$RESULTS"/wrk-*.txt; do
       name=$(basename "$f" .txt)
       wrk_member "${name#wrk-}" "$f"

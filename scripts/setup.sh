@@ -2,8 +2,9 @@
 # Turns a fresh machine into one that builds and tests everything: the wasm32 target,
 # trunk, wasm-bindgen-cli at the lockfile's version, wasm-opt (binaryen), Chromium with
 # its driver, Firefox with geckodriver, the Cronofy Node SDK (a real client of the
-# Cronofy-style API), and the Python test tools (one pinned virtualenv: the iCalendar
-# oracle, the API fuzzer).
+# Cronofy-style API), the Python test tools (one pinned virtualenv: the iCalendar
+# oracle, the API fuzzer), and PostgreSQL's server binaries (for the throwaway clusters
+# of scripts/postgres.sh).
 # Idempotent: it installs only what is missing or at the wrong version, and says what it
 # does. Everything comes from crates.io, npm, PyPI or Debian's packages: nothing here
 # downloads a prebuilt binary from anywhere else (these machines can't).
@@ -101,6 +102,32 @@ if [ ${#missing[@]} -gt 0 ]; then
 else
   say "chromium, chromedriver, firefox-esr, node, python3, curl present"
 fi
+
+# 2b. PostgreSQL from Debian: the server binaries and btree_gist (its exclusion
+#     constraints), for scripts/postgres.sh's throwaway clusters. No system cluster:
+#     postgresql-common is told not to create (and start) one on install.
+install_postgres() {
+  if ls /usr/lib/postgresql/*/bin/initdb > /dev/null 2>&1 &&
+    ls /usr/share/postgresql/*/extension/btree_gist.control > /dev/null 2>&1; then
+    say "PostgreSQL server present ($(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1))"
+  else
+    say "installing PostgreSQL from Debian (postgresql, postgresql-contrib; no cluster is created)"
+    local conf=/etc/postgresql-common/createcluster.d/freebusy.conf
+    if [ "$(id -u)" -eq 0 ]; then
+      mkdir -p "$(dirname "$conf")" && echo "create_main_cluster = false" > "$conf"
+    else
+      sudo mkdir -p "$(dirname "$conf")" && echo "create_main_cluster = false" | sudo tee "$conf" > /dev/null
+    fi
+    apt_get update -q
+    apt_get install -y -q postgresql postgresql-contrib
+  fi
+  # As root, clusters run as this unprivileged user (the package creates it).
+  if [ "$(id -u)" -eq 0 ] && ! id -u postgres > /dev/null 2>&1; then
+    say "creating the system user postgres"
+    useradd --system --home-dir /var/lib/postgresql --shell /bin/bash postgres
+  fi
+}
+install_postgres
 
 # 3. wasm-opt: binaryen's own build on npm (wasm-opt as a Node program).
 have_binaryen=$(wasm-opt --version 2>/dev/null | awk '{print $3}' || true)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every check the project has, in the order a failure is cheapest to find:
-# format, lints (native and wasm32), native tests, the browser tests in headless Chromium
+# format, lints (native and wasm32), native tests (with a throwaway PostgreSQL cluster, so
+# the store contract runs on both backends), the browser tests in headless Chromium
 # and Firefox, the API fuzzer against the real server, the release build, its size
 # budget, the release page loaded in Chromium, the end-to-end tests against the real
 # server, and the embed's page tests (strict CSP, one tag, npm, the server's widget
@@ -122,7 +123,13 @@ step "clippy native" plain cargo clippy --workspace --all-targets -- -D warnings
 # Not benches: criterion is native-only; the wasm merge benchmark runs in a page.
 step "clippy wasm32" plain cargo clippy -p freebusy -p freebusy-core \
   --target wasm32-unknown-unknown --lib --bins --tests --examples -- -D warnings
-step "native tests" tests cargo test --workspace
+# One throwaway PostgreSQL cluster for the whole step (scripts/postgres.sh run: initdb in
+# a temporary folder, a free loopback port, removed afterwards); each test makes its own
+# database in it. If it cannot start, the step fails: PostgreSQL is required here.
+native_tests() {
+  scripts/postgres.sh run cargo test --workspace
+}
+step "native tests" tests native_tests
 # The browser tests include tests/live_server.rs, which talks to a real server: each
 # browser gets a fresh one (tests/live/with-server.sh), on another origin than the page.
 step "server build" plain cargo build -p freebusy-server --profile server

@@ -28,7 +28,7 @@ use crate::store::Store;
 ///
 /// The store's or the seed's error, naming the file or the offending entry.
 pub async fn open_store(config: &Config, now: DateTime<Utc>) -> Result<Store, SeedError> {
-    let store = Store::open(&config.db).await?;
+    let store = Store::open_with(&config.db, config.store_options()).await?;
     if let Some(path) = &config.seed {
         let report = Seed::read(path)?.load_into(&store, now).await?;
         tracing::info!(seed = %path.display(), ?report, "seed loaded");

@@ -11,10 +11,10 @@ use axum::http::HeaderValue;
 use clap::Parser;
 
 use crate::auth::{TokenGrant, parse_token};
-use crate::store::Location;
+use crate::store::{Location, StoreOptions};
 use crate::widget::WidgetFiles;
 
-/// The freebusy server: free/busy APIs and bookings over SQLite.
+/// The freebusy server: free/busy APIs and bookings over SQLite or PostgreSQL.
 #[derive(Debug, Clone, Parser)]
 #[command(name = "freebusy-server", version, about)]
 pub struct Config {
@@ -29,9 +29,21 @@ pub struct Config {
     #[arg(long, env = "FREEBUSY_PUBLIC_URL", value_parser = parse_public_url)]
     pub public_url: Option<PublicUrl>,
 
-    /// SQLite database file; created if missing.
+    /// Where the data lives: a SQLite database file (created if missing), or a
+    /// PostgreSQL database as `postgres://USER:PASSWORD@HOST:PORT/DBNAME`, which any
+    /// number of server processes may share.
     #[arg(long, env = "FREEBUSY_DB", default_value = "freebusy.sqlite3")]
     pub db: Location,
+
+    /// PostgreSQL: the most connections this process opens. SQLite: the read-only
+    /// connections beside the one writer.
+    #[arg(long, env = "FREEBUSY_DB_POOL_SIZE", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub db_pool_size: u32,
+
+    /// How long a store operation may wait for the database (a connection, a statement,
+    /// a lock) before it fails with 503, in ms.
+    #[arg(long, env = "FREEBUSY_DB_TIMEOUT_MS", default_value_t = 5000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub db_timeout_ms: u64,
 
     /// A web origin allowed to call the API from a browser, e.g. `http://localhost:8080`.
     /// Repeatable (comma-separated in the environment). Without any, no origin gets a
@@ -135,6 +147,14 @@ impl Config {
     /// The free/busy deadline as a duration.
     pub fn freebusy_deadline(&self) -> Duration {
         Duration::from_millis(self.freebusy_deadline_ms)
+    }
+
+    /// The store's pool size and timeout.
+    pub fn store_options(&self) -> StoreOptions {
+        StoreOptions {
+            pool_size: self.db_pool_size as usize,
+            timeout: Duration::from_millis(self.db_timeout_ms),
+        }
     }
 
     /// The whole-request timeout as a duration.

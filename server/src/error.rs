@@ -265,8 +265,16 @@ impl IntoResponse for ApiError {
 }
 
 impl From<StoreError> for ApiError {
+    /// A database that is away or overloaded is a 503 (the client may retry); anything
+    /// else the store reports is a 500.
     fn from(error: StoreError) -> Self {
-        ApiError::Internal(error.to_string())
+        if error.is_unavailable() {
+            // The cause (host names, the driver's words) is for the operator.
+            tracing::warn!(%error, "database unavailable");
+            ApiError::Unavailable("the database does not answer; try again shortly".into())
+        } else {
+            ApiError::Internal(error.to_string())
+        }
     }
 }
 

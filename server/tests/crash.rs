@@ -7,7 +7,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use common::{at, booking_seed};
+use common::{booking_seed, dave_slot, stream_bookings};
 use freebusy_server::store::{Location, Store};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -41,20 +41,6 @@ fn start(dir: &std::path::Path) -> (Child, String) {
     (child, url)
 }
 
-/// A five-minute booking of dave (who has no events) in slot `n` of the booking day.
-fn slot_booking(n: usize) -> Value {
-    let minutes = n * 5;
-    let hh_mm = |m: usize| format!("{:02}:{:02}", m / 60, m % 60);
-    json!({
-        "hosts": ["dave@example.com"],
-        "start": at(&hh_mm(minutes)),
-        "end": at(&hh_mm(minutes + 5)),
-        "name": "Crash Test",
-        "email": "crash@example.org",
-        "idempotency_key": format!("crash-{n}"),
-    })
-}
-
 // Pins "a 201 means on disk": bookings race a SIGKILL; after it, every acknowledged
 // booking is in the file, and a restarted server refuses those slots.
 #[cfg(unix)]
@@ -63,38 +49,9 @@ async fn every_acknowledged_booking_survives_kill_9() {
     let dir = tempfile::tempdir().unwrap();
     let (mut child, url) = start(dir.path());
     let client = reqwest::Client::new();
-    let next_slot = Arc::new(AtomicUsize::new(0));
     let acknowledged = Arc::new(AtomicUsize::new(0));
     // 8 clients keep bookings in flight, each taking the next free slot (288 a day).
-    let workers: Vec<_> = (0..8)
-        .map(|_| {
-            let (client, url) = (client.clone(), url.clone());
-            let (next_slot, acknowledged) = (Arc::clone(&next_slot), Arc::clone(&acknowledged));
-            tokio::spawn(async move {
-                let mut created: Vec<(usize, String)> = Vec::new();
-                loop {
-                    let n = next_slot.fetch_add(1, Ordering::SeqCst);
-                    if n >= 288 {
-                        return created;
-                    }
-                    let sent = client
-                        .post(format!("{url}/v1/bookings"))
-                        .json(&slot_booking(n))
-                        .send()
-                        .await;
-                    let Ok(response) = sent else { return created };
-                    if response.status() != StatusCode::CREATED {
-                        return created;
-                    }
-                    let Ok(body) = response.json::<Value>().await else {
-                        return created;
-                    };
-                    created.push((n, body["id"].as_str().unwrap().to_owned()));
-                    acknowledged.fetch_add(1, Ordering::SeqCst);
-                }
-            })
-        })
-        .collect();
+    let workers = stream_bookings(std::slice::from_ref(&url), 8, "crash", &acknowledged);
     while acknowledged.load(Ordering::SeqCst) < 30 {
         tokio::time::sleep(std::time::Duration::from_millis(2)).await;
     }
@@ -125,7 +82,7 @@ async fn every_acknowledged_booking_survives_kill_9() {
 
     let (mut child, url) = start(dir.path());
     for (n, _) in created.iter().take(5) {
-        let mut again = slot_booking(*n);
+        let mut again = dave_slot(*n, "crash");
         again["idempotency_key"] = json!(format!("after-restart-{n}"));
         let response = client
             .post(format!("{url}/v1/bookings"))
@@ -138,7 +95,7 @@ async fn every_acknowledged_booking_survives_kill_9() {
     let (n, id) = &created[0];
     let replay: Value = client
         .post(format!("{url}/v1/bookings"))
-        .json(&slot_booking(*n))
+        .json(&dave_slot(*n, "crash"))
         .send()
         .await
         .unwrap()

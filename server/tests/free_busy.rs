@@ -1,14 +1,34 @@
-//! `GET /v1/free_busy`: the Cronofy-style API over loopback HTTP and real SQLite.
+//! `GET /v1/free_busy`: the Cronofy-style API over loopback HTTP and real SQLite; the
+//! tests that lean on the store (the answer, managed events, pages) on PostgreSQL too.
 
 mod common;
 
+use common::db::TestDb;
 use common::{NO_RATE_LIMIT, TestServer, at, booking_seed, client, documented_seed};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 const ALICE: &str = "alice-token";
 
+on_both_backends!(
+    the_documented_example_answers_per_event_with_all_day_dates,
+    the_include_flags_add_managed_and_deleted_events_with_their_ids,
+    long_answers_are_paged_with_next_page_links_this_server_serves,
+    bookings_are_the_managed_events,
+    pages_stay_consistent_while_bookings_land_between_them,
+);
+
 async fn server() -> TestServer {
+    TestServer::start_with_seed(&documented_seed(), &flags()).await
+}
+
+/// As [`server`], on `db`.
+async fn server_on(db: &TestDb) -> TestServer {
+    TestServer::start_on(db, Some(&documented_seed()), &flags()).await
+}
+
+/// The tokens of [`server`], without a rate limit.
+fn flags() -> Vec<&'static str> {
     let mut flags = vec![
         "--token",
         "alice-token=alice@example.com",
@@ -18,7 +38,7 @@ async fn server() -> TestServer {
         "alice-events=alice@example.com:read_events",
     ];
     flags.extend(NO_RATE_LIMIT);
-    TestServer::start_with_seed(&documented_seed(), &flags).await
+    flags
 }
 
 async fn free_busy(server: &TestServer, token: &str, query: &str) -> (StatusCode, Value) {
@@ -36,9 +56,8 @@ const WEEK: &str = "tzid=Etc/UTC&from=2026-04-20&to=2026-04-25";
 
 // Pins the default answer: alice's non-managed, non-deleted events across her calendars,
 // ordered by start, free ones left out except the all-day one, which is a date.
-#[tokio::test]
-async fn the_documented_example_answers_per_event_with_all_day_dates() {
-    let server = server().await;
+async fn the_documented_example_answers_per_event_with_all_day_dates(db: TestDb) {
+    let server = server_on(&db).await;
     let (status, body) = free_busy(&server, ALICE, WEEK).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(
@@ -66,9 +85,8 @@ fn uids(body: &Value) -> Vec<String> {
 
 // Pins include_managed, include_deleted and include_ids together, as incremental sync
 // uses them: the managed event with its event_id, the deleted one flagged.
-#[tokio::test]
-async fn the_include_flags_add_managed_and_deleted_events_with_their_ids() {
-    let server = server().await;
+async fn the_include_flags_add_managed_and_deleted_events_with_their_ids(db: TestDb) {
+    let server = server_on(&db).await;
     let (_, body) = free_busy(
         &server,
         ALICE,
@@ -325,12 +343,11 @@ async fn invalid_parameters_answer_the_documented_422() {
 
 // Pins paging: 100 periods a page, next_page links that this server serves, the last
 // page without one, and 404 past the end.
-#[tokio::test]
-async fn long_answers_are_paged_with_next_page_links_this_server_serves() {
+async fn long_answers_are_paged_with_next_page_links_this_server_serves(db: TestDb) {
     let seed = common::many_events_seed(250);
     let mut flags = vec!["--token", "alice-token=alice@example.com"];
     flags.extend(NO_RATE_LIMIT);
-    let server = TestServer::start_with_seed(&seed, &flags).await;
+    let server = TestServer::start_on(&db, Some(&seed), &flags).await;
     let (status, mut page) = free_busy(&server, ALICE, &many_events_query()).await;
     assert_eq!(status, StatusCode::OK);
     let mut seen = Vec::new();
@@ -358,11 +375,10 @@ async fn long_answers_are_paged_with_next_page_links_this_server_serves() {
 
 // Pins bookings as managed events: in the host's Bookings calendar with the booking id
 // as event_id, and deleted once cancelled.
-#[tokio::test]
-async fn bookings_are_the_managed_events() {
+async fn bookings_are_the_managed_events(db: TestDb) {
     let mut flags = vec!["--token", "alice-token=alice@example.com"];
     flags.extend(NO_RATE_LIMIT);
-    let server = TestServer::start_with_seed(&booking_seed(), &flags).await;
+    let server = TestServer::start_on(&db, Some(&booking_seed()), &flags).await;
     let booked: Value = client()
         .post(server.url("/v1/bookings"))
         .json(&json!({
@@ -421,6 +437,9 @@ async fn an_answer_slower_than_the_deadline_is_503() {
         &[
             "--freebusy-deadline-ms",
             "100",
+            // One read connection, which the test holds busy.
+            "--db-pool-size",
+            "1",
             "--token",
             "alice-token=alice@example.com",
         ],
@@ -432,7 +451,7 @@ async fn an_answer_slower_than_the_deadline_is_503() {
         hog.store()
             .as_sqlite()
             .expect("the tests run on SQLite")
-            .run(|_| std::thread::sleep(std::time::Duration::from_millis(600)))
+            .read(|_| std::thread::sleep(std::time::Duration::from_millis(600)))
             .await
     });
     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
@@ -553,11 +572,10 @@ async fn book_alice(
 // Pins keyset pages: bookings made between reading page 1 and the next pages shift
 // nothing. Every period there all along comes back exactly once; a booking before the
 // reader's position is not reported, one after it is, once.
-#[tokio::test]
-async fn pages_stay_consistent_while_bookings_land_between_them() {
+async fn pages_stay_consistent_while_bookings_land_between_them(db: TestDb) {
     let mut flags = vec!["--token", "alice-token=alice@example.com"];
     flags.extend(NO_RATE_LIMIT);
-    let server = TestServer::start_with_seed(&common::many_events_seed(250), &flags).await;
+    let server = TestServer::start_on(&db, Some(&common::many_events_seed(250)), &flags).await;
     let (status, mut page) = free_busy(&server, ALICE, &many_events_query()).await;
     assert_eq!(status, StatusCode::OK);
     let midnight = common::booking_day()

@@ -1,13 +1,17 @@
-//! The seed format: the documented example, upserts, rejections, and the demo week.
+//! The seed format: the documented example, upserts, rejections, and the demo week;
+//! what lands in the store is checked on both backends.
+
+mod common;
 
 use std::path::Path;
 
 use chrono::{DateTime, Datelike, Days, Utc, Weekday};
+use common::db::TestDb;
 use freebusy_core::week::week_start;
 use freebusy_core::{Status, Window};
 use freebusy_server::demo;
 use freebusy_server::seed::{Seed, SeedError};
-use freebusy_server::store::{EventFilter, EventSpan, Location, Store};
+use freebusy_server::store::{EventFilter, EventSpan, Store};
 
 /// The first ```json block of SEED.md: the documented example, loaded as it stands.
 fn documented_example() -> Seed {
@@ -22,12 +26,8 @@ fn now() -> DateTime<Utc> {
     "2026-04-25T00:00:00Z".parse().unwrap()
 }
 
-async fn fresh_store() -> (tempfile::TempDir, Store) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&Location::Sqlite(dir.path().join("seed.sqlite3")))
-        .await
-        .unwrap();
-    (dir, store)
+async fn fresh_store(db: &TestDb) -> Store {
+    db.open().await
 }
 
 /// The error message of validating `seed_json`, which must be invalid.
@@ -47,9 +47,8 @@ fn with_event(event: &str) -> String {
 }
 
 // Pins that SEED.md's example is valid and loads every account, calendar and event.
-#[tokio::test]
-async fn the_documented_example_loads() {
-    let (_dir, store) = fresh_store().await;
+async fn the_documented_example_loads(db: TestDb) {
+    let store = fresh_store(&db).await;
     let report = documented_example().load_into(&store, now()).await.unwrap();
     assert_eq!(
         (report.accounts, report.calendars, report.events),
@@ -63,9 +62,8 @@ async fn the_documented_example_loads() {
 }
 
 // Pins the upsert: loading the same seed twice leaves the same rows and changes none.
-#[tokio::test]
-async fn loading_the_example_twice_changes_nothing() {
-    let (_dir, store) = fresh_store().await;
+async fn loading_the_example_twice_changes_nothing(db: TestDb) {
+    let store = fresh_store(&db).await;
     let seed = documented_example();
     seed.load_into(&store, now()).await.unwrap();
     let before = store.counts().await.unwrap();
@@ -87,9 +85,8 @@ async fn loading_the_example_twice_changes_nothing() {
 }
 
 // Pins that a changed event is updated in place and its last_modified moves.
-#[tokio::test]
-async fn reloading_a_changed_event_updates_it_and_its_last_modified() {
-    let (_dir, store) = fresh_store().await;
+async fn reloading_a_changed_event_updates_it_and_its_last_modified(db: TestDb) {
+    let store = fresh_store(&db).await;
     let mut seed = documented_example();
     seed.load_into(&store, now()).await.unwrap();
     seed.accounts[0].calendars[0].events[0].status = "tentative".into();
@@ -111,9 +108,8 @@ async fn reloading_a_changed_event_updates_it_and_its_last_modified() {
 }
 
 // Pins that every field of the example survives the trip through the store.
-#[tokio::test]
-async fn the_example_keeps_dates_flags_and_managed_ids() {
-    let (_dir, store) = fresh_store().await;
+async fn the_example_keeps_dates_flags_and_managed_ids(db: TestDb) {
+    let store = fresh_store(&db).await;
     documented_example().load_into(&store, now()).await.unwrap();
     let alice = store
         .account_by_email("ALICE@example.com")
@@ -268,9 +264,8 @@ fn an_unknown_field_is_rejected() {
 }
 
 // Pins that a refused seed writes nothing, even when its first entries were fine.
-#[tokio::test]
-async fn a_refused_seed_writes_nothing() {
-    let (_dir, store) = fresh_store().await;
+async fn a_refused_seed_writes_nothing(db: TestDb) {
+    let store = fresh_store(&db).await;
     let seed =
         Seed::from_json(r#"{"accounts": [{"email": "alice@example.com"}, {"email": "nope"}]}"#)
             .unwrap();
@@ -283,9 +278,8 @@ async fn a_refused_seed_writes_nothing() {
 
 // Pins what the demo promises: >= 3 people, busy and tentative this week, an all-day
 // event, overlapping calendars of one person, and idempotent reloads.
-#[tokio::test]
-async fn the_demo_week_is_realistic_and_reloads_without_change() {
-    let (_dir, store) = fresh_store().await;
+async fn the_demo_week_is_realistic_and_reloads_without_change(db: TestDb) {
+    let store = fresh_store(&db).await;
     let now = Utc::now();
     let seed = demo::week_seed(now.date_naive());
     seed.load_into(&store, now).await.unwrap();
@@ -361,3 +355,12 @@ async fn the_demo_week_is_realistic_and_reloads_without_change() {
     });
     assert!(overlap, "alice's calendars overlap");
 }
+
+on_both_backends!(
+    the_documented_example_loads,
+    loading_the_example_twice_changes_nothing,
+    reloading_a_changed_event_updates_it_and_its_last_modified,
+    the_example_keeps_dates_flags_and_managed_ids,
+    a_refused_seed_writes_nothing,
+    the_demo_week_is_realistic_and_reloads_without_change,
+);

@@ -4,7 +4,7 @@
 //! engine is the reference that core/tests/ics_corpus.rs holds against the Python
 //! oracle (with its listed, deliberate differences), so this is not a second oracle:
 //! it shows that fetching, the rolling horizon, storing instances by key, all-day days
-//! in the account's zone and the merge lose nothing on the way.
+//! in the account's zone and the merge lose nothing on the way, on either store.
 
 mod common;
 
@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
+use common::db::TestDb;
 use common::feed::{Answer, FeedServer, sources_report};
 use common::{NO_RATE_LIMIT, TestServer, client};
 use freebusy_core::wire::ics::{self, Account};
@@ -40,8 +41,11 @@ fn reference(bytes: &[u8], email: &str, zone: chrono_tz::Tz, window: Window) -> 
     .unwrap()
 }
 
-#[tokio::test]
-async fn every_corpus_window_through_a_feed_equals_the_engine() {
+on_both_backends!(every_corpus_window_through_a_feed_equals_the_engine);
+
+// `db` names the backend; each fixture gets a fresh database of its own on it (every
+// fixture's calendar has the same id).
+async fn every_corpus_window_through_a_feed_equals_the_engine(db: TestDb) {
     let manifest: Value =
         serde_json::from_str(&std::fs::read_to_string(corpus_dir().join("corpus.json")).unwrap())
             .unwrap();
@@ -81,7 +85,8 @@ async fn every_corpus_window_through_a_feed_equals_the_engine() {
         );
         let mut flags = vec!["--token", "ops=ops@example.com:read_sources"];
         flags.extend(NO_RATE_LIMIT);
-        let server = TestServer::start_with_seed(&seed, &flags).await;
+        let fixture_db = TestDb::new(db.backend).await.expect("a database like db");
+        let server = TestServer::start_on(&fixture_db, Some(&seed), &flags).await;
         let started = Instant::now();
         loop {
             let status = sources_report(&server, "ops").await;

@@ -4,15 +4,26 @@
 //! failures keep the snapshot, a redefinition starts over, a removal deletes what the
 //! source brought; and an account's zone places its all-day events.
 
+mod common;
+
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use chrono_tz::Tz;
+use common::db::TestDb;
 use freebusy_core::{Status, Window};
 use freebusy_server::store::model::UNREAD_UID;
 use freebusy_server::store::{
-    AccountImport, CalendarImport, Event, EventFilter, EventImport, EventSpan, Location,
-    ObjectChange, Snapshot, SnapshotEvent, SourceDefinition, SourceKind, SourceObject, Store,
-    SyncOutcome, SyncRecord,
+    AccountImport, CalendarImport, Event, EventFilter, EventImport, EventSpan, ObjectChange,
+    Snapshot, SnapshotEvent, SourceDefinition, SourceKind, SourceObject, Store, SyncOutcome,
+    SyncRecord,
 };
+
+on_both_backends!(
+    a_source_starts_unread_and_its_first_snapshot_replaces_the_unknown,
+    snapshots_delete_what_went_upstream_but_keep_history_before_the_horizon,
+    stale_records_are_dropped_failures_keep_the_snapshot_and_redefinitions_start_over,
+    an_accounts_zone_places_its_all_day_events_and_moves_them_when_it_changes,
+    objects_are_replaced_changed_removed_or_kept_as_the_snapshot_says,
+);
 
 fn at(text: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(text)
@@ -46,12 +57,6 @@ fn account(
     }]
 }
 
-async fn open(dir: &tempfile::TempDir) -> Store {
-    Store::open(&Location::Sqlite(dir.path().join("sources.sqlite3")))
-        .await
-        .unwrap()
-}
-
 /// ann's events that overlap `[start, end)`.
 async fn overlapping(store: &Store, start: &str, end: &str) -> Vec<Event> {
     store
@@ -63,9 +68,9 @@ async fn overlapping(store: &Store, start: &str, end: &str) -> Vec<Event> {
         .unwrap()
 }
 
-/// A store in `dir` where ann's calendar is the source `f1`, defined at `now` and unread.
-async fn with_unread_source(dir: &tempfile::TempDir, now: DateTime<Utc>) -> Store {
-    let store = open(dir).await;
+/// A store on `db` where ann's calendar is the source `f1`, defined at `now` and unread.
+async fn with_unread_source(db: &TestDb, now: DateTime<Utc>) -> Store {
+    let store = db.open().await;
     store
         .import(account(Tz::UTC, Some(definition("f1")), vec![]), now)
         .await
@@ -145,11 +150,9 @@ fn read(fingerprint: &str, when: &str, snapshot: Option<Snapshot>) -> SyncRecord
     }
 }
 
-#[tokio::test]
-async fn a_source_starts_unread_and_its_first_snapshot_replaces_the_unknown() {
-    let dir = tempfile::tempdir().unwrap();
+async fn a_source_starts_unread_and_its_first_snapshot_replaces_the_unknown(db: TestDb) {
     let now = at("2026-04-20T08:00:00Z");
-    let store = with_unread_source(&dir, now).await;
+    let store = with_unread_source(&db, now).await;
     assert_eq!(
         live(&store).await,
         [(UNREAD_UID.to_owned(), Status::Unknown)]
@@ -214,10 +217,8 @@ async fn a_source_starts_unread_and_its_first_snapshot_replaces_the_unknown() {
     assert!(since.is_empty());
 }
 
-#[tokio::test]
-async fn snapshots_delete_what_went_upstream_but_keep_history_before_the_horizon() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir).await;
+async fn snapshots_delete_what_went_upstream_but_keep_history_before_the_horizon(db: TestDb) {
+    let store = db.open().await;
     store
         .import(
             account(Tz::UTC, Some(definition("f1")), vec![]),
@@ -277,11 +278,11 @@ async fn snapshots_delete_what_went_upstream_but_keep_history_before_the_horizon
     );
 }
 
-#[tokio::test]
-async fn stale_records_are_dropped_failures_keep_the_snapshot_and_redefinitions_start_over() {
-    let dir = tempfile::tempdir().unwrap();
+async fn stale_records_are_dropped_failures_keep_the_snapshot_and_redefinitions_start_over(
+    db: TestDb,
+) {
     let now = at("2026-04-20T08:00:00Z");
-    let store = with_unread_source(&dir, now).await;
+    let store = with_unread_source(&db, now).await;
     let event = timed(
         "a",
         "2026-04-21T09:00:00Z",
@@ -344,10 +345,8 @@ async fn stale_records_are_dropped_failures_keep_the_snapshot_and_redefinitions_
     assert!(live(&store).await.is_empty());
 }
 
-#[tokio::test]
-async fn an_accounts_zone_places_its_all_day_events_and_moves_them_when_it_changes() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir).await;
+async fn an_accounts_zone_places_its_all_day_events_and_moves_them_when_it_changes(db: TestDb) {
+    let store = db.open().await;
     let day = |d: u32| NaiveDate::from_ymd_opt(2026, 4, d).unwrap();
     let holiday = EventImport {
         uid: "holiday".into(),
@@ -391,4 +390,77 @@ async fn an_accounts_zone_places_its_all_day_events_and_moves_them_when_it_chang
     assert!(found.is_empty());
     let found = overlapping(&store, "2026-04-24T23:00:00Z", "2026-04-25T00:00:00Z").await;
     assert_eq!(found[0].last_modified, now);
+}
+
+// Pins the stored objects (what a CalDAV delta is merged with): Replace makes them
+// exactly these, Apply changes some and removes others by href, Keep leaves them; always
+// ordered by href, bytes as given.
+async fn objects_are_replaced_changed_removed_or_kept_as_the_snapshot_says(db: TestDb) {
+    let store = with_unread_source(&db, at("2026-04-20T08:00:00Z")).await;
+    let object = |href: &str, etag: Option<&str>, body: &[u8]| SourceObject {
+        href: href.into(),
+        etag: etag.map(str::to_owned),
+        body: body.to_vec(),
+    };
+    let stored = async || -> Vec<(String, Option<String>, Vec<u8>)> {
+        store
+            .source_objects("cal_ann")
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|o| (o.href, o.etag, o.body))
+            .collect()
+    };
+    let with = |objects: ObjectChange| Snapshot {
+        objects,
+        ..snapshot(a_and_b())
+    };
+    let replace = ObjectChange::Replace(vec![
+        object("/cal/b.ics", Some("\"b1\""), b"B1"),
+        object("/cal/a.ics", None, b"A1\x00\xff"),
+    ]);
+    store
+        .record_sync(read("f1", "2026-04-20T08:01:00Z", Some(with(replace))))
+        .await
+        .unwrap();
+    assert_eq!(
+        stored().await,
+        [
+            ("/cal/a.ics".into(), None, b"A1\x00\xff".to_vec()),
+            ("/cal/b.ics".into(), Some("\"b1\"".into()), b"B1".to_vec()),
+        ]
+    );
+    let apply = ObjectChange::Apply {
+        changed: vec![
+            object("/cal/b.ics", Some("\"b2\""), b"B2"),
+            object("/cal/c.ics", Some("\"c1\""), b"C1"),
+        ],
+        removed: vec!["/cal/a.ics".into(), "/cal/gone-already.ics".into()],
+    };
+    store
+        .record_sync(read("f1", "2026-04-20T08:02:00Z", Some(with(apply))))
+        .await
+        .unwrap();
+    let after_apply = vec![
+        (
+            "/cal/b.ics".to_owned(),
+            Some("\"b2\"".to_owned()),
+            b"B2".to_vec(),
+        ),
+        (
+            "/cal/c.ics".to_owned(),
+            Some("\"c1\"".to_owned()),
+            b"C1".to_vec(),
+        ),
+    ];
+    assert_eq!(stored().await, after_apply);
+    store
+        .record_sync(read(
+            "f1",
+            "2026-04-20T08:03:00Z",
+            Some(with(ObjectChange::Keep)),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(stored().await, after_apply);
 }

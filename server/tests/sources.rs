@@ -1,5 +1,6 @@
 //! ICS feed sources end to end: a feed server in the test on loopback, the freebusy
-//! server reading it into real SQLite, and both APIs (and the status route) over HTTP.
+//! server reading it into real SQLite (and PostgreSQL, for what reaches the store), and
+//! both APIs (and the status route) over HTTP.
 //! Every upstream misbehaviour the issue lists: 304, 200 with the same body, 500, 429
 //! with Retry-After, slow, never, oversized (also after gzip), gzip, redirects and a
 //! loop, garbage, a truncated file; and the deadline.
@@ -9,9 +10,10 @@ mod common;
 use std::time::{Duration, Instant};
 
 use chrono::{Days, NaiveDate, TimeDelta, Utc};
+use common::db::TestDb;
 use common::feed::{Answer, FeedServer, sources_report, weekly_feed};
 use common::source_api::{
-    cronofy_week, next_monday, source_status, start, wait_for, wait_for_state, zonio_week,
+    cronofy_week, next_monday, source_status, start, start_on, wait_for, wait_for_state, zonio_week,
 };
 use common::{TestServer, client};
 use freebusy_server::state::AppState;
@@ -19,6 +21,18 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 const CALENDAR: &str = "cal_ann_feed";
+
+// What reaches the store (snapshots, their history, unknown time, zones, a removed
+// source) runs on both backends; how feeds are fetched does not depend on one.
+on_both_backends!(
+    a_feed_is_read_into_the_store_and_answered_from_it,
+    conditional_requests_and_unchanged_bodies_keep_the_snapshot_as_it_was,
+    a_change_upstream_replaces_the_snapshot_and_deletions_disappear,
+    a_failing_feed_keeps_serving_its_snapshot_and_says_so,
+    a_source_that_cannot_be_read_is_unknown_never_free,
+    a_changed_config_file_is_applied_and_a_removed_source_stops,
+    all_day_feed_events_are_days_in_the_accounts_zone,
+);
 
 fn seed(source: &str) -> String {
     format!(
@@ -34,10 +48,14 @@ fn feed_source(url: &str, extra: &str) -> String {
 
 /// ann's calendar as a feed of a weekly review on `wednesday`'s weekday, served at
 /// `ann.ics`, and a server reading it.
-async fn reading_review(wednesday: NaiveDate) -> (FeedServer, AppState, TestServer) {
+async fn reading_review(
+    db: Option<&TestDb>,
+    wednesday: NaiveDate,
+) -> (FeedServer, AppState, TestServer) {
     let feeds = FeedServer::start().await;
     feeds.set("ann.ics", Answer::Ics(weekly_feed(wednesday, "Review")));
-    let (state, server) = start(&seed(&feed_source(&feeds.url("ann.ics"), "")), &[]).await;
+    let seed = seed(&feed_source(&feeds.url("ann.ics"), ""));
+    let (state, server) = start_on(db, &seed, &[]).await;
     (feeds, state, server)
 }
 
@@ -85,10 +103,9 @@ fn busy_week_of(feed_tentative: NaiveDate) -> Value {
 
 // A feed is read at start-up into the store: both APIs answer from it, its instances
 // keyed by UID and recurrence, and the status says ok with what it read.
-#[tokio::test]
-async fn a_feed_is_read_into_the_store_and_answered_from_it() {
+async fn a_feed_is_read_into_the_store_and_answered_from_it(db: TestDb) {
     let wednesday = next_monday() + Days::new(2);
-    let (feeds, _state, server) = reading_review(wednesday).await;
+    let (feeds, _state, server) = reading_review(Some(&db), wednesday).await;
 
     let status = wait_for_state(&server, "ok").await;
     assert_eq!(status["kind"], "ics");
@@ -126,13 +143,17 @@ async fn a_feed_is_read_into_the_store_and_answered_from_it() {
 // An ETag is sent back as If-None-Match; the 304 keeps the snapshot exactly, and an
 // unchanged 200 (a server that ignores conditional requests) changes nothing either:
 // last_modified stays, so Cronofy-style incremental queries see nothing new.
-#[tokio::test]
-async fn conditional_requests_and_unchanged_bodies_keep_the_snapshot_as_it_was() {
+async fn conditional_requests_and_unchanged_bodies_keep_the_snapshot_as_it_was(db: TestDb) {
     let feeds = FeedServer::start().await;
     let wednesday = next_monday() + Days::new(2);
     let body = weekly_feed(wednesday, "Review");
     feeds.set("ann.ics", Answer::Ics(body.clone()));
-    let (state, server) = start(&seed(&feed_source(&feeds.url("ann.ics"), "")), &[]).await;
+    let (state, server) = start_on(
+        Some(&db),
+        &seed(&feed_source(&feeds.url("ann.ics"), "")),
+        &[],
+    )
+    .await;
     let first = wait_for_state(&server, "ok").await;
     let events_before = state
         .store()
@@ -168,10 +189,9 @@ async fn conditional_requests_and_unchanged_bodies_keep_the_snapshot_as_it_was()
 
 // A change upstream replaces the snapshot: a moved event moves, a removed one is
 // deleted (reported so to incremental sync), the rest keeps its last_modified.
-#[tokio::test]
-async fn a_change_upstream_replaces_the_snapshot_and_deletions_disappear() {
+async fn a_change_upstream_replaces_the_snapshot_and_deletions_disappear(db: TestDb) {
     let wednesday = next_monday() + Days::new(2);
-    let (feeds, state, server) = reading_review(wednesday).await;
+    let (feeds, state, server) = reading_review(Some(&db), wednesday).await;
     wait_for_state(&server, "ok").await;
 
     // The one-off moves to Thursday.
@@ -223,10 +243,9 @@ async fn a_change_upstream_replaces_the_snapshot_and_deletions_disappear() {
 
 // A failing upstream keeps the snapshot, which is still served; the status says how
 // old it is and why it failed, and the failures count up with backoff.
-#[tokio::test]
-async fn a_failing_feed_keeps_serving_its_snapshot_and_says_so() {
+async fn a_failing_feed_keeps_serving_its_snapshot_and_says_so(db: TestDb) {
     let wednesday = next_monday() + Days::new(2);
-    let (feeds, state, server) = reading_review(wednesday).await;
+    let (feeds, state, server) = reading_review(Some(&db), wednesday).await;
     wait_for_state(&server, "ok").await;
 
     feeds.set("ann.ics", Answer::Status(500, None));
@@ -293,12 +312,16 @@ async fn retry_after_pushes_the_next_attempt_back() {
 // A source never read is unknown, never free: the Cronofy-style route reports an
 // unknown period over the whole query, the Zonio-style one answers 503, and a booking
 // over that time is refused.
-#[tokio::test]
-async fn a_source_that_cannot_be_read_is_unknown_never_free() {
+async fn a_source_that_cannot_be_read_is_unknown_never_free(db: TestDb) {
     let feeds = FeedServer::start().await;
     feeds.set("ann.ics", Answer::Never);
     let source = feed_source(&feeds.url("ann.ics"), r#", "timeout_seconds": 1"#);
-    let (_state, server) = start(&seed(&source), &["--freebusy-deadline-ms", "300"]).await;
+    let (_state, server) = start_on(
+        Some(&db),
+        &seed(&source),
+        &["--freebusy-deadline-ms", "300"],
+    )
+    .await;
 
     let started = Instant::now();
     let (code, body) = zonio_week(&server).await;
@@ -493,9 +516,8 @@ async fn credentials_from_a_file_are_sent_and_never_shown() {
 // The config file is watched: turning the source calendar back into a calendar of
 // listed events (no restart, no signal) stops the source, deletes what it brought, and
 // the listed events take its place; the status no longer lists it.
-#[tokio::test]
-async fn a_changed_config_file_is_applied_and_a_removed_source_stops() {
-    let (_feeds, _state, server) = reading_review(next_monday() + Days::new(2)).await;
+async fn a_changed_config_file_is_applied_and_a_removed_source_stops(db: TestDb) {
+    let (_feeds, _state, server) = reading_review(Some(&db), next_monday() + Days::new(2)).await;
     wait_for_state(&server, "ok").await;
 
     let friday = next_monday() + Days::new(4);
@@ -525,8 +547,7 @@ async fn a_changed_config_file_is_applied_and_a_removed_source_stops() {
 // All-day events of a feed are the account's days: in Europe/Berlin a holiday on
 // Friday is busy from Thursday 23:00 UTC (winter) in the Zonio-style answer, and a date
 // in the Cronofy-style one.
-#[tokio::test]
-async fn all_day_feed_events_are_days_in_the_accounts_zone() {
+async fn all_day_feed_events_are_days_in_the_accounts_zone(db: TestDb) {
     let feeds = FeedServer::start().await;
     let friday = next_monday() + Days::new(4);
     let after = friday + Days::new(1);
@@ -544,7 +565,7 @@ async fn all_day_feed_events_are_days_in_the_accounts_zone() {
         ]}}]}}"#,
         feed_source(&feeds.url("ann.ics"), "")
     );
-    let (_state, server) = start(&seed, &[]).await;
+    let (_state, server) = start_on(Some(&db), &seed, &[]).await;
     wait_for_state(&server, "ok").await;
     let zone: chrono_tz::Tz = "Europe/Berlin".parse().unwrap();
     let midnight = |day: NaiveDate| {

@@ -1,12 +1,21 @@
-//! `GET /{email}?start=&end=`: the Zonio-style API over loopback HTTP and real SQLite.
+//! `GET /{email}?start=&end=`: the Zonio-style API over loopback HTTP and real SQLite;
+//! the tests that read the store's windows on PostgreSQL too.
 
 mod common;
 
 use std::time::Duration;
 
+use common::db::TestDb;
 use common::{TestServer, client, documented_seed};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+
+on_both_backends!(
+    the_documented_example_merges_alices_calendars,
+    busy_wins_over_tentative_and_periods_are_clipped_to_the_window,
+    all_day_and_unknown_events_are_busy_time,
+    an_address_without_calendars_answers_404,
+);
 
 /// Unix seconds of an RFC 3339 time.
 fn unix(text: &str) -> i64 {
@@ -31,9 +40,8 @@ fn day_query(day: &str) -> String {
 
 // Pins the documented seed's Monday for alice, merged across her two calendars: the
 // review is tentative until the dentist's busy hour begins; free time is not reported.
-#[tokio::test]
-async fn the_documented_example_merges_alices_calendars() {
-    let server = TestServer::start_with_seed(&documented_seed(), &[]).await;
+async fn the_documented_example_merges_alices_calendars(db: TestDb) {
+    let server = TestServer::start_on(&db, Some(&documented_seed()), &[]).await;
     let (status, body) = get(
         &server,
         &format!("/alice@example.com?{}", day_query("2026-04-20")),
@@ -52,8 +60,7 @@ async fn the_documented_example_merges_alices_calendars() {
 
 // Pins "busy wins" where a busy and a tentative event overlap in two calendars, and the
 // clipping of periods to the requested window.
-#[tokio::test]
-async fn busy_wins_over_tentative_and_periods_are_clipped_to_the_window() {
+async fn busy_wins_over_tentative_and_periods_are_clipped_to_the_window(db: TestDb) {
     let seed = r#"{"accounts": [{"email": "erin@example.com", "calendars": [
         {"id": "c1", "name": "Work", "events": [
             {"uid": "t", "start": "2026-05-04T08:00:00Z", "end": "2026-05-04T12:00:00Z", "status": "tentative"}]},
@@ -62,7 +69,7 @@ async fn busy_wins_over_tentative_and_periods_are_clipped_to_the_window() {
             {"uid": "f", "start": "2026-05-04T13:00:00Z", "end": "2026-05-04T14:00:00Z", "status": "free"},
             {"uid": "d", "start": "2026-05-04T15:00:00Z", "end": "2026-05-04T16:00:00Z", "status": "busy", "deleted": true}]}
     ]}]}"#;
-    let server = TestServer::start_with_seed(seed, &[]).await;
+    let server = TestServer::start_on(&db, Some(seed), &[]).await;
     let query = format!(
         "start={}&end={}",
         unix("2026-05-04T08:30:00Z"),
@@ -81,9 +88,8 @@ async fn busy_wins_over_tentative_and_periods_are_clipped_to_the_window() {
 }
 
 // Pins all-day events (placed at UTC midnight) and "unknown" reported as busy.
-#[tokio::test]
-async fn all_day_and_unknown_events_are_busy_time() {
-    let server = TestServer::start_with_seed(&documented_seed(), &[]).await;
+async fn all_day_and_unknown_events_are_busy_time(db: TestDb) {
+    let server = TestServer::start_on(&db, Some(&documented_seed()), &[]).await;
     let query = format!(
         "start={}&end={}",
         unix("2026-04-20T00:00:00Z"),
@@ -101,9 +107,8 @@ async fn all_day_and_unknown_events_are_busy_time() {
 }
 
 // Pins the 404: no account, or an account without any calendar.
-#[tokio::test]
-async fn an_address_without_calendars_answers_404() {
-    let server = TestServer::start_with_seed(&documented_seed(), &[]).await;
+async fn an_address_without_calendars_answers_404(db: TestDb) {
+    let server = TestServer::start_on(&db, Some(&documented_seed()), &[]).await;
     let query = day_query("2026-04-20");
     for address in ["nobody@example.com", "carol@example.com"] {
         let (status, body) = get(&server, &format!("/{address}?{query}")).await;
@@ -164,15 +169,19 @@ async fn a_window_of_62_days_is_the_longest_accepted() {
 // held busy by other work), the route gives up in time with the documented status.
 #[tokio::test]
 async fn an_answer_slower_than_the_deadline_is_503() {
-    let (state, router, dir) =
-        TestServer::build(Some(&documented_seed()), &["--freebusy-deadline-ms", "100"]).await;
+    let (state, router, dir) = TestServer::build(
+        Some(&documented_seed()),
+        // One read connection, which the test holds busy.
+        &["--freebusy-deadline-ms", "100", "--db-pool-size", "1"],
+    )
+    .await;
     let server = TestServer::serve(router, dir).await;
     let hog = state.clone();
     let held = tokio::spawn(async move {
         hog.store()
             .as_sqlite()
             .expect("the tests run on SQLite")
-            .run(|_| std::thread::sleep(Duration::from_millis(800)))
+            .read(|_| std::thread::sleep(Duration::from_millis(800)))
             .await
     });
     tokio::time::sleep(Duration::from_millis(50)).await;

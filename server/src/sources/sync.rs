@@ -7,6 +7,12 @@
 //! backoff from `min(interval, 60 s)`, doubling per failure up to `max(interval, 1 h)`,
 //! and never sooner than the upstream's `Retry-After` (capped at a day). At most
 //! [`CONCURRENT_READS`] reads run at once. A failure keeps the last snapshot.
+//!
+//! Several server processes (replicas on one PostgreSQL, or processes sharing one SQLite
+//! file) read each source once: an attempt first takes the source's lease
+//! ([`SYNC_LEASE`], `Store::acquire_lease`), renews it just before recording, and
+//! records nothing if it was lost meanwhile. A process that dies mid-read stops
+//! renewing; once its lease lapses, another one takes the source over.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, PoisonError, RwLock, Weak};
@@ -21,7 +27,8 @@ use super::snapshot::{self, Parsed};
 use super::spec::SourceSpec;
 use super::{Cursor, FetchError, Fetched, Resource, caldav, caldav_calendar, http, ics_feed};
 use crate::store::{
-    ObjectChange, Snapshot, SourceKind, SourceObject, SourceRecord, Store, SyncOutcome, SyncRecord,
+    Lease, ObjectChange, Snapshot, SourceKind, SourceObject, SourceRecord, Store, SyncOutcome,
+    SyncRecord,
 };
 
 /// Reads running at once, across all sources.
@@ -37,6 +44,12 @@ pub const IMMEDIATE_READ_GAP: Duration = Duration::from_secs(30);
 /// How long the loop sleeps at most between looks at the schedule (a reload or a
 /// finished read wakes it sooner).
 const LOOK_AGAIN: Duration = Duration::from_secs(30);
+/// The lease name of a source's read; the item is the source's calendar id.
+pub const SYNC_LEASE: &str = "source_sync";
+/// A read's lease outlasts its longest fetch by this much (parsing, expanding,
+/// recording). A read that overruns it is still recorded unless another process took
+/// the source over meanwhile (then only work is lost, never a snapshot mixed up).
+const LEASE_MARGIN: Duration = Duration::from_secs(10);
 
 /// The sync of every configured source: a cheap handle, shared by the server's state.
 #[derive(Clone)]
@@ -54,6 +67,8 @@ impl std::fmt::Debug for Sources {
 
 struct Inner {
     store: Store,
+    /// This process's name on the sources' leases.
+    holder: String,
     http: Result<reqwest::Client, String>,
     /// The client for CalDAV sources: it follows no redirects itself, since reqwest
     /// would turn a redirected PROPFIND into a GET; the CalDAV client follows them.
@@ -90,6 +105,7 @@ impl Sources {
         Sources {
             inner: Arc::new(Inner {
                 store,
+                holder: holder_name(),
                 http: http::client(),
                 caldav_http: caldav::http_client(&caldav::Limits::default())
                     .map_err(|e| e.to_string()),
@@ -244,19 +260,67 @@ impl Sources {
         running.insert(calendar_id.to_owned(), receiver.clone());
         let sources = self.clone();
         tokio::spawn(async move {
-            sources.attempt(&spec, start).await;
+            let attempted = sources.attempt(&spec, start).await;
             lock(&sources.inner.running).remove(&spec.calendar_id);
             let _ = sender.send(true);
-            sources.inner.wake.notify_one();
+            // The schedule moved. Not when another process holds the source: the loop
+            // would only find it due again at once; it looks again within LOOK_AGAIN.
+            if attempted {
+                sources.inner.wake.notify_one();
+            }
         });
         Some(receiver)
     }
 
-    /// One attempt at reading a source, recorded in the store.
-    async fn attempt(&self, spec: &SourceSpec, start: Start) {
+    /// One attempt at reading a source, recorded in the store; `false` if it did not
+    /// run because another process holds the source's lease (or the lease could not
+    /// be taken).
+    async fn attempt(&self, spec: &SourceSpec, start: Start) -> bool {
         let Ok(_permit) = self.inner.permits.acquire().await else {
-            return;
+            return false;
         };
+        let store = &self.inner.store;
+        // The longest this attempt can take: the connector's own timeouts bound each
+        // request, this everything else (a file on a hung disk, a connector that makes
+        // several requests: CalDAV's discovery, collection, sync and multiget make up to
+        // about eight).
+        let requests = match spec.kind {
+            SourceKind::Ics => 3,
+            SourceKind::Caldav => 8,
+        };
+        let outer = spec.timeout * requests + Duration::from_secs(1);
+        let ttl = (outer + LEASE_MARGIN).min(Duration::from_secs(24 * 3600));
+        let lease = match store
+            .acquire_lease(SYNC_LEASE, &spec.calendar_id, &self.inner.holder, ttl)
+            .await
+        {
+            Ok(Some(lease)) => lease,
+            // Another process reads it now; its record will say what it found.
+            Ok(None) => return false,
+            Err(error) => {
+                tracing::warn!(calendar = %spec.calendar_id, %error, "cannot take the source's lease");
+                return false;
+            }
+        };
+        self.attempt_holding(spec, start, outer, &lease, ttl).await;
+        let released = store.release_lease(&lease).await;
+        if let Err(error) = released {
+            tracing::warn!(calendar = %spec.calendar_id, %error, "cannot release the source's lease");
+        }
+        true
+    }
+
+    /// The attempt itself, under `lease` (renewed for `ttl` before its result is
+    /// recorded: a lease lost meanwhile means another process took the source over,
+    /// and this result is dropped).
+    async fn attempt_holding(
+        &self,
+        spec: &SourceSpec,
+        start: Start,
+        outer: Duration,
+        lease: &Lease,
+        ttl: Duration,
+    ) {
         let store = &self.inner.store;
         let record = match store.source(&spec.calendar_id).await {
             Ok(Some(record)) => record,
@@ -286,14 +350,7 @@ impl Sources {
             return;
         }
         let cursor: Cursor = serde_json::from_str(&record.state.cursor).unwrap_or_default();
-        // The connector's own timeouts bound each request; this bounds everything else
-        // (a file on a hung disk, a connector that makes several requests: CalDAV's
-        // discovery, collection, sync and multiget make up to about eight).
-        let requests = match spec.kind {
-            SourceKind::Ics => 3,
-            SourceKind::Caldav => 8,
-        };
-        let outer = spec.timeout * requests + Duration::from_secs(1);
+        // `outer` bounds the whole fetch (see `attempt`).
         let fetched = match tokio::time::timeout(outer, self.fetch(spec, &cursor)).await {
             Ok(fetched) => fetched,
             Err(_) => Err(FetchError::Timeout(outer)),
@@ -333,6 +390,20 @@ impl Sources {
                 ..
             }
         );
+        match store.renew_lease(lease, ttl).await {
+            Ok(Some(_)) => {}
+            Ok(None) => {
+                tracing::warn!(
+                    calendar = %spec.calendar_id,
+                    "the source's lease lapsed during its read and was taken over; result dropped"
+                );
+                return;
+            }
+            Err(error) => {
+                tracing::warn!(calendar = %spec.calendar_id, %error, "cannot renew the source's lease");
+                return;
+            }
+        }
         let record = SyncRecord {
             calendar_id: spec.calendar_id.clone(),
             fingerprint: definition.fingerprint,
@@ -590,6 +661,21 @@ fn jittered(wait: Duration) -> TimeDelta {
         Err(_) => 0.5,
     };
     to_delta(wait.mul_f64(0.9 + 0.2 * unit))
+}
+
+/// This process's lease holder name: the host, the process id and random digits, so
+/// that two runs (or two processes) never share one.
+fn holder_name() -> String {
+    let mut bytes = [0u8; 8];
+    // Without OS randomness the pid and the start time still tell runs apart.
+    let random = match getrandom::fill(&mut bytes) {
+        Ok(()) => hex(&bytes),
+        Err(_) => Utc::now().timestamp_micros().to_string(),
+    };
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|name| name.trim().to_owned())
+        .unwrap_or_default();
+    format!("{host}/{}/{random}", std::process::id())
 }
 
 fn to_delta(wait: Duration) -> TimeDelta {

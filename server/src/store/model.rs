@@ -135,6 +135,35 @@ pub struct AccountImport {
     pub calendars: Vec<CalendarImport>,
 }
 
+impl AccountImport {
+    /// The rules as both stores keep them: the document's JSON (its fields in a fixed
+    /// order, so an unchanged document compares equal and an import counts no change),
+    /// or `None` (NULL) for the defaults.
+    pub(crate) fn rules_json(&self) -> Result<Option<String>, crate::store::StoreError> {
+        self.rules
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|error| {
+                crate::store::StoreError::Invalid(format!("rules of {}: {error}", self.email))
+            })
+    }
+
+    /// Reads rules as [`AccountImport::rules_json`] stored them; text that does not parse
+    /// is [`crate::store::StoreError::Corrupt`].
+    pub(crate) fn rules_from_json(
+        account_id: i64,
+        text: Option<String>,
+    ) -> Result<Option<RulesDocument>, crate::store::StoreError> {
+        text.map(|text| {
+            serde_json::from_str(&text).map_err(|error| {
+                crate::store::StoreError::Corrupt(format!("account {account_id}'s rules: {error}"))
+            })
+        })
+        .transpose()
+    }
+}
+
 /// A calendar to create or update, with its events.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CalendarImport {
@@ -251,6 +280,31 @@ pub struct BookingTerms {
     pub note: Option<String>,
 }
 
+impl BookingTerms {
+    /// The hosts ascending and without repeats, as every backend stores them.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Invalid`](crate::store::StoreError::Invalid) for no hosts, or an
+    /// end not after the start: the caller's bug.
+    pub(crate) fn checked_hosts(&self) -> Result<Vec<i64>, crate::store::StoreError> {
+        let mut hosts = self.hosts.clone();
+        hosts.sort_unstable();
+        hosts.dedup();
+        if hosts.is_empty() {
+            return Err(crate::store::StoreError::Invalid(
+                "a booking needs at least one host".into(),
+            ));
+        }
+        if self.end <= self.start {
+            return Err(crate::store::StoreError::Invalid(
+                "a booking must end after it starts".into(),
+            ));
+        }
+        Ok(hosts)
+    }
+}
+
 /// A booking to make: its terms, and what the client and the booker hold to come
 /// back to it.
 #[derive(Debug, Clone)]
@@ -321,8 +375,9 @@ pub struct BookingGuard {
     pub check: GuardCheck,
 }
 
-/// A [`BookingGuard`]'s judgement, run once on the hosts as the store holds them.
-pub type GuardCheck = Box<dyn FnOnce(&[HostSnapshot]) -> Result<(), Refusal> + Send>;
+/// A [`BookingGuard`]'s judgement on the hosts as the store holds them: `Fn`, not
+/// `FnOnce`, because PostgreSQL runs it again when it retries an aborted transaction.
+pub type GuardCheck = Box<dyn Fn(&[HostSnapshot]) -> Result<(), Refusal> + Send + Sync>;
 
 impl fmt::Debug for BookingGuard {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -354,8 +409,80 @@ pub struct Blocker {
     pub status: Status,
 }
 
+impl Blocker {
+    /// One blocker per host (ascending), with the strongest status found for it.
+    pub(crate) fn strongest_per_host(found: &[(i64, String)]) -> Vec<Blocker> {
+        let mut blockers: Vec<Blocker> = Vec::new();
+        for (account_id, status) in found {
+            // The query only yields known names; an odd one is treated as busy.
+            let status = status.parse().unwrap_or(Status::Busy);
+            match blockers.last_mut() {
+                Some(last) if last.account_id == *account_id => {
+                    last.status = last.status.max(status)
+                }
+                _ => blockers.push(Blocker {
+                    account_id: *account_id,
+                    status,
+                }),
+            }
+        }
+        blockers
+    }
+}
+
+/// The right to do one item of background work until `expires_at`, held by one worker
+/// across every replica (see `Store::acquire_lease`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lease {
+    /// The kind of work, e.g. `source_sync` or `outbox`.
+    pub name: String,
+    /// Which item of that kind, e.g. a source id or an outbox message id.
+    pub item: String,
+    /// Who holds it: a name unique to one worker of one process run.
+    pub holder: String,
+    /// The fencing token: it grows with every acquisition of this item, so work guarded
+    /// by an older lease can be told apart (and refused) after a takeover.
+    pub generation: i64,
+    /// When the lease lapses unless renewed, on the database's clock (milliseconds).
+    pub expires_at: DateTime<Utc>,
+}
+
+/// The longest lease that can be taken at once; longer work renews.
+pub(crate) const MAX_LEASE: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
+/// A lease duration in whole milliseconds (at least one), or why it is refused.
+pub(crate) fn lease_ttl_ms(ttl: std::time::Duration) -> Result<i64, crate::store::StoreError> {
+    if ttl.is_zero() || ttl > MAX_LEASE {
+        return Err(crate::store::StoreError::Invalid(format!(
+            "a lease lasts more than 0 and at most {} s, not {ttl:?}",
+            MAX_LEASE.as_secs()
+        )));
+    }
+    Ok(i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX).max(1))
+}
+
+/// Refuses empty lease names, items and holders (a released lease's holder is empty).
+pub(crate) fn check_lease_names(
+    name: &str,
+    item: &str,
+    holder: &str,
+) -> Result<(), crate::store::StoreError> {
+    if name.is_empty() || item.is_empty() || holder.is_empty() {
+        return Err(crate::store::StoreError::Invalid(
+            "a lease needs a name, an item and a holder".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// An instant from unix milliseconds, as leases keep them.
+pub(crate) fn from_unix_ms(ms: i64) -> Result<DateTime<Utc>, crate::store::StoreError> {
+    DateTime::from_timestamp_millis(ms)
+        .ok_or_else(|| crate::store::StoreError::Corrupt(format!("time {ms} ms is out of range")))
+}
+
 /// The uid of the event a source calendar holds until its first snapshot: unknown over
-/// [`ALL_TIME`], so that nothing reads a source nobody has read yet as free.
+/// [`all_time`], so that nothing reads a source nobody has read yet as free.
 pub const UNREAD_UID: &str = "freebusy:unread";
 
 /// The start of every uid the server makes for a source calendar's unknown time
@@ -562,4 +689,130 @@ pub struct SyncReport {
     pub written: usize,
     /// Events that disappeared upstream and are now deleted.
     pub deleted: usize,
+}
+
+/// What an import does to a calendar's stored source, decided the same way by both
+/// backends from what is stored and what the import defines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SourceChange<'a> {
+    /// Nothing changes.
+    Keep,
+    /// The calendar stops being a source: its state and objects go, its events are
+    /// deleted.
+    Retire,
+    /// The same upstream; `writable` becomes this.
+    SetWritable(bool),
+    /// A new or redefined source (another kind or fingerprint): any stored one goes,
+    /// and the calendar starts unread ([`unread_event`]) as this one.
+    Restart(&'a SourceDefinition),
+}
+
+impl SourceChange<'_> {
+    /// The change from the stored `(kind, fingerprint, writable)`, if any, to `wanted`.
+    pub(crate) fn of<'a>(
+        stored: Option<(&str, &str, bool)>,
+        wanted: Option<&'a SourceDefinition>,
+    ) -> SourceChange<'a> {
+        match (stored, wanted) {
+            (None, None) => SourceChange::Keep,
+            (Some(_), None) => SourceChange::Retire,
+            (Some((kind, fingerprint, writable)), Some(wanted))
+                if kind == wanted.kind.as_str() && fingerprint == wanted.fingerprint =>
+            {
+                if writable == wanted.writable {
+                    SourceChange::Keep
+                } else {
+                    SourceChange::SetWritable(wanted.writable)
+                }
+            }
+            (_, Some(wanted)) => SourceChange::Restart(wanted),
+        }
+    }
+}
+
+/// The event a source calendar holds until its first snapshot ([`UNREAD_UID`]):
+/// unknown over [`all_time`].
+pub(crate) fn unread_event() -> EventImport {
+    let (start, end) = all_time();
+    EventImport {
+        uid: UNREAD_UID.to_owned(),
+        event_id: None,
+        span: EventSpan::Timed { start, end },
+        status: Status::Unknown,
+        deleted: false,
+        last_modified: None,
+    }
+}
+
+impl Snapshot {
+    /// The snapshot's events as imports of `calendar_id`, and their uids (what a
+    /// snapshot keeps).
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Invalid`](crate::store::StoreError::Invalid) if a uid repeats.
+    pub(crate) fn imports(
+        &self,
+        calendar_id: &str,
+    ) -> Result<(Vec<EventImport>, std::collections::HashSet<&str>), crate::store::StoreError> {
+        let mut keep = std::collections::HashSet::with_capacity(self.events.len());
+        let mut imports = Vec::with_capacity(self.events.len());
+        for event in &self.events {
+            if !keep.insert(event.uid.as_str()) {
+                return Err(crate::store::StoreError::Invalid(format!(
+                    "snapshot of {calendar_id} repeats the uid {:?}",
+                    event.uid
+                )));
+            }
+            imports.push(EventImport {
+                uid: event.uid.clone(),
+                event_id: None,
+                span: event.span,
+                status: event.status,
+                deleted: false,
+                last_modified: None,
+            });
+        }
+        Ok((imports, keep))
+    }
+}
+
+#[cfg(test)]
+mod source_change_tests {
+    use super::*;
+
+    // Pins how an import's source definition meets the stored one, for both backends.
+    #[test]
+    fn a_source_is_kept_retired_updated_or_restarted_by_what_the_import_says() {
+        let ics = |fingerprint: &str, writable: bool| SourceDefinition {
+            kind: SourceKind::Ics,
+            fingerprint: fingerprint.into(),
+            writable,
+        };
+        let (same, writable, other) = (ics("f1", false), ics("f1", true), ics("f2", false));
+        let caldav = SourceDefinition {
+            kind: SourceKind::Caldav,
+            ..ics("f1", false)
+        };
+        let stored = Some(("ics", "f1", false));
+        assert_eq!(SourceChange::of(None, None), SourceChange::Keep);
+        assert_eq!(SourceChange::of(stored, None), SourceChange::Retire);
+        assert_eq!(SourceChange::of(stored, Some(&same)), SourceChange::Keep);
+        assert_eq!(
+            SourceChange::of(stored, Some(&writable)),
+            SourceChange::SetWritable(true)
+        );
+        assert_eq!(
+            SourceChange::of(stored, Some(&other)),
+            SourceChange::Restart(&other)
+        );
+        assert_eq!(
+            SourceChange::of(stored, Some(&caldav)),
+            SourceChange::Restart(&caldav)
+        );
+        assert_eq!(
+            SourceChange::of(None, Some(&same)),
+            SourceChange::Restart(&same)
+        );
+    }
 }

@@ -1,7 +1,9 @@
-//! A real server on a loopback socket over a real SQLite file, for the HTTP tests.
+//! A real server on a loopback socket over a real SQLite file (or, through
+//! [`TestServer::start_on`], either backend's database), for the HTTP tests.
 
 #![allow(dead_code)] // Each test binary uses a different part of this module.
 
+pub mod db;
 pub mod feed;
 pub mod source_api;
 
@@ -51,18 +53,39 @@ impl TestServer {
         (state, router, dir)
     }
 
+    /// Starts the server on `db` (either backend, for HTTP tests listed in
+    /// [`on_both_backends!`](crate::on_both_backends)), with `seed_json` if given, and
+    /// these flags. `db` must outlive the server.
+    pub async fn start_on(db: &db::TestDb, seed_json: Option<&str>, flags: &[&str]) -> TestServer {
+        let (config, _, router, dir) =
+            TestServer::configured_on(Some(&db.db_flag()), seed_json, flags).await;
+        TestServer::serve_with(router, dir, &config).await
+    }
+
     /// As [`TestServer::build`], with the parsed flags.
     pub async fn configured(
         seed_json: Option<&str>,
         flags: &[&str],
     ) -> (Config, AppState, axum::Router, TempDir) {
+        TestServer::configured_on(None, seed_json, flags).await
+    }
+
+    /// As [`TestServer::configured`], on the database `db` names (`--db`), or on a fresh
+    /// SQLite file in the tempdir without one.
+    pub async fn configured_on(
+        db: Option<&str>,
+        seed_json: Option<&str>,
+        flags: &[&str],
+    ) -> (Config, AppState, axum::Router, TempDir) {
         let dir = tempfile::tempdir().expect("tempdir");
-        let db: PathBuf = dir.path().join("freebusy.sqlite3");
-        let mut argv = vec![
-            "freebusy-server".to_owned(),
-            "--db".into(),
-            db.display().to_string(),
-        ];
+        let db = db.map_or_else(
+            || {
+                let file: PathBuf = dir.path().join("freebusy.sqlite3");
+                file.display().to_string()
+            },
+            str::to_owned,
+        );
+        let mut argv = vec!["freebusy-server".to_owned(), "--db".into(), db];
         if let Some(seed_json) = seed_json {
             let seed = dir.path().join("seed.json");
             std::fs::write(&seed, seed_json).expect("write seed");
@@ -184,6 +207,62 @@ pub fn booking_seed() -> String {
 
 /// Flags that keep the rate limit out of the way of tests that send many requests.
 pub const NO_RATE_LIMIT: [&str; 4] = ["--rate-per-second", "100000", "--rate-burst", "100000"];
+
+/// A five-minute booking of dave (who has no events) in slot `n` (0 to 287) of
+/// [`booking_day`], with idempotency key `{key}-{n}`.
+pub fn dave_slot(n: usize, key: &str) -> serde_json::Value {
+    let minutes = n * 5;
+    let hh_mm = |m: usize| format!("{:02}:{:02}", m / 60, m % 60);
+    serde_json::json!({
+        "hosts": ["dave@example.com"],
+        "start": at(&hh_mm(minutes)),
+        "end": at(&hh_mm(minutes + 5)),
+        "name": "Stream Test",
+        "email": "stream@example.org",
+        "idempotency_key": format!("{key}-{n}"),
+    })
+}
+
+/// Keeps bookings in flight: `workers` clients, client `w` posting to `urls[w % len]`,
+/// each taking the next free slot of the day ([`dave_slot`]) until the day is full or
+/// its server stops answering 201 (say, because it was killed). Each returns the
+/// `(slot, booking id)` it saw acknowledged; `acknowledged` counts them as they come.
+pub fn stream_bookings(
+    urls: &[String],
+    workers: usize,
+    key: &'static str,
+    acknowledged: &std::sync::Arc<std::sync::atomic::AtomicUsize>,
+) -> Vec<tokio::task::JoinHandle<Vec<(usize, String)>>> {
+    use std::sync::atomic::Ordering;
+    let client = reqwest::Client::new();
+    let next_slot = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    (0..workers)
+        .map(|worker| {
+            let url = format!("{}/v1/bookings", urls[worker % urls.len()]);
+            let client = client.clone();
+            let (next_slot, acknowledged) = (next_slot.clone(), acknowledged.clone());
+            tokio::spawn(async move {
+                let mut created = Vec::new();
+                loop {
+                    let slot = next_slot.fetch_add(1, Ordering::SeqCst);
+                    if slot >= 288 {
+                        return created;
+                    }
+                    let sent = client.post(&url).json(&dave_slot(slot, key)).send().await;
+                    let Ok(response) = sent else { return created };
+                    if response.status() != reqwest::StatusCode::CREATED {
+                        return created;
+                    }
+                    let Ok(body) = response.json::<serde_json::Value>().await else {
+                        return created;
+                    };
+                    created.push((slot, body["id"].as_str().unwrap_or_default().to_owned()));
+                    acknowledged.fetch_add(1, Ordering::SeqCst);
+                }
+            })
+        })
+        .collect()
+}
 
 /// Sends `request` as raw bytes to `server` and reads the whole answer (the request
 /// should say `Connection: close`), within `within`; the answer's text, or what came

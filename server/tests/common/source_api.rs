@@ -9,6 +9,7 @@ use freebusy_server::state::AppState;
 use reqwest::StatusCode;
 use serde_json::Value;
 
+use super::db::TestDb;
 use super::feed::sources_report;
 use super::{NO_RATE_LIMIT, TestServer, client};
 
@@ -19,8 +20,13 @@ pub fn next_monday() -> NaiveDate {
 }
 
 /// The app over a real socket with `seed`, tokens `ops` (`read_sources`) and `ann`
-/// (ann@example.com), no rate limit, and `flags`.
+/// (ann@example.com), no rate limit, and `flags`, over a fresh SQLite file.
 pub async fn start(seed: &str, flags: &[&str]) -> (AppState, TestServer) {
+    start_on(None, seed, flags).await
+}
+
+/// As [`start`], over `db` (either backend) if given.
+pub async fn start_on(db: Option<&TestDb>, seed: &str, flags: &[&str]) -> (AppState, TestServer) {
     let mut all = vec![
         "--token",
         "ops=ops@example.com:read_sources",
@@ -29,7 +35,8 @@ pub async fn start(seed: &str, flags: &[&str]) -> (AppState, TestServer) {
     ];
     all.extend(NO_RATE_LIMIT);
     all.extend(flags);
-    let (state, router, dir) = TestServer::build(Some(seed), &all).await;
+    let db = db.map(TestDb::db_flag);
+    let (_, state, router, dir) = TestServer::configured_on(db.as_deref(), Some(seed), &all).await;
     (state, TestServer::serve(router, dir).await)
 }
 

@@ -11,9 +11,11 @@
 
 use chrono::{DateTime, Utc};
 use freebusy_core::{Period, Status, Window};
+use rusqlite::types::Value;
 use rusqlite::{OptionalExtension, Row, TransactionBehavior, params, params_from_iter};
 
-use super::{Database, StoreError, placeholders, time_column};
+use super::{Database, StoreError, time_column};
+use crate::store::migrations::LONG_EVENT_SECONDS as LONG;
 use crate::store::model::{
     Blocker, Blocking, Booking, BookingGuard, BookingOutcome, BookingTerms, HostSnapshot,
     NewBooking, bookings_calendar_id,
@@ -57,19 +59,7 @@ impl Database {
         now: DateTime<Utc>,
     ) -> Result<BookingOutcome, StoreError> {
         let terms = &booking.terms;
-        let mut hosts = terms.hosts.clone();
-        hosts.sort_unstable();
-        hosts.dedup();
-        if hosts.is_empty() {
-            return Err(StoreError::Invalid(
-                "a booking needs at least one host".into(),
-            ));
-        }
-        if terms.end <= terms.start {
-            return Err(StoreError::Invalid(
-                "a booking must end after it starts".into(),
-            ));
-        }
+        let hosts = terms.checked_hosts()?;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -104,33 +94,61 @@ impl Database {
             .map(|status| format!("'{status}'"))
             .collect::<Vec<_>>()
             .join(", ");
-        let host_list = placeholders(hosts.len());
+        // ?1 is the end, ?2 the start, then the hosts, then their bookings calendars.
+        let numbered = |from: usize| {
+            (from..from + hosts.len())
+                .map(|n| format!("?{n}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let (host_list, bookings_calendars) = (numbered(3), numbered(3 + hosts.len()));
+        // Every part is an index range bounded on both sides (migration 0004), so the
+        // check costs what is near the slot, not the hosts' history: events of at most
+        // two days through each calendar's longest one, bookings likewise through the
+        // hosts' bookings calendars (each booking is one of their events), and longer
+        // events and bookings through their end. CROSS JOIN keeps SQLite's planner on
+        // that order: the hosts' calendars, or the bookings in range, first.
         let sql = format!(
-            "SELECT c.account_id, e.status FROM events e JOIN calendars c ON c.id = e.calendar_id
-             WHERE c.account_id IN ({host_list}) AND e.deleted = 0
+            "SELECT c.account_id, e.status FROM calendars c CROSS JOIN events e
+             WHERE c.account_id IN ({host_list}) AND e.calendar_id = c.id AND e.deleted = 0
                AND e.status IN ({blocking_statuses})
-               AND e.start_at < ? AND e.end_at > ?
+               AND e.start_at < ?1 AND e.start_at > ?2 - c.longest_event_seconds
+               AND e.end_at > ?2
              UNION
-             SELECT h.account_id, 'busy' FROM bookings b JOIN booking_hosts h ON h.booking_id = b.id
-             WHERE h.account_id IN ({host_list}) AND b.cancelled_at IS NULL
-               AND b.start_at < ? AND b.end_at > ?
+             SELECT c.account_id, e.status FROM calendars c CROSS JOIN events e
+             WHERE c.account_id IN ({host_list}) AND e.calendar_id = c.id AND e.deleted = 0
+               AND e.status IN ({blocking_statuses})
+               AND e.end_at - e.start_at > {LONG} AND e.end_at > ?2 AND e.start_at < ?1
+             UNION
+             SELECT h.account_id, 'busy' FROM bookings b CROSS JOIN booking_hosts h
+             WHERE h.booking_id = b.id AND h.account_id IN ({host_list})
+               AND b.cancelled_at IS NULL AND b.start_at < ?1 AND b.end_at > ?2
+               AND b.start_at > ?2 - (SELECT coalesce(max(longest_event_seconds), 0)
+                                      FROM calendars WHERE id IN ({bookings_calendars}))
+             UNION
+             SELECT h.account_id, 'busy' FROM bookings b CROSS JOIN booking_hosts h
+             WHERE h.booking_id = b.id AND h.account_id IN ({host_list})
+               AND b.cancelled_at IS NULL AND b.end_at - b.start_at > {LONG}
+               AND b.end_at > ?2 AND b.start_at < ?1
              ORDER BY 1"
         );
         let (start, end) = (terms.start.timestamp(), terms.end.timestamp());
-        let values = hosts
-            .iter()
-            .copied()
-            .chain([end, start])
-            .chain(hosts.iter().copied())
-            .chain([end, start]);
+        let values = [Value::Integer(end), Value::Integer(start)]
+            .into_iter()
+            .chain(hosts.iter().map(|&host| Value::Integer(host)))
+            .chain(
+                hosts
+                    .iter()
+                    .map(|&host| Value::Text(bookings_calendar_id(host))),
+            );
         let found: Vec<(i64, String)> = tx
-            .prepare(&sql)?
+            .prepare_cached(&sql)?
             .query_map(params_from_iter(values), |row| {
                 Ok((row.get(0)?, row.get(1)?))
             })?
             .collect::<Result<_, _>>()?;
         if !found.is_empty() {
-            return Ok(BookingOutcome::Taken(strongest_per_host(&found)));
+            return Ok(BookingOutcome::Taken(Blocker::strongest_per_host(&found)));
         }
 
         let id: String = tx.query_row(
@@ -204,8 +222,12 @@ impl Database {
         )?;
         let booking = if matched == 1 {
             tx.execute(
+                // Through the hosts' bookings calendars, so the (calendar_id, event_id)
+                // index finds the rows without reading other events.
                 "UPDATE events SET deleted = 1, last_modified = ?2
-                 WHERE managed = 1 AND event_id = ?1 AND uid = 'booking_' || ?1
+                 WHERE calendar_id IN (SELECT 'bookings_' || account_id FROM booking_hosts
+                                       WHERE booking_id = ?1)
+                   AND event_id = ?1 AND managed = 1 AND uid = 'booking_' || ?1
                    AND deleted = 0",
                 params![id, now.timestamp()],
             )?;
@@ -276,23 +298,6 @@ fn host_snapshot(
         periods,
         bookings,
     })
-}
-
-/// One blocker per host (ascending), with the strongest status found for it.
-fn strongest_per_host(found: &[(i64, String)]) -> Vec<Blocker> {
-    let mut blockers: Vec<Blocker> = Vec::new();
-    for (account_id, status) in found {
-        // The query only yields known names; an odd one is treated as busy.
-        let status = status.parse().unwrap_or(Status::Busy);
-        match blockers.last_mut() {
-            Some(last) if last.account_id == *account_id => last.status = last.status.max(status),
-            _ => blockers.push(Blocker {
-                account_id: *account_id,
-                status,
-            }),
-        }
-    }
-    blockers
 }
 
 fn read_booking(conn: &rusqlite::Connection, id: &str) -> Result<Option<Booking>, StoreError> {

@@ -1,16 +1,20 @@
-//! The SQLite backend: the one module that speaks SQL.
+//! The SQLite backend: SQL for one file.
 //!
-//! A [`SqliteStore`] owns one connection to a file, behind a mutex, and runs every
-//! operation on it in `spawn_blocking`: with `synchronous=FULL` a commit waits for the
-//! disk and must not stall the async workers. Its async methods are those of
-//! [`Store`](super::Store); [`Database`] holds the synchronous SQL they run.
+//! A [`SqliteStore`] owns one writer connection behind a mutex and a pool of read-only
+//! connections beside it, and runs every operation on one of them in `spawn_blocking`:
+//! with `synchronous=FULL` a commit waits for the disk and must not stall the async
+//! workers. Its operations are those of [`Store`](super::Store); [`Database`] holds the
+//! synchronous SQL they run.
 //!
-//! # Why one connection behind a mutex
+//! # Why one writer and a pool of readers
 //!
 //! SQLite allows one writer at a time anyway, and a booking must check-and-insert
-//! atomically; one connection serialises that for free and keeps the prepared statement
-//! cache warm. Should reads queue behind each other, WAL allows a pool of read
-//! connections beside this one (the PostgreSQL issue plans it).
+//! atomically; one write connection serialises that for free and keeps its prepared
+//! statement cache warm. Reads need no such order: in WAL mode a reader sees the last
+//! committed transaction and never waits for the writer, so free/busy queries run on
+//! read-only connections ([`StoreOptions::pool_size`](super::StoreOptions) of them) and
+//! no longer queue behind one mutex (BENCHMARKS.md, backend). A read that spans several
+//! statements sees each one's latest commit, as on PostgreSQL.
 //!
 //! Times are stored as UTC unix seconds, so window queries are integer comparisons and
 //! the half-open rule `[start, end)` is exact; all-day events also keep their dates.
@@ -19,10 +23,11 @@
 //! transaction (say, the one behind a booking's 201) survives a `kill -9` or power loss.
 
 mod bookings;
-mod schema;
+mod leases;
 mod sources;
 
 use std::collections::HashSet;
+use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -32,13 +37,16 @@ use chrono_tz::Tz;
 use freebusy_core::Status;
 use freebusy_core::wire::date;
 use freebusy_core::wire::rules::RulesDocument;
-use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params, params_from_iter};
+use rusqlite::{
+    Connection, OpenFlags, OptionalExtension, Row, TransactionBehavior, params, params_from_iter,
+};
 
-use super::StoreError;
+use super::migrations::{LONG_EVENT_SECONDS as LONG, MIGRATIONS, SCHEMA_VERSION};
 use super::model::{
     Account, AccountEvents, AccountImport, Calendar, Counts, Event, EventFilter, EventImport,
     EventQuery, EventSpan, ImportReport,
 };
+use super::{StoreError, StoreOptions};
 
 /// Connection settings, as reported by [`SqliteStore::settings`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,45 +61,97 @@ pub struct Settings {
 
 /// A SQLite database file holding accounts, calendars, events and bookings; a cheap
 /// handle, cloned by every request. [`Store`](super::Store)'s operations run their
-/// [`Database`] method through [`SqliteStore::run`].
-#[derive(Debug, Clone)]
+/// [`Database`] method through [`SqliteStore::read`] or [`SqliteStore::write`].
+#[derive(Clone)]
 pub struct SqliteStore {
-    database: Arc<Mutex<Database>>,
+    writer: Arc<Mutex<Database>>,
+    readers: deadpool::unmanaged::Pool<Database>,
+    wait: Duration,
 }
 
-/// The connection itself, on which [`SqliteStore::run`] runs work; its methods are the
-/// synchronous halves of [`Store`](super::Store)'s operations, and hold all the SQL.
+impl fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("readers", &self.readers.status().max_size)
+            .field("wait", &self.wait)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One connection, on which [`SqliteStore::read`] or [`SqliteStore::write`] runs work;
+/// its methods are the synchronous halves of [`Store`](super::Store)'s operations, and
+/// hold all the SQL. Those that write take `&mut self`, which only the writer lends.
 #[derive(Debug)]
 pub struct Database {
     conn: Connection,
 }
 
 impl SqliteStore {
-    /// Opens the database at `path`; see [`Store::open`](super::Store::open).
-    pub(super) async fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+    /// Opens the database at `path`; see [`Store::open_with`](super::Store::open_with).
+    pub(super) async fn open(
+        path: &Path,
+        options: StoreOptions,
+    ) -> Result<SqliteStore, StoreError> {
         let path: PathBuf = path.to_owned();
-        let database = tokio::task::spawn_blocking(move || Database::open(&path))
-            .await
-            .map_err(|e| StoreError::Task(e.to_string()))??;
+        let wait = options.timeout;
+        let readers = options.pool_size.max(1);
+        let (writer, read_only) = tokio::task::spawn_blocking(move || {
+            // The writer first: it creates the file, sets WAL mode and migrates, so the
+            // readers open a file that is ready.
+            let writer = Database::open(&path, wait)?;
+            let read_only = (0..readers)
+                .map(|_| Database::open_read_only(&path, wait))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok::<_, StoreError>((writer, read_only))
+        })
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))??;
         Ok(SqliteStore {
-            database: Arc::new(Mutex::new(database)),
+            writer: Arc::new(Mutex::new(writer)),
+            readers: deadpool::unmanaged::Pool::from(read_only),
+            wait,
         })
     }
 
-    /// Runs `work` on the connection on a blocking thread and returns its result.
+    /// Runs `work` on a read-only connection on a blocking thread and returns its
+    /// result; waits at most the store's timeout for a free one.
     ///
     /// Public for what the common interface has no operation for, e.g. a test that
-    /// holds the connection to see a deadline pass.
+    /// holds every reader to see a deadline pass.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Unavailable`] if no reader was free in time; [`StoreError::Task`]
+    /// if `work` panicked. Errors of `work` itself are in `T`.
+    pub async fn read<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        F: FnOnce(&Database) -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let reader = tokio::time::timeout(self.wait, self.readers.get())
+            .await
+            .map_err(|_| {
+                StoreError::Unavailable("no SQLite read connection was free in time".into())
+            })?
+            .map_err(|e| StoreError::Task(e.to_string()))?;
+        tokio::task::spawn_blocking(move || work(&reader))
+            .await
+            .map_err(|e| StoreError::Task(e.to_string()))
+    }
+
+    /// Runs `work` on the write connection on a blocking thread and returns its result.
+    ///
+    /// Public for what the common interface has no operation for.
     ///
     /// # Errors
     ///
     /// [`StoreError::Task`] if `work` panicked; errors of `work` itself are in `T`.
-    pub async fn run<T, F>(&self, work: F) -> Result<T, StoreError>
+    pub async fn write<T, F>(&self, work: F) -> Result<T, StoreError>
     where
         F: FnOnce(&mut Database) -> T + Send + 'static,
         T: Send + 'static,
     {
-        let database = Arc::clone(&self.database);
+        let database = Arc::clone(&self.writer);
         tokio::task::spawn_blocking(move || {
             // A panic mid-call poisons the mutex, but SQLite rolled the transaction
             // back when it unwound, so the connection is still sound to use.
@@ -102,22 +162,22 @@ impl SqliteStore {
         .map_err(|e| StoreError::Task(e.to_string()))
     }
 
-    /// The connection's settings that durability and integrity depend on, as SQLite
-    /// reports them (they are per connection, so only the store can tell).
+    /// The write connection's settings that durability and integrity depend on, as
+    /// SQLite reports them (they are per connection, so only the store can tell).
     pub async fn settings(&self) -> Result<Settings, StoreError> {
-        self.run(|db| db.settings()).await?
+        self.write(|db| db.settings()).await?
     }
 }
 
-const EVENT_COLUMNS: &str = "calendar_id, uid, event_id, status, all_day, start_date, end_date, \
-     start_at, end_at, deleted, last_modified";
+const EVENT_COLUMNS: &str = "e.calendar_id, e.uid, e.event_id, e.status, e.all_day, e.start_date, \
+     e.end_date, e.start_at, e.end_at, e.deleted, e.last_modified";
 
 impl Database {
-    fn open(path: &Path) -> Result<Database, StoreError> {
+    fn open(path: &Path, wait: Duration) -> Result<Database, StoreError> {
         let mut conn = Connection::open(path)?;
         // Another process (a second server, the sqlite3 shell) may hold the write lock
         // briefly; waiting beats failing the request.
-        conn.busy_timeout(Duration::from_secs(5))?;
+        conn.busy_timeout(wait)?;
         let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(StoreError::Setup(format!(
@@ -129,6 +189,17 @@ impl Database {
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", true)?;
         migrate(&mut conn)?;
+        Ok(Database { conn })
+    }
+
+    /// A read-only connection to a file the writer has set up. WAL mode is a property
+    /// of the file, so it holds for this connection too.
+    fn open_read_only(path: &Path, wait: Duration) -> Result<Database, StoreError> {
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(wait)?;
         Ok(Database { conn })
     }
 
@@ -195,7 +266,7 @@ impl Database {
                 params![
                     account.email,
                     account.time_zone.name(),
-                    rules_json(account)?
+                    account.rules_json()?
                 ],
             )?;
             let account_id: i64 = tx.query_row(
@@ -247,13 +318,7 @@ impl Database {
             .prepare_cached("SELECT rules FROM accounts WHERE id = ?1")?
             .query_row(params![account_id], |row| row.get(0))
             .optional()?;
-        text.flatten()
-            .map(|text| {
-                serde_json::from_str(&text).map_err(|error| {
-                    StoreError::Corrupt(format!("account {account_id}'s rules: {error}"))
-                })
-            })
-            .transpose()
+        AccountImport::rules_from_json(account_id, text.flatten())
     }
 
     pub(in crate::store) fn calendars_of(
@@ -324,36 +389,68 @@ impl Database {
         if calendar_ids.is_empty() {
             return Ok(Vec::new());
         }
-        let (condition, times): (&str, Vec<i64>) = match filter {
-            EventFilter::Overlapping(window) => (
-                "start_at < ? AND end_at > ?",
-                vec![window.end().timestamp(), window.start().timestamp()],
-            ),
-            EventFilter::ModifiedSince(since) => ("last_modified >= ?", vec![since.timestamp()]),
-            EventFilter::Managed => ("managed = 1", Vec::new()),
+        let ids = placeholders(calendar_ids.len());
+        let ids_values = || {
+            calendar_ids
+                .iter()
+                .map(|id| rusqlite::types::Value::Text(id.clone()))
         };
-        let sql = format!(
-            "SELECT {EVENT_COLUMNS} FROM events
-             WHERE calendar_id IN ({}) AND {condition}
-             ORDER BY start_at, end_at, calendar_id, uid",
-            placeholders(calendar_ids.len())
-        );
-        self.events_where(&sql, calendar_ids, &times)
+        let integer = rusqlite::types::Value::Integer;
+        let (sql, values): (String, Vec<rusqlite::types::Value>) = match filter {
+            // Two disjoint parts, each an index range bounded on both sides (migration
+            // 0004), whatever came before: events of at most two days starting in
+            // [start - the calendar's longest of them, end), and longer ones ending
+            // after the start (numbered parameters: ?1 the start, ?2 the end, then ids).
+            EventFilter::Overlapping(window) => {
+                let (start, end) = (window.start().timestamp(), window.end().timestamp());
+                let ids = numbered(3, calendar_ids.len());
+                (
+                    format!(
+                        "SELECT * FROM (
+                             SELECT {EVENT_COLUMNS} FROM calendars c JOIN events e ON e.calendar_id = c.id
+                             WHERE c.id IN ({ids}) AND e.start_at < ?2
+                               AND e.start_at > ?1 - c.longest_event_seconds AND e.end_at > ?1
+                               AND e.end_at - e.start_at <= {LONG}
+                             UNION ALL
+                             SELECT {EVENT_COLUMNS} FROM events e
+                             WHERE e.calendar_id IN ({ids}) AND e.end_at - e.start_at > {LONG}
+                               AND e.end_at > ?1 AND e.start_at < ?2)
+                         ORDER BY start_at, end_at, calendar_id, uid"
+                    ),
+                    [integer(start), integer(end)]
+                        .into_iter()
+                        .chain(ids_values())
+                        .collect(),
+                )
+            }
+            EventFilter::ModifiedSince(since) => (
+                format!(
+                    "SELECT {EVENT_COLUMNS} FROM events e
+                     WHERE e.calendar_id IN ({ids}) AND e.last_modified >= ?
+                     ORDER BY e.start_at, e.end_at, e.calendar_id, e.uid"
+                ),
+                ids_values().chain([integer(since.timestamp())]).collect(),
+            ),
+            EventFilter::Managed => (
+                format!(
+                    "SELECT {EVENT_COLUMNS} FROM events e
+                     WHERE e.calendar_id IN ({ids}) AND e.managed = 1
+                     ORDER BY e.start_at, e.end_at, e.calendar_id, e.uid"
+                ),
+                ids_values().collect(),
+            ),
+        };
+        self.events_where(&sql, values)
     }
 
     fn events_where(
         &self,
         sql: &str,
-        calendar_ids: &[String],
-        times: &[i64],
+        values: Vec<rusqlite::types::Value>,
     ) -> Result<Vec<Event>, StoreError> {
         // Cached by its text: one statement per calendar count, reused by every request
         // for an account with that many calendars.
         let mut statement = self.conn.prepare_cached(sql)?;
-        let values = calendar_ids
-            .iter()
-            .map(|id| rusqlite::types::Value::Text(id.clone()))
-            .chain(times.iter().map(|&t| rusqlite::types::Value::Integer(t)));
         let events = statement
             .query_map(params_from_iter(values), event_from_row)?
             .collect::<Result<_, _>>()?;
@@ -363,22 +460,21 @@ impl Database {
 
 /// Brings the schema up to the newest version, one transaction per migration.
 fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
-    let known = schema::MIGRATIONS.len() as i64;
     loop {
         // IMMEDIATE takes the write lock before reading the version, so two servers
         // starting on one file cannot both run the same migration.
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let version: i64 = tx.query_row("PRAGMA user_version", [], |row| row.get(0))?;
-        if version > known {
+        if version > SCHEMA_VERSION {
             return Err(StoreError::NewerSchema {
                 found: version,
-                known,
+                known: SCHEMA_VERSION,
             });
         }
-        if version == known {
+        if version == SCHEMA_VERSION {
             return Ok(());
         }
-        tx.execute_batch(schema::MIGRATIONS[version as usize])?;
+        tx.execute_batch(MIGRATIONS[version as usize].sqlite)?;
         tx.pragma_update(None, "user_version", version + 1)?;
         tx.commit()?;
     }
@@ -487,17 +583,6 @@ fn place_all_day(
     Ok(())
 }
 
-/// The account's rules as stored: the document's JSON (its fields in a fixed order, so
-/// an unchanged document compares equal), or NULL for the defaults.
-fn rules_json(account: &AccountImport) -> Result<Option<String>, StoreError> {
-    account
-        .rules
-        .as_ref()
-        .map(serde_json::to_string)
-        .transpose()
-        .map_err(|error| StoreError::Invalid(format!("rules of {}: {error}", account.email)))
-}
-
 fn account_from_row(row: &Row<'_>) -> rusqlite::Result<Account> {
     let zone: String = row.get(2)?;
     let time_zone = zone.parse::<Tz>().map_err(|_| {
@@ -515,6 +600,14 @@ fn account_from_row(row: &Row<'_>) -> rusqlite::Result<Account> {
 
 fn placeholders(n: usize) -> String {
     vec!["?"; n].join(", ")
+}
+
+/// `?from, ?from+1, …`: `n` numbered parameters, for a statement naming them twice.
+fn numbered(from: usize, n: usize) -> String {
+    (from..from + n)
+        .map(|i| format!("?{i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn event_from_row(row: &Row<'_>) -> rusqlite::Result<Event> {

@@ -4,7 +4,6 @@
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
-use freebusy_core::Status;
 use freebusy_core::Window;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, TransactionBehavior, params};
 
@@ -13,9 +12,8 @@ use super::{
 };
 use crate::store::StoreError;
 use crate::store::model::{
-    EventImport, EventSpan, ObjectChange, Snapshot, SourceDefinition, SourceKind, SourceObject,
-    SourceRecord, SyncOutcome, SyncRecord, SyncReport, SyncState, UNKNOWN_UID_PREFIX, UNREAD_UID,
-    all_time,
+    ObjectChange, Snapshot, SourceChange, SourceDefinition, SourceKind, SourceObject, SourceRecord,
+    SyncOutcome, SyncRecord, SyncReport, SyncState, UNKNOWN_UID_PREFIX, unread_event,
 };
 
 /// Makes `calendar_id` the source `definition` describes, or (with `None`) a calendar
@@ -29,40 +27,30 @@ pub(super) fn define(
     definition: Option<&SourceDefinition>,
     now: DateTime<Utc>,
 ) -> Result<usize, StoreError> {
-    let existing: Option<(String, String, bool)> = tx
+    let stored: Option<(String, String, bool)> = tx
         .query_row(
             "SELECT kind, fingerprint, writable FROM sources WHERE calendar_id = ?1",
             params![calendar_id],
             |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
         )
         .optional()?;
-    let Some(definition) = definition else {
-        if existing.is_none() {
-            return Ok(0);
-        }
-        retire(tx, calendar_id, now)?;
-        return Ok(1);
-    };
-    match existing {
-        Some((kind, fingerprint, writable))
-            if kind == definition.kind.as_str() && fingerprint == definition.fingerprint =>
-        {
-            if writable == definition.writable {
-                return Ok(0);
-            }
+    let stored_ref = stored
+        .as_ref()
+        .map(|(k, f, w)| (k.as_str(), f.as_str(), *w));
+    match SourceChange::of(stored_ref, definition) {
+        SourceChange::Keep => return Ok(0),
+        SourceChange::Retire => retire(tx, calendar_id, now)?,
+        SourceChange::SetWritable(writable) => {
             tx.execute(
                 "UPDATE sources SET writable = ?2 WHERE calendar_id = ?1",
-                params![calendar_id, definition.writable],
+                params![calendar_id, writable],
             )?;
-            Ok(1)
         }
-        other => {
-            if other.is_some() {
-                tx.execute(
-                    "DELETE FROM sources WHERE calendar_id = ?1",
-                    params![calendar_id],
-                )?;
-            }
+        SourceChange::Restart(definition) => {
+            tx.execute(
+                "DELETE FROM sources WHERE calendar_id = ?1",
+                params![calendar_id],
+            )?;
             tx.execute(
                 "INSERT INTO sources (calendar_id, kind, fingerprint, writable, next_attempt_at)
                  VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -75,19 +63,10 @@ pub(super) fn define(
                 ],
             )?;
             delete_events_except(tx, calendar_id, &HashSet::new(), None, now)?;
-            let (start, end) = all_time();
-            let unread = EventImport {
-                uid: UNREAD_UID.to_owned(),
-                event_id: None,
-                span: EventSpan::Timed { start, end },
-                status: Status::Unknown,
-                deleted: false,
-                last_modified: None,
-            };
-            upsert_event(tx, calendar_id, &unread, &chrono_tz::UTC, now)?;
-            Ok(1)
+            upsert_event(tx, calendar_id, &unread_event(), &chrono_tz::UTC, now)?;
         }
     }
+    Ok(1)
 }
 
 /// Stops the source of `calendar_id`: its state and objects go, and the events it
@@ -289,24 +268,10 @@ fn write_snapshot(
     let zone = zone_name
         .parse::<chrono_tz::Tz>()
         .map_err(|_| StoreError::Corrupt(format!("time zone {zone_name:?} is not IANA")))?;
+    let (imports, keep) = snapshot.imports(calendar_id)?;
     let mut written = 0;
-    let mut keep = HashSet::with_capacity(snapshot.events.len());
-    for event in &snapshot.events {
-        if !keep.insert(event.uid.as_str()) {
-            return Err(StoreError::Invalid(format!(
-                "snapshot of {calendar_id} repeats the uid {:?}",
-                event.uid
-            )));
-        }
-        let import = EventImport {
-            uid: event.uid.clone(),
-            event_id: None,
-            span: event.span,
-            status: event.status,
-            deleted: false,
-            last_modified: None,
-        };
-        written += upsert_event(tx, calendar_id, &import, &zone, now)?;
+    for import in &imports {
+        written += upsert_event(tx, calendar_id, import, &zone, now)?;
     }
     let deleted =
         delete_events_except(tx, calendar_id, &keep, Some(snapshot.horizon.start()), now)?;
