@@ -44,8 +44,8 @@ pub async fn open_store(config: &Config, now: DateTime<Utc>) -> Result<Store, Se
 
 /// Starts the sources: applies `--seed` as the whole config (its sources configured,
 /// sources it no longer names stopped; without `--seed`, every source stops), then runs
-/// their sync and watches the file
-/// (SIGHUP, changes) to apply it again. Both run in the background for as long as the
+/// their sync and the outbox's delivery loop, and watches the file
+/// (SIGHUP, changes) to apply it again. All run in the background for as long as the
 /// server's state lives (they stop once every handle on it is dropped).
 ///
 /// # Errors
@@ -68,6 +68,7 @@ pub async fn start_sources(state: &AppState, config: &Config) -> Result<(), Seed
         }
     }
     state.sources().run();
+    state.outbox().run();
     Ok(())
 }
 

@@ -44,6 +44,7 @@ pub mod error;
 pub mod json_body;
 pub mod layers;
 pub mod listener;
+pub mod outbox;
 pub mod query;
 pub mod reload;
 pub mod routes;

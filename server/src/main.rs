@@ -10,6 +10,10 @@ use freebusy_server::listener::ConnectionLimits;
 use freebusy_server::state::AppState;
 use tracing_subscriber::EnvFilter;
 
+/// mimalloc rather than the system's allocator: see `mimalloc` in Cargo.toml.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     // Logs go to stderr (stdout carries only the listening URL), coloured only on a

@@ -120,6 +120,10 @@ pub struct SeedSource {
     /// Days after today the horizon ends (default 366).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub future_days: Option<u32>,
+    /// CalDAV only: write each booking of the calendar's owner into this calendar (and
+    /// remove it on cancel), through the outbox. Default false: read only.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub write_bookings: bool,
 }
 
 /// A seed checked whole: what the store imports, and the sources to sync.

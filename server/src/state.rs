@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use crate::auth::Tokens;
 use crate::config::{Config, PublicUrl};
+use crate::outbox::{Outbox, OutboxPolicy};
 use crate::sources::Sources;
 use crate::store::Store;
 
@@ -23,6 +24,7 @@ pub struct BookingPolicy {
 pub struct AppState {
     store: Store,
     sources: Sources,
+    outbox: Outbox,
     tokens: Arc<Tokens>,
     freebusy_deadline: Duration,
     booking: BookingPolicy,
@@ -32,8 +34,10 @@ pub struct AppState {
 impl AppState {
     /// State over an opened store, with the handler settings taken from `config`.
     pub fn new(store: Store, config: &Config) -> AppState {
+        let sources = Sources::new(store.clone());
         AppState {
-            sources: Sources::new(store.clone()),
+            outbox: Outbox::new(store.clone(), sources.clone(), OutboxPolicy::default()),
+            sources,
             store,
             tokens: Arc::new(Tokens::new(&config.tokens)),
             freebusy_deadline: config.freebusy_deadline(),
@@ -53,6 +57,12 @@ impl AppState {
     /// The sync of the configured sources (idle until `app::start_sources` runs it).
     pub fn sources(&self) -> &Sources {
         &self.sources
+    }
+
+    /// The deliveries bookings owe (calendar write-backs), idle until
+    /// `app::start_sources` runs it.
+    pub fn outbox(&self) -> &Outbox {
+        &self.outbox
     }
 
     /// How long a free/busy answer waits for a source never read before it answers

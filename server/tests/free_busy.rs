@@ -447,14 +447,19 @@ async fn an_answer_slower_than_the_deadline_is_503() {
     .await;
     let server = TestServer::serve(router, dir).await;
     let hog = state.clone();
+    let (holding, held_now) = tokio::sync::oneshot::channel();
     let held = tokio::spawn(async move {
         hog.store()
             .as_sqlite()
             .expect("the tests run on SQLite")
-            .read(|_| std::thread::sleep(std::time::Duration::from_millis(600)))
+            .read(move |_| {
+                // Holding the pool's only reader now: let the test go on.
+                let _ = holding.send(());
+                std::thread::sleep(std::time::Duration::from_millis(600))
+            })
             .await
     });
-    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    held_now.await.expect("the hog took the reader");
     let (status, body) = free_busy(&server, ALICE, WEEK).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     assert_eq!(body["error"]["code"], "timeout");

@@ -160,7 +160,7 @@ async fn the_sqlite_file_is_in_wal_mode_with_full_sync_and_foreign_keys() {
 async fn a_new_database_gets_every_migration(db: TestDb) {
     let store = db.open().await;
     assert_eq!(store.schema_version().await.unwrap(), SCHEMA_VERSION);
-    assert_eq!(SCHEMA_VERSION, 6);
+    assert_eq!(SCHEMA_VERSION, 8);
     // Opening again migrates nothing and changes nothing.
     drop(store);
     assert_eq!(

@@ -6,7 +6,9 @@
 //!   transaction no two requests can both pass); a repeated idempotency key is a retry
 //!   only with the same terms.
 //! - [`cancel`]: with the token handed out at booking time.
+//! - [`links`]: the visitor's links to cancel, reschedule and add to a calendar.
 
+pub mod links;
 pub mod request;
 
 pub use request::BookingRequest;
@@ -139,6 +141,21 @@ pub async fn cancel(
     cancelled
         .map(|_| ())
         .ok_or_else(|| ApiError::NotFound("no booking with this id and cancel token".into()))
+}
+
+/// The `UID` of booking `booking_id` as an iCalendar event: the event written into the
+/// hosts' CalDAV calendars (and, later, the invitations), stable for the booking's life.
+pub fn event_uid(booking_id: &str) -> String {
+    format!("booking-{booking_id}@freebusy")
+}
+
+/// Whether `uid` is one [`event_uid`] makes: a booking's own copy in a host's calendar,
+/// which a sync of that calendar leaves out (the booking blocks its time by itself, and
+/// a cancelled one must free it at once, before its removal upstream is read back).
+pub fn is_event_uid(uid: &str) -> bool {
+    uid.strip_prefix("booking-")
+        .and_then(|rest| rest.strip_suffix("@freebusy"))
+        .is_some_and(|id| !id.is_empty() && id.bytes().all(|byte| byte.is_ascii_hexdigit()))
 }
 
 /// The account of each host address, in order; every one must exist and have a

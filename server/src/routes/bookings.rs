@@ -63,6 +63,8 @@ pub async fn create(
     };
     let request = BookingRequest::read(&fields, state.booking_policy(), now)?;
     let booked = booking::book(state.store(), &request, state.booking_policy(), now).await?;
+    // The booking's deliveries are in the outbox already (same transaction): start them.
+    state.outbox().wake();
     let status = if booked.replayed {
         StatusCode::OK
     } else {
@@ -83,6 +85,7 @@ pub async fn cancel(
 ) -> Result<StatusCode, ApiError> {
     let token = bearer_token(&headers).ok_or(ApiError::Unauthorized)?;
     booking::cancel(state.store(), &id, token, Utc::now()).await?;
+    state.outbox().wake();
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -37,22 +37,7 @@ pub async fn fetch(
     spec: &SourceSpec,
     cursor: &Cursor,
 ) -> Result<Fetched, FetchError> {
-    let Location::Http(url) = &spec.location else {
-        return Err(FetchError::Protocol(
-            "a CalDAV source needs an http:// or https:// URL".into(),
-        ));
-    };
-    let limits = Limits {
-        timeout: spec.timeout,
-        max_body_bytes: spec.max_bytes,
-        ..Limits::default()
-    };
-    let client = Client::with_http(
-        http.clone(),
-        url.expose().clone(),
-        spec.credentials.clone(),
-        limits,
-    )?;
+    let client = client_for(http, spec)?;
     match remembered(spec, cursor) {
         Some(collection) => match read(&client, spec, &collection, cursor).await {
             // The discovered calendar was deleted or moved: look for it again.
@@ -67,6 +52,46 @@ pub async fn fetch(
             Ok(read(&client, spec, &collection, &Cursor::default()).await?)
         }
     }
+}
+
+/// A client for `spec`'s server and the collection to write bookings into: the
+/// source's URL, or the calendar of its name that the last read found (`cursor`), or
+/// that discovery finds now.
+///
+/// # Errors
+///
+/// As [`fetch`]: discovery can fail in every way a read can.
+pub async fn writer(
+    http: &reqwest::Client,
+    spec: &SourceSpec,
+    cursor: &Cursor,
+) -> Result<(Client, Url), FetchError> {
+    let client = client_for(http, spec)?;
+    let collection = match remembered(spec, cursor) {
+        Some(collection) => collection,
+        None => collection_of(&client, spec).await?,
+    };
+    Ok((client, collection))
+}
+
+/// A client for `spec`'s server with its limits and credentials.
+fn client_for(http: &reqwest::Client, spec: &SourceSpec) -> Result<Client, FetchError> {
+    let Location::Http(url) = &spec.location else {
+        return Err(FetchError::Protocol(
+            "a CalDAV source needs an http:// or https:// URL".into(),
+        ));
+    };
+    let limits = Limits {
+        timeout: spec.timeout,
+        max_body_bytes: spec.max_bytes,
+        ..Limits::default()
+    };
+    Ok(Client::with_http(
+        http.clone(),
+        url.expose().clone(),
+        spec.credentials.clone(),
+        limits,
+    )?)
 }
 
 /// The collection a previous read found, if the source is one to discover and the

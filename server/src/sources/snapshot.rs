@@ -106,6 +106,10 @@ pub fn events(
             cut = Some(this);
         }
         for instance in &expansion.instances {
+            if crate::booking::is_event_uid(&instance.uid) {
+                // A booking written here by the outbox: the booking itself blocks.
+                continue;
+            }
             let mut key = instance.key();
             if key.starts_with(UNKNOWN_UID_PREFIX) || !keys.insert(key.clone()) {
                 // Another object (a CalDAV collection may hold the same UID twice) or

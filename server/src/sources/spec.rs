@@ -114,6 +114,8 @@ pub struct SourceSpec {
     pub past_days: u32,
     /// Days after today the horizon ends.
     pub future_days: u32,
+    /// CalDAV only: bookings of the calendar's owner are written into it (the outbox).
+    pub write_bookings: bool,
 }
 
 impl SourceSpec {
@@ -148,6 +150,9 @@ impl SourceSpec {
         {
             return Err("`calendar` is empty".into());
         }
+        if kind == SourceKind::Ics && seed.write_bookings {
+            return Err("`write_bookings` is for CalDAV sources: an ICS feed is read-only".into());
+        }
         let credentials = credentials(seed)?;
         if credentials.is_some() && matches!(location, Location::File(_)) {
             return Err("a file:// source takes no credentials".into());
@@ -168,12 +173,13 @@ impl SourceSpec {
                 .map_or(DEFAULT_PAST_DAYS, |days| days as u32),
             future_days: ranged("future_days", seed.future_days.map(u64::from), 1, 10_000)?
                 .map_or(DEFAULT_FUTURE_DAYS, |days| days as u32),
+            write_bookings: seed.write_bookings,
         })
     }
 
     /// What the store keeps of it: its kind, a digest of what identifies the upstream
     /// (address, calendar, user name; not the password, so rotating it keeps the
-    /// snapshot), and whether it can be written (not yet: CalDAV write-back is to come).
+    /// snapshot), and whether bookings are written into it (`write_bookings`).
     pub fn definition(&self) -> SourceDefinition {
         let mut digest = Sha256::new();
         let location = match &self.location {
@@ -202,7 +208,7 @@ impl SourceSpec {
         SourceDefinition {
             kind: self.kind,
             fingerprint,
-            writable: false,
+            writable: self.kind == SourceKind::Caldav && self.write_bookings,
         }
     }
 }

@@ -196,6 +196,37 @@ impl Sources {
         WeakSources(Arc::downgrade(&self.inner))
     }
 
+    /// Where bookings go for the source calendar `calendar_id`: a CalDAV client and the
+    /// collection, or `None` when the config (as it is now) does not have that calendar
+    /// as a CalDAV source with `write_bookings`.
+    ///
+    /// # Errors
+    ///
+    /// A [`FetchError`] when the collection cannot be found (discovery failed).
+    pub async fn booking_writer(
+        &self,
+        calendar_id: &str,
+    ) -> Result<Option<(caldav::Client, caldav::Url)>, FetchError> {
+        let Some(spec) = self.specs().get(calendar_id).cloned() else {
+            return Ok(None);
+        };
+        if !spec.definition().writable {
+            return Ok(None);
+        }
+        let http = self
+            .inner
+            .caldav_http
+            .as_ref()
+            .map_err(|why| FetchError::Transport(why.clone()))?;
+        let cursor = match self.inner.store.source(calendar_id).await {
+            Ok(Some(record)) => serde_json::from_str(&record.state.cursor).unwrap_or_default(),
+            _ => Cursor::default(),
+        };
+        caldav_calendar::writer(http, &spec, &cursor)
+            .await
+            .map(Some)
+    }
+
     /// The store the sources write to.
     pub fn store(&self) -> &Store {
         &self.inner.store
@@ -665,7 +696,7 @@ fn jittered(wait: Duration) -> TimeDelta {
 
 /// This process's lease holder name: the host, the process id and random digits, so
 /// that two runs (or two processes) never share one.
-fn holder_name() -> String {
+pub fn holder_name() -> String {
     let mut bytes = [0u8; 8];
     // Without OS randomness the pid and the start time still tell runs apart.
     let random = match getrandom::fill(&mut bytes) {

@@ -39,7 +39,9 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     migration!("0003_sources"),
     migration!("0004_event_window_bound"),
     migration!("0005_leases"),
-    migration!("0006_account_rules"),
+    migration!("0006_outbox"),
+    migration!("0007_lifecycle"),
+    migration!("0008_account_rules"),
 ];
 
 /// The schema version this build migrates databases to: the number of migrations.

@@ -40,10 +40,11 @@ pub mod sqlite;
 pub use migrations::SCHEMA_VERSION;
 pub use model::{
     Account, AccountEvents, AccountImport, Blocker, Blocking, Booking, BookingGuard,
-    BookingOutcome, BookingTerms, Calendar, CalendarImport, Counts, Event, EventFilter,
-    EventImport, EventQuery, EventSpan, HostSnapshot, ImportReport, Lease, NewBooking,
-    ObjectChange, Snapshot, SnapshotEvent, SourceDefinition, SourceKind, SourceObject,
-    SourceRecord, SyncOutcome, SyncRecord, SyncReport, SyncState, bookings_calendar_id,
+    BookingOutcome, BookingTerms, Calendar, CalendarImport, Counts, DeliveryKind, Event,
+    EventFilter, EventImport, EventQuery, EventSpan, HostSnapshot, ImportReport, Lease, NewBooking,
+    OUTBOX_LEASE, ObjectChange, OutboxAction, OutboxMessage, OutboxOutcome, OutboxState, Snapshot,
+    SnapshotEvent, SourceDefinition, SourceKind, SourceObject, SourceRecord, SyncOutcome,
+    SyncRecord, SyncReport, SyncState, bookings_calendar_id,
 };
 
 use std::fmt;
@@ -484,6 +485,72 @@ impl Store {
                     .await?
             }
             Store::Postgres(postgres) => postgres.add_cancel_token(id, cancel_token_hash).await,
+        }
+    }
+
+    /// Pending outbox messages due at `now` (at most `limit`, earliest first), each one
+    /// only once every earlier message of its booking and target is settled. Several
+    /// workers may see the same message: take its lease ([`OUTBOX_LEASE`], item = its id)
+    /// and read it again with [`Store::outbox_message`] before delivering.
+    pub async fn due_outbox(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<OutboxMessage>, StoreError> {
+        match self {
+            Store::Sqlite(sqlite) => sqlite.read(move |db| db.due_outbox(now, limit)).await?,
+            Store::Postgres(postgres) => postgres.due_outbox(now, limit).await,
+        }
+    }
+
+    /// The outbox message `id`, if there is one.
+    pub async fn outbox_message(&self, id: &str) -> Result<Option<OutboxMessage>, StoreError> {
+        match self {
+            Store::Sqlite(sqlite) => {
+                let id = id.to_owned();
+                sqlite.read(move |db| db.outbox_message(&id)).await?
+            }
+            Store::Postgres(postgres) => postgres.outbox_message(id).await,
+        }
+    }
+
+    /// Every outbox message of booking `booking_id`, in the order they were written.
+    pub async fn outbox_of(&self, booking_id: &str) -> Result<Vec<OutboxMessage>, StoreError> {
+        match self {
+            Store::Sqlite(sqlite) => {
+                let id = booking_id.to_owned();
+                sqlite.read(move |db| db.outbox_of(&id)).await?
+            }
+            Store::Postgres(postgres) => postgres.outbox_of(booking_id).await,
+        }
+    }
+
+    /// When the earliest pending outbox message is due, if any is pending.
+    pub async fn next_outbox_due(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        match self {
+            Store::Sqlite(sqlite) => sqlite.read(|db| db.next_outbox_due()).await?,
+            Store::Postgres(postgres) => postgres.next_outbox_due().await,
+        }
+    }
+
+    /// Records how an attempt at the message `lease.item` ended, at `now`: delivered,
+    /// due again later, or given up. Only the lease's holder, while the lease is still
+    /// theirs (same generation), records anything, and only on a pending message; the
+    /// answer says whether it did.
+    pub async fn finish_outbox(
+        &self,
+        lease: &Lease,
+        outcome: OutboxOutcome,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        match self {
+            Store::Sqlite(sqlite) => {
+                let lease = lease.clone();
+                sqlite
+                    .write(move |db| db.finish_outbox(&lease, &outcome, now))
+                    .await?
+            }
+            Store::Postgres(postgres) => postgres.finish_outbox(lease, &outcome, now).await,
         }
     }
 

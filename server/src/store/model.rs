@@ -816,3 +816,276 @@ mod source_change_tests {
         );
     }
 }
+
+/// What kind of delivery an outbox message is; each kind has its own deliverer in
+/// `crate::outbox`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DeliveryKind {
+    /// A booking written to (or removed from) a host's writable CalDAV calendar; the
+    /// message's target is that source calendar's id.
+    CalendarWrite,
+}
+
+impl DeliveryKind {
+    /// Every kind, in the order the loop looks at them.
+    pub const ALL: [DeliveryKind; 1] = [DeliveryKind::CalendarWrite];
+
+    /// The name in the `outbox.kind` column.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryKind::CalendarWrite => "calendar_write",
+        }
+    }
+
+    /// The kind of a column value.
+    pub fn from_name(name: &str) -> Option<DeliveryKind> {
+        DeliveryKind::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == name)
+    }
+}
+
+/// What happened to the booking that a message tells its receiver about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OutboxAction {
+    /// The booking was made.
+    Created,
+    /// The booking was cancelled.
+    Cancelled,
+}
+
+impl OutboxAction {
+    /// The name in the `outbox.action` column.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutboxAction::Created => "created",
+            OutboxAction::Cancelled => "cancelled",
+        }
+    }
+
+    /// The action of a column value.
+    pub fn from_name(name: &str) -> Option<OutboxAction> {
+        [OutboxAction::Created, OutboxAction::Cancelled]
+            .into_iter()
+            .find(|action| action.as_str() == name)
+    }
+}
+
+/// Where a message stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OutboxState {
+    /// Waiting for its due time (or being delivered now, under a lease).
+    Pending,
+    /// Delivered.
+    Done,
+    /// Given up after retrying for too long; `last_error` says why.
+    Failed,
+}
+
+impl OutboxState {
+    /// The name in the `outbox.state` column.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutboxState::Pending => "pending",
+            OutboxState::Done => "done",
+            OutboxState::Failed => "failed",
+        }
+    }
+
+    /// The state of a column value.
+    pub fn from_name(name: &str) -> Option<OutboxState> {
+        [OutboxState::Pending, OutboxState::Done, OutboxState::Failed]
+            .into_iter()
+            .find(|state| state.as_str() == name)
+    }
+}
+
+/// One outbox message: a delivery a booking owes, written with the booking (or its
+/// cancel) in one transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxMessage {
+    /// Its idempotent id, unique forever: receivers dedupe by it, leases name it.
+    pub id: String,
+    /// The order of writing; a message waits for the earlier ones of its booking and
+    /// target.
+    pub seq: i64,
+    /// What delivers it.
+    pub kind: DeliveryKind,
+    /// The booking it is about.
+    pub booking_id: String,
+    /// Who receives it (for a calendar write: the source calendar's id).
+    pub target: String,
+    /// What it says happened.
+    pub action: OutboxAction,
+    /// Where it stands.
+    pub state: OutboxState,
+    /// Attempts so far.
+    pub attempts: u32,
+    /// When it was written.
+    pub created_at: DateTime<Utc>,
+    /// When the next attempt is due.
+    pub due_at: DateTime<Utc>,
+    /// Why the last attempt failed, if it did.
+    pub last_error: Option<String>,
+    /// When it was delivered.
+    pub done_at: Option<DateTime<Utc>>,
+    /// What the delivery left (JSON), e.g. the written resource and its ETag.
+    pub result: Option<String>,
+    /// The result of the delivered `created` message of the same booking and target,
+    /// for a `cancelled` one (what to remove).
+    pub created_result: Option<String>,
+}
+
+/// How one delivery attempt ended, as [`crate::store::Store::finish_outbox`] records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OutboxOutcome {
+    /// Delivered, leaving `result` (JSON) behind.
+    Delivered {
+        /// What the delivery left, if anything worth keeping.
+        result: Option<String>,
+    },
+    /// Not delivered; try again at `at`.
+    Retry {
+        /// When to try again.
+        at: DateTime<Utc>,
+        /// Why it failed.
+        error: String,
+    },
+    /// Not delivered, and never will be: retried for too long, or impossible.
+    GaveUp {
+        /// Why.
+        error: String,
+    },
+}
+
+/// The lease name outbox deliveries are taken under (the item is the message id).
+pub const OUTBOX_LEASE: &str = "outbox";
+
+/// The outbox's SQL, written once for both backends with `?N` parameters (PostgreSQL
+/// takes them as `$N`: [`outbox_sql_for_postgres`]). Each query selects
+/// `COLUMNS`, read by [`OutboxMessage::from_columns`].
+pub(crate) mod outbox_sql {
+    /// The columns of a message, then the result of its booking's delivered create.
+    pub const COLUMNS: &str = "o.seq, o.id, o.kind, o.booking_id, o.target, o.action, \
+        o.state, o.attempts, o.created_at, o.due_at, o.last_error, o.done_at, o.result, \
+        (SELECT p.result FROM outbox p WHERE p.booking_id = o.booking_id \
+           AND p.target = o.target AND p.kind = o.kind AND p.action = 'created' \
+           AND p.state = 'done' ORDER BY p.seq DESC LIMIT 1)";
+
+    /// Pending messages due at `?1`, at most `?2`, whose earlier messages (same booking,
+    /// target and kind) are all settled: a cancel never overtakes its create.
+    pub const DUE: &str = "FROM outbox o WHERE o.state = 'pending' AND o.due_at <= ?1
+          AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.booking_id = o.booking_id
+                          AND e.target = o.target AND e.kind = o.kind AND e.seq < o.seq
+                          AND e.state = 'pending')
+        ORDER BY o.due_at, o.seq LIMIT ?2";
+
+    /// Records an attempt (`?1` id, `?2` holder, `?3` state, `?4` now, `?5` next due or
+    /// NULL, `?6` done at or NULL, `?7` result or NULL, `?8` error or NULL, `?9` the
+    /// lease's generation), only while that lease is still the holder's: a worker whose
+    /// lease was taken over records nothing.
+    pub const FINISH: &str = "UPDATE outbox SET state = ?3, attempts = attempts + 1,
+            last_attempt_at = ?4, due_at = coalesce(?5, due_at), done_at = ?6,
+            result = coalesce(?7, result), last_error = ?8
+        WHERE id = ?1 AND state = 'pending' AND EXISTS (
+            SELECT 1 FROM leases l WHERE l.name = 'outbox' AND l.item = ?1
+              AND l.holder = ?2 AND l.generation = ?9)";
+
+    /// The booking's `cancelled` messages, one per target its `created` ones went to
+    /// (`?1` booking, `?2` now, `?3` a new id per row: see each backend), unless written
+    /// already (cancelling twice writes nothing more).
+    pub const CANCELLED_FROM: &str = "FROM outbox o
+        WHERE o.booking_id = ?1 AND o.action = 'created'
+          AND NOT EXISTS (SELECT 1 FROM outbox x WHERE x.booking_id = o.booking_id
+                          AND x.target = o.target AND x.kind = o.kind
+                          AND x.action = 'cancelled')
+        ORDER BY o.seq";
+}
+
+/// `sql` with `?N` parameters written as PostgreSQL's `$N`.
+pub(crate) fn outbox_sql_for_postgres(sql: &str) -> String {
+    sql.replace('?', "$")
+}
+
+impl OutboxMessage {
+    /// A message from its columns ([`outbox_sql::COLUMNS`], in order), as either driver
+    /// reads them.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn from_columns(
+        seq: i64,
+        id: String,
+        kind: &str,
+        booking_id: String,
+        target: String,
+        action: &str,
+        state: &str,
+        attempts: i64,
+        times: (i64, i64, Option<i64>),
+        last_error: Option<String>,
+        result: Option<String>,
+        created_result: Option<String>,
+    ) -> Result<OutboxMessage, crate::store::StoreError> {
+        let corrupt = |what: &str, value: &str| {
+            crate::store::StoreError::Corrupt(format!("outbox {what} {value:?} is unknown"))
+        };
+        let at = |seconds: i64| {
+            DateTime::from_timestamp(seconds, 0).ok_or_else(|| {
+                crate::store::StoreError::Corrupt(format!("time {seconds} is out of range"))
+            })
+        };
+        let (created_at, due_at, done_at) = times;
+        Ok(OutboxMessage {
+            seq,
+            kind: DeliveryKind::from_name(kind).ok_or_else(|| corrupt("kind", kind))?,
+            action: OutboxAction::from_name(action).ok_or_else(|| corrupt("action", action))?,
+            state: OutboxState::from_name(state).ok_or_else(|| corrupt("state", state))?,
+            attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
+            created_at: at(created_at)?,
+            due_at: at(due_at)?,
+            done_at: done_at.map(at).transpose()?,
+            id,
+            booking_id,
+            target,
+            last_error,
+            result,
+            created_result,
+        })
+    }
+
+    /// The columns [`outbox_sql::FINISH`] writes for `outcome` at `now`: state, next
+    /// due, done at, result, error.
+    pub(crate) fn finish_columns(
+        outcome: &OutboxOutcome,
+        now: DateTime<Utc>,
+    ) -> (
+        &'static str,
+        Option<i64>,
+        Option<i64>,
+        Option<String>,
+        Option<String>,
+    ) {
+        match outcome {
+            OutboxOutcome::Delivered { result } => (
+                OutboxState::Done.as_str(),
+                None,
+                Some(now.timestamp()),
+                result.clone(),
+                None,
+            ),
+            OutboxOutcome::Retry { at, error } => (
+                OutboxState::Pending.as_str(),
+                Some(at.timestamp()),
+                None,
+                None,
+                Some(error.clone()),
+            ),
+            OutboxOutcome::GaveUp { error } => (
+                OutboxState::Failed.as_str(),
+                None,
+                None,
+                None,
+                Some(error.clone()),
+            ),
+        }
+    }
+}

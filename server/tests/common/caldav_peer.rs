@@ -255,6 +255,42 @@ impl Peer {
         response
     }
 
+    /// The text of `name` in the calendar, read through the server's own HTTP; `None`
+    /// when it is not there (404).
+    pub async fn get_upstream(&self, name: &str) -> Option<String> {
+        let response = self
+            .authorized(self.http.get(self.event_url(name)))
+            .send()
+            .await
+            .unwrap();
+        if response.status() == reqwest::StatusCode::NOT_FOUND {
+            return None;
+        }
+        assert!(
+            response.status().is_success(),
+            "{name}: {}",
+            response.status()
+        );
+        Some(response.text().await.unwrap())
+    }
+
+    /// Stops the server (its storage stays): an upstream outage.
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts the server again on the same port over the same storage, after [`stop`].
+    pub async fn restart(&mut self) {
+        let program = program(self.kind).expect("the peer ran before");
+        let port = self.root.port().expect("a loopback port");
+        let log = self.dir.path().join(format!("log-{port}-again"));
+        self.child = spawn(self.kind, &program, self.dir.path(), port, &log, false);
+        if let Err(text) = wait_until_ready(&mut self.child, &self.http, port, &log).await {
+            panic!("{:?} did not start again:\n{text}", self.kind);
+        }
+    }
+
     /// Replaces a whole collection with a calendar file (Radicale: a PUT on the
     /// collection imports it, one resource per UID); the status.
     pub async fn import_collection(&self, name: &str, ics: &[u8]) -> reqwest::StatusCode {

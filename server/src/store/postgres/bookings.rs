@@ -36,7 +36,7 @@ use super::{ATTEMPTS, PgStore, StoreError, has_code, is_retryable, unix_seconds}
 use crate::store::migrations::LONG_EVENT_SECONDS as LONG;
 use crate::store::model::{
     Blocker, Blocking, Booking, BookingGuard, BookingOutcome, BookingTerms, HostSnapshot,
-    NewBooking, bookings_calendar_id,
+    NewBooking, OutboxAction, bookings_calendar_id,
 };
 
 /// Why a booking transaction was rolled back without an outcome.
@@ -232,6 +232,8 @@ impl PgStore {
         let by_id = tx
             .prepare_cached(&format!("{BOOKING_SELECT} WHERE b.id = $1"))
             .await?;
+        // In the booking's transaction: a crash after the answer loses no delivery.
+        super::outbox::enqueue(&tx, &id, OutboxAction::Created, now).await?;
         let created = booking_from_row(&tx.query_one(&by_id, &[&id]).await?)?;
         tx.commit().await?;
         Ok(Ok(BookingOutcome::Created(created)))
@@ -271,6 +273,7 @@ impl PgStore {
     ) -> Result<Option<Booking>, StoreError> {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
+        let cancelled_at = now;
         let now = now.timestamp();
         let matched = tx
             .query_opt(
@@ -299,6 +302,7 @@ impl PgStore {
             &[&id, &now],
         )
         .await?;
+        super::outbox::enqueue(&tx, id, OutboxAction::Cancelled, cancelled_at).await?;
         let booking = tx
             .query_opt(&format!("{BOOKING_SELECT} WHERE b.id = $1"), &[&id])
             .await?

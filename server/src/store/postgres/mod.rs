@@ -18,8 +18,10 @@
 
 mod bookings;
 mod leases;
+mod outbox;
 mod sources;
 
+use std::collections::HashSet;
 use std::fmt;
 use std::str::FromStr;
 
@@ -203,16 +205,23 @@ const EVENT_COLUMNS: &str = "e.calendar_id, e.uid, e.event_id, e.status, e.all_d
 /// Events overlapping the window [`start`, `end`) (two parameters, e.g. `$3`), of
 /// calendars `c` chosen by the caller's condition, in two disjoint parts, each an index
 /// range bounded on both sides (migration 0004): events of at most two days through
-/// each calendar's longest one, longer ones through their end.
-fn overlapping_events(from_and_condition: &str, end: &str, start: &str) -> String {
+/// each calendar's longest one, longer ones through their end. Unordered.
+fn overlapping_parts(from_and_condition: &str, end: &str, start: &str) -> String {
     format!(
         "SELECT {EVENT_COLUMNS} {from_and_condition}
            AND e.start_at < {end} AND e.start_at > {start} - c.longest_event_seconds
            AND e.end_at > {start} AND e.end_at - e.start_at <= {LONG}
          UNION ALL
          SELECT {EVENT_COLUMNS} {from_and_condition}
-           AND e.end_at - e.start_at > {LONG} AND e.end_at > {start} AND e.start_at < {end}
-         ORDER BY start_at, end_at, calendar_id, uid"
+           AND e.end_at - e.start_at > {LONG} AND e.end_at > {start} AND e.start_at < {end}"
+    )
+}
+
+/// [`overlapping_parts`] ordered by start, end, calendar and uid.
+fn overlapping_events(from_and_condition: &str, end: &str, start: &str) -> String {
+    format!(
+        "{} ORDER BY start_at, end_at, calendar_id, uid",
+        overlapping_parts(from_and_condition, end, start)
     )
 }
 
@@ -503,84 +512,105 @@ impl PgStore {
             .collect())
     }
 
-    /// One round trip: the account with its calendars, the window's events and (if
-    /// asked) the managed ones are three statements keyed by the address, pipelined on
-    /// one connection. Each sees the latest commit when it runs, as on SQLite.
+    /// One statement for what a free/busy answer needs: the account, each of its
+    /// calendars with whether it is a source never read, and the chosen calendars'
+    /// events in the window (a `LEFT JOIN LATERAL` per calendar, so an account without
+    /// calendars or events still comes back). With `all_managed`, the managed events
+    /// are a second statement pipelined beside it, in the same round trip. Both see the
+    /// latest commit when they run, as on SQLite.
+    ///
+    /// One statement rather than three: on the week query each statement is a
+    /// PostgreSQL backend's CPU on the same machine (BENCHMARKS.md, backend).
     pub(super) async fn account_events(
         &self,
         email: &str,
         query: &EventQuery,
     ) -> Result<Option<AccountEvents>, StoreError> {
         let client = self.client().await?;
-        let account_sql = format!(
-            "SELECT a.id, a.email, a.time_zone, c.id, c.name FROM accounts a
+        let chosen = "($2::text[] IS NULL OR c.id = ANY($2))";
+        // Event columns first (0 to 10, as `event_from_row` reads them), then the
+        // account (11 to 13), the calendar (14, 15) and whether it is chosen and unread.
+        let overlapping = overlapping_parts(
+            &format!("FROM events e WHERE e.calendar_id = c.id AND {chosen}"),
+            "$3",
+            "$4",
+        );
+        let found_sql = format!(
+            "SELECT e.*, a.id, a.email, a.time_zone, c.id, c.name,
+                    {chosen} AND s.calendar_id IS NOT NULL AND s.snapshot_at IS NULL
+             FROM accounts a
              LEFT JOIN calendars c ON c.account_id = a.id
-             WHERE {ACCOUNT_IS} ORDER BY c.id"
-        );
-        let chosen = format!(
-            "FROM accounts a JOIN calendars c ON c.account_id = a.id
-             JOIN events e ON e.calendar_id = c.id
-             WHERE {ACCOUNT_IS} AND ($2::text[] IS NULL OR c.id = ANY($2))"
-        );
-        let overlapping_sql = overlapping_events(&chosen, "$3", "$4");
-        let managed_sql = format!(
-            "SELECT {EVENT_COLUMNS} {chosen} AND e.managed
+             LEFT JOIN sources s ON s.calendar_id = c.id
+             LEFT JOIN LATERAL ({overlapping}) e ON true
+             WHERE {ACCOUNT_IS}
              ORDER BY e.start_at, e.end_at, e.calendar_id, e.uid"
         );
-        let unread_sql = format!(
-            "SELECT s.calendar_id FROM accounts a JOIN calendars c ON c.account_id = a.id
-             JOIN sources s ON s.calendar_id = c.id
-             WHERE {ACCOUNT_IS} AND ($2::text[] IS NULL OR c.id = ANY($2))
-               AND s.snapshot_at IS NULL
-             ORDER BY s.calendar_id"
+        let managed_sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM accounts a JOIN calendars c ON c.account_id = a.id
+             JOIN events e ON e.calendar_id = c.id
+             WHERE {ACCOUNT_IS} AND {chosen} AND e.managed
+             ORDER BY e.start_at, e.end_at, e.calendar_id, e.uid"
         );
-        let (account_statement, overlapping_statement, managed_statement, unread_statement) = tokio::try_join!(
-            client.prepare_cached(&account_sql),
-            client.prepare_cached(&overlapping_sql),
-            client.prepare_cached(&managed_sql),
-            client.prepare_cached(&unread_sql),
-        )?;
         let (start, end) = (
             query.window.start().timestamp(),
             query.window.end().timestamp(),
         );
         let calendars = &query.calendars;
-        let account_params: [&(dyn ToSql + Sync); 1] = [&email];
-        let overlapping_params: [&(dyn ToSql + Sync); 4] = [&email, calendars, &end, &start];
+        let found_params: [&(dyn ToSql + Sync); 4] = [&email, calendars, &end, &start];
         let managed_params: [&(dyn ToSql + Sync); 2] = [&email, calendars];
+        let found = async {
+            let statement = client.prepare_cached(&found_sql).await?;
+            client.query(&statement, &found_params).await
+        };
         let managed = async {
             if query.all_managed {
-                client.query(&managed_statement, &managed_params).await
+                let statement = client.prepare_cached(&managed_sql).await?;
+                client.query(&statement, &managed_params).await
             } else {
                 Ok(Vec::new())
             }
         };
-        let (account_rows, overlapping, managed, unread) = tokio::try_join!(
-            client.query(&account_statement, &account_params),
-            client.query(&overlapping_statement, &overlapping_params),
-            managed,
-            client.query(&unread_statement, &managed_params),
-        )?;
-        let Some(first) = account_rows.first() else {
+        let (rows, managed) = tokio::try_join!(found, managed)?;
+        let Some(first) = rows.first() else {
             return Ok(None);
         };
-        let account = account_from_row(first)?;
-        let calendars = account_rows
-            .iter()
-            .filter_map(|row| {
-                Some(Calendar {
-                    id: row.get::<_, Option<String>>(3)?,
+        let account = Account {
+            id: first.try_get(11)?,
+            email: first.try_get(12)?,
+            time_zone: time_zone(first.try_get(13)?)?,
+        };
+        // A calendar comes once per event of it in the window (or once without one);
+        // ids are `COLLATE "C"`, so bytewise order is the database's.
+        let mut seen: HashSet<&str> = HashSet::new();
+        let mut calendars: Vec<Calendar> = Vec::new();
+        let mut unread: Vec<String> = Vec::new();
+        let mut overlapping = Vec::new();
+        for row in &rows {
+            if let Some(id) = row.try_get::<_, Option<&str>>(14)?
+                && seen.insert(id)
+            {
+                if row.try_get::<_, Option<bool>>(16)? == Some(true) {
+                    unread.push(id.to_owned());
+                }
+                calendars.push(Calendar {
+                    id: id.to_owned(),
                     account_id: account.id,
-                    name: row.get(4),
-                })
-            })
-            .collect();
+                    name: row.try_get(15)?,
+                });
+            }
+            // Every event row has a uid; a calendar without events in the window has none.
+            if row.try_get::<_, Option<&str>>(1)?.is_some() {
+                overlapping.push(event_from_row(row)?);
+            }
+        }
+        calendars.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+        unread.sort_unstable();
         Ok(Some(AccountEvents {
             account,
             calendars,
-            overlapping: events_from_rows(&overlapping)?,
+            overlapping,
             managed: events_from_rows(&managed)?,
-            unread: unread.iter().map(|row| row.get(0)).collect(),
+            unread,
         }))
     }
 
@@ -774,15 +804,17 @@ async fn place_all_day(
 
 /// An account from a row whose first three columns are its id, address and zone.
 fn account_from_row(row: &Row) -> Result<Account, StoreError> {
-    let zone: String = row.try_get(2)?;
-    let time_zone = zone
-        .parse::<Tz>()
-        .map_err(|_| StoreError::Corrupt(format!("time zone {zone:?} is not an IANA zone")))?;
     Ok(Account {
         id: row.try_get(0)?,
         email: row.try_get(1)?,
-        time_zone,
+        time_zone: time_zone(row.try_get(2)?)?,
     })
+}
+
+/// The IANA zone an `accounts.time_zone` column names.
+fn time_zone(zone: &str) -> Result<Tz, StoreError> {
+    zone.parse::<Tz>()
+        .map_err(|_| StoreError::Corrupt(format!("time zone {zone:?} is not an IANA zone")))
 }
 
 fn events_from_rows(rows: &[Row]) -> Result<Vec<Event>, StoreError> {

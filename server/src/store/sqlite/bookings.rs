@@ -18,7 +18,7 @@ use super::{Database, StoreError, time_column};
 use crate::store::migrations::LONG_EVENT_SECONDS as LONG;
 use crate::store::model::{
     Blocker, Blocking, Booking, BookingGuard, BookingOutcome, BookingTerms, HostSnapshot,
-    NewBooking, bookings_calendar_id,
+    NewBooking, OutboxAction, bookings_calendar_id,
 };
 
 const BOOKING_COLUMNS: &str = "id, start_at, end_at, booker_name, booker_email, note, \
@@ -193,6 +193,8 @@ impl Database {
                 ],
             )?;
         }
+        // In the booking's transaction: a crash after the answer loses no delivery.
+        super::outbox::enqueue(&tx, &id, OutboxAction::Created, now)?;
         let created = read_booking(&tx, &id)?.ok_or_else(|| vanished(&id))?;
         tx.commit()?;
         Ok(BookingOutcome::Created(created))
@@ -231,6 +233,7 @@ impl Database {
                    AND deleted = 0",
                 params![id, now.timestamp()],
             )?;
+            super::outbox::enqueue(&tx, id, OutboxAction::Cancelled, now)?;
             read_booking(&tx, id)?
         } else {
             None

@@ -24,6 +24,7 @@
 
 mod bookings;
 mod leases;
+mod outbox;
 mod sources;
 
 use std::collections::HashSet;
@@ -340,15 +341,45 @@ impl Database {
         Ok(calendars)
     }
 
+    /// Two statements, both cached: the account with each calendar and whether it is a
+    /// source never read, then the chosen calendars' events (and, if asked, their managed
+    /// ones). The week query is mostly such per-statement costs (BENCHMARKS.md,
+    /// backend), so the account, its calendars and their sources come in one.
     pub(in crate::store) fn account_events(
         &self,
         email: &str,
         query: &EventQuery,
     ) -> Result<Option<AccountEvents>, StoreError> {
-        let Some(account) = self.account_by_email(email)? else {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT a.id, a.email, a.time_zone, c.id, c.name,
+                    s.calendar_id IS NOT NULL AND s.snapshot_at IS NULL
+             FROM accounts a
+             LEFT JOIN calendars c ON c.account_id = a.id
+             LEFT JOIN sources s ON s.calendar_id = c.id
+             WHERE a.email = ?1 ORDER BY c.id",
+        )?;
+        let mut rows = statement.query(params![email])?;
+        let Some(first) = rows.next()? else {
             return Ok(None);
         };
-        let calendars = self.calendars_of(account.id)?;
+        let account = account_from_row(first)?;
+        let mut calendars: Vec<Calendar> = Vec::new();
+        let mut never_read: Vec<String> = Vec::new();
+        let mut row = Some(first);
+        while let Some(current) = row {
+            // An account without calendars comes back once, with no calendar.
+            if let Some(id) = current.get::<_, Option<String>>(3)? {
+                if current.get::<_, Option<bool>>(5)? == Some(true) {
+                    never_read.push(id.clone());
+                }
+                calendars.push(Calendar {
+                    id,
+                    account_id: account.id,
+                    name: current.get(4)?,
+                });
+            }
+            row = rows.next()?;
+        }
         let chosen: Vec<String> = match &query.calendars {
             None => calendars
                 .iter()
@@ -371,7 +402,11 @@ impl Database {
         } else {
             Vec::new()
         };
-        let unread = sources::unread(&self.conn, &chosen)?;
+        // In calendar order, which is by id, as before.
+        let unread = never_read
+            .into_iter()
+            .filter(|id| chosen.contains(id))
+            .collect();
         Ok(Some(AccountEvents {
             account,
             calendars,

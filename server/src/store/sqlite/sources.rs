@@ -5,11 +5,9 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 use freebusy_core::Window;
-use rusqlite::{Connection, OptionalExtension, Row, Transaction, TransactionBehavior, params};
+use rusqlite::{OptionalExtension, Row, Transaction, TransactionBehavior, params};
 
-use super::{
-    Database, account_from_row, conversion_error, placeholders, time_column, upsert_event,
-};
+use super::{Database, account_from_row, conversion_error, time_column, upsert_event};
 use crate::store::StoreError;
 use crate::store::model::{
     ObjectChange, Snapshot, SourceChange, SourceDefinition, SourceKind, SourceObject, SourceRecord,
@@ -307,23 +305,6 @@ fn put_objects(
         put.execute(params![calendar_id, object.href, object.etag, object.body])?;
     }
     Ok(())
-}
-
-/// The calendars among `chosen` that are sources without a snapshot yet.
-pub(super) fn unread(conn: &Connection, chosen: &[String]) -> Result<Vec<String>, StoreError> {
-    if chosen.is_empty() {
-        return Ok(Vec::new());
-    }
-    let sql = format!(
-        "SELECT calendar_id FROM sources
-         WHERE snapshot_at IS NULL AND calendar_id IN ({}) ORDER BY calendar_id",
-        placeholders(chosen.len())
-    );
-    let mut statement = conn.prepare_cached(&sql)?;
-    let ids = statement
-        .query_map(rusqlite::params_from_iter(chosen), |row| row.get(0))?
-        .collect::<Result<_, _>>()?;
-    Ok(ids)
 }
 
 fn source_from_row(row: &Row<'_>) -> rusqlite::Result<SourceRecord> {
