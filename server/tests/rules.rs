@@ -1,11 +1,12 @@
-//! Hosts' rules over loopback HTTP and real SQLite: `GET /v1/rules/{email}` publishes
-//! them, and `POST /v1/bookings` refuses what they forbid, naming the reason, whoever
-//! sends the request.
+//! Hosts' rules over loopback HTTP, on both backends (real SQLite and PostgreSQL):
+//! `GET /v1/rules/{email}` publishes them, and `POST /v1/bookings` refuses what they
+//! forbid, naming the reason, whoever sends the request.
 
 mod common;
 
 use chrono::{DateTime, Datelike, Days, NaiveDate, TimeZone, Utc, Weekday};
 use chrono_tz::Tz;
+use common::db::TestDb;
 use common::{NO_RATE_LIMIT, TestServer, client};
 use freebusy_core::wire::rfc3339;
 use freebusy_server::seed::Seed;
@@ -70,8 +71,8 @@ fn seed() -> String {
     .to_string()
 }
 
-async fn server() -> TestServer {
-    TestServer::start_with_seed(&seed(), &NO_RATE_LIMIT).await
+async fn server(db: &TestDb) -> TestServer {
+    TestServer::start_on(db, Some(&seed()), &NO_RATE_LIMIT).await
 }
 
 async fn book(server: &TestServer, hosts: &[&str], start: &str, end: &str) -> (StatusCode, Value) {
@@ -118,9 +119,8 @@ fn refused_field(body: &Value) -> (String, String, String) {
 
 // Pins the published document: the seed's rules in the account's zone, the defaults
 // where nothing was set, nothing for an unknown address.
-#[tokio::test]
-async fn the_rules_route_publishes_each_hosts_rules_in_their_zone() {
-    let server = server().await;
+async fn the_rules_route_publishes_each_hosts_rules_in_their_zone(db: TestDb) {
+    let server = server(&db).await;
     let get = |path: String| {
         let request = client().get(server.url(&path));
         async move {
@@ -169,9 +169,8 @@ async fn the_rules_route_publishes_each_hosts_rules_in_their_zone() {
 }
 
 // Pins each 422 reason: the request is wrong whatever the calendars hold.
-#[tokio::test]
-async fn bookings_against_the_rules_answer_422_naming_the_reason() {
-    let server = server().await;
+async fn bookings_against_the_rules_answer_422_naming_the_reason(db: TestDb) {
+    let server = server(&db).await;
     let monday = monday();
     let cases: [(NaiveDate, &str, &str, &str, &str); 6] = [
         (
@@ -251,9 +250,8 @@ async fn bookings_against_the_rules_answer_422_naming_the_reason() {
 }
 
 // Pins the 409s: busy time, the buffers around it and around bookings, a full day.
-#[tokio::test]
-async fn bookings_that_conflict_with_what_is_booked_answer_409_naming_the_reason() {
-    let server = server().await;
+async fn bookings_that_conflict_with_what_is_booked_answer_409_naming_the_reason(db: TestDb) {
+    let server = server(&db).await;
     let monday = monday();
     let (status, body) = book_hana(&server, monday, "15:00", "15:30").await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
@@ -304,9 +302,8 @@ async fn bookings_that_conflict_with_what_is_booked_answer_409_naming_the_reason
 }
 
 // Pins hosts in two zones: only the hours both work, the refusal naming who does not.
-#[tokio::test]
-async fn hosts_in_two_zones_are_bookable_only_where_their_hours_meet() {
-    let server = server().await;
+async fn hosts_in_two_zones_are_bookable_only_where_their_hours_meet(db: TestDb) {
+    let server = server(&db).await;
     let tuesday = monday() + Days::new(1);
     let both = ["hana@example.com", "ned@example.com"];
     // 10:00 in London is 05:00 or 06:00 in New York.
@@ -388,3 +385,10 @@ fn a_seed_with_rules_the_engine_refuses_names_the_account_and_the_field() {
         "{unknown}"
     );
 }
+
+on_both_backends!(
+    the_rules_route_publishes_each_hosts_rules_in_their_zone,
+    bookings_against_the_rules_answer_422_naming_the_reason,
+    bookings_that_conflict_with_what_is_booked_answer_409_naming_the_reason,
+    hosts_in_two_zones_are_bookable_only_where_their_hours_meet,
+);
