@@ -620,6 +620,122 @@ async fn a_booking_guard_sees_the_hosts_events_and_bookings_in_its_window(db: Te
     );
 }
 
+// Pins the bounds of what a guard reads: everything that reaches into its window (a
+// long tentative trip, an event and a long booking that began before it, the day's
+// earlier booking the day cap counts, one just after that a buffer must see), and
+// nothing that ended before it or starts after it.
+async fn a_booking_guard_sees_long_and_crossing_events_and_bookings_but_nothing_outside(
+    db: TestDb,
+) {
+    let store = db.open().await;
+    let mut accounts = alice_day();
+    accounts[0].calendars[0].events = vec![
+        event(
+            "long-ago",
+            "2020-04-20T09:00:00Z",
+            "2020-04-20T10:00:00Z",
+            Status::Busy,
+            false,
+        ),
+        event(
+            "trip",
+            "2026-04-10T00:00:00Z",
+            "2026-05-10T00:00:00Z",
+            Status::Tentative,
+            false,
+        ),
+        event(
+            "late-show",
+            "2026-04-19T22:00:00Z",
+            "2026-04-20T01:00:00Z",
+            Status::Busy,
+            false,
+        ),
+        event(
+            "next-day",
+            "2026-04-21T09:00:00Z",
+            "2026-04-21T10:00:00Z",
+            Status::Busy,
+            false,
+        ),
+    ];
+    store
+        .import(accounts, at("2026-04-01T00:00:00Z"))
+        .await
+        .unwrap();
+    let alice = store
+        .account_by_email("alice@example.com")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    // The trip is tentative: these bookings are made over it.
+    let over_tentative = Blocking { tentative: false };
+    for (key, start, end) in [
+        ("old", "2026-04-12T10:00:00Z", "2026-04-12T10:30:00Z"),
+        ("long", "2026-04-17T12:00:00Z", "2026-04-19T22:00:00Z"),
+        ("morning", "2026-04-20T08:00:00Z", "2026-04-20T08:30:00Z"),
+        ("after", "2026-04-20T12:30:00Z", "2026-04-20T12:45:00Z"),
+        ("later", "2026-04-22T08:00:00Z", "2026-04-22T08:30:00Z"),
+    ] {
+        let made = store
+            .insert_booking_if_free(
+                request(alice, start, end, Some(key)),
+                over_tentative,
+                at("2026-04-01T00:00:00Z"),
+            )
+            .await
+            .unwrap();
+        assert!(
+            matches!(made, BookingOutcome::Created(_)),
+            "{key}: {made:?}"
+        );
+    }
+
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let guard = recording_guard(
+        ("2026-04-19T21:00:00Z", "2026-04-21T00:00:00Z"),
+        seen.clone(),
+        Ok(()),
+    );
+    let meeting = request(
+        alice,
+        "2026-04-20T12:00:00Z",
+        "2026-04-20T12:30:00Z",
+        Some("meeting"),
+    );
+    let outcome = store
+        .insert_booking_checked(meeting, over_tentative, guard, at("2026-04-01T00:00:00Z"))
+        .await
+        .unwrap();
+    assert!(matches!(outcome, BookingOutcome::Created(_)), "{outcome:?}");
+    let seen = seen.lock().unwrap().clone();
+    let period = |start: &str, end: &str, status| Period::new(at(start), at(end), status).unwrap();
+    let window = |start: &str, end: &str| Window::new(at(start), at(end)).unwrap();
+    assert_eq!(
+        seen[0].periods,
+        [
+            period(
+                "2026-04-19T21:00:00Z",
+                "2026-04-21T00:00:00Z",
+                Status::Tentative
+            ),
+            period("2026-04-19T21:00:00Z", "2026-04-19T22:00:00Z", Status::Busy),
+            period("2026-04-19T22:00:00Z", "2026-04-20T01:00:00Z", Status::Busy),
+            period("2026-04-20T08:00:00Z", "2026-04-20T08:30:00Z", Status::Busy),
+            period("2026-04-20T12:30:00Z", "2026-04-20T12:45:00Z", Status::Busy),
+        ]
+    );
+    assert_eq!(
+        seen[0].bookings,
+        [
+            window("2026-04-17T12:00:00Z", "2026-04-19T22:00:00Z"),
+            window("2026-04-20T08:00:00Z", "2026-04-20T08:30:00Z"),
+            window("2026-04-20T12:30:00Z", "2026-04-20T12:45:00Z"),
+        ]
+    );
+}
+
 // Pins a refusal: nothing is written, the refusal comes back as it was, and a replay of
 // a booking made earlier is answered before the guard runs.
 async fn a_booking_guard_refusal_writes_nothing_and_a_replay_skips_the_guard(db: TestDb) {
@@ -718,6 +834,7 @@ on_both_backends!(
     racing_multi_host_bookings_never_book_a_host_twice,
     a_booking_reads_back_as_it_was_made,
     a_booking_guard_sees_the_hosts_events_and_bookings_in_its_window,
+    a_booking_guard_sees_long_and_crossing_events_and_bookings_but_nothing_outside,
     a_booking_guard_refusal_writes_nothing_and_a_replay_skips_the_guard,
     an_accounts_rules_are_stored_and_replaced_by_each_import,
 );

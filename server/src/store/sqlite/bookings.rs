@@ -258,7 +258,14 @@ impl Database {
 }
 
 /// What a booking guard sees of `host` over `window`: their events not deleted (every
-/// status, clipped to the window) and their bookings not cancelled.
+/// status, clipped to the window, by start) and their bookings not cancelled (by start).
+///
+/// Both are read in the two bounded parts of the window queries (migration 0004), so a
+/// checked booking costs what lies near its window, not the host's history (nor a
+/// source's unknown time before and after what it read, which are long events): events
+/// of at most two days through each calendar's longest one, bookings likewise through
+/// the host's bookings calendar (each booking is one of its events), and longer ones
+/// through their end.
 fn host_snapshot(
     conn: &rusqlite::Connection,
     host: i64,
@@ -266,12 +273,17 @@ fn host_snapshot(
 ) -> Result<HostSnapshot, StoreError> {
     let (start, end) = (window.start().timestamp(), window.end().timestamp());
     let mut periods = Vec::new();
-    let mut events = conn.prepare_cached(
-        "SELECT e.start_at, e.end_at, e.status FROM events e
-         JOIN calendars c ON c.id = e.calendar_id
-         WHERE c.account_id = ?1 AND e.deleted = 0 AND e.start_at < ?2 AND e.end_at > ?3
-         ORDER BY e.start_at",
-    )?;
+    let mut events = conn.prepare_cached(&format!(
+        "SELECT e.start_at, e.end_at, e.status FROM calendars c CROSS JOIN events e
+         WHERE c.account_id = ?1 AND e.calendar_id = c.id AND e.deleted = 0
+           AND e.start_at < ?2 AND e.start_at > ?3 - c.longest_event_seconds
+           AND e.end_at > ?3 AND e.end_at - e.start_at <= {LONG}
+         UNION ALL
+         SELECT e.start_at, e.end_at, e.status FROM calendars c CROSS JOIN events e
+         WHERE c.account_id = ?1 AND e.calendar_id = c.id AND e.deleted = 0
+           AND e.end_at - e.start_at > {LONG} AND e.end_at > ?3 AND e.start_at < ?2
+         ORDER BY 1, 2, 3"
+    ))?;
     let mut rows = events.query(params![host, end, start])?;
     while let Some(row) = rows.next()? {
         let status: String = row.get(2)?;
@@ -283,13 +295,19 @@ fn host_snapshot(
         periods.extend(period.clipped_to(window));
     }
     let mut bookings = Vec::new();
-    let mut statement = conn.prepare_cached(
-        "SELECT b.start_at, b.end_at FROM bookings b
-         JOIN booking_hosts h ON h.booking_id = b.id
-         WHERE h.account_id = ?1 AND b.cancelled_at IS NULL AND b.start_at < ?2 AND b.end_at > ?3
-         ORDER BY b.start_at",
-    )?;
-    let mut rows = statement.query(params![host, end, start])?;
+    let mut statement = conn.prepare_cached(&format!(
+        "SELECT b.start_at, b.end_at FROM bookings b CROSS JOIN booking_hosts h
+         WHERE h.booking_id = b.id AND h.account_id = ?1 AND b.cancelled_at IS NULL
+           AND b.start_at < ?2 AND b.end_at > ?3 AND b.end_at - b.start_at <= {LONG}
+           AND b.start_at > ?3 - (SELECT coalesce(max(longest_event_seconds), 0)
+                                  FROM calendars WHERE id = ?4)
+         UNION ALL
+         SELECT b.start_at, b.end_at FROM bookings b CROSS JOIN booking_hosts h
+         WHERE h.booking_id = b.id AND h.account_id = ?1 AND b.cancelled_at IS NULL
+           AND b.end_at - b.start_at > {LONG} AND b.end_at > ?3 AND b.start_at < ?2
+         ORDER BY 1, 2"
+    ))?;
+    let mut rows = statement.query(params![host, end, start, bookings_calendar_id(host)])?;
     while let Some(row) = rows.next()? {
         let booked = Window::new(time_column(row, 0)?, time_column(row, 1)?).map_err(|error| {
             StoreError::Corrupt(format!("a booking of account {host}: {error}"))
