@@ -5,7 +5,6 @@
 //! more than the whole bundle budget).
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use freebusy_core::zone::Zone;
@@ -22,13 +21,15 @@ extern "C" {
 
 /// An IANA time zone answered by the browser.
 ///
-/// Offsets are cached per instant: a week layout asks the same instants several times,
-/// and `formatToParts` is the costly part.
+/// Offsets are cached per instant: a week layout and the hosts' rules ask the same
+/// instants several times, and `formatToParts` is the costly part. The cache is a
+/// sorted list, not a hash map: a map's hashing and table code would cost the bundle
+/// kilobytes for a few hundred entries.
 #[derive(Debug)]
 pub struct BrowserZone {
     name: String,
     format: DateTimeFormat,
-    offsets: RefCell<HashMap<i64, FixedOffset>>,
+    offsets: RefCell<Vec<(i64, FixedOffset)>>,
 }
 
 impl BrowserZone {
@@ -118,12 +119,22 @@ impl BrowserZone {
 impl Zone for BrowserZone {
     fn offset_at(&self, instant: DateTime<Utc>) -> FixedOffset {
         let key = instant.timestamp();
-        if let Some(offset) = self.offsets.borrow().get(&key) {
-            return *offset;
-        }
+        let known = self
+            .offsets
+            .borrow()
+            .binary_search_by_key(&key, |&(at, _)| at);
+        let at = match known {
+            Ok(index) => {
+                if let Some(&(_, offset)) = self.offsets.borrow().get(index) {
+                    return offset;
+                }
+                index
+            }
+            Err(index) => index,
+        };
         let utc = FixedOffset::east_opt(0).unwrap_or_else(|| chrono::Offset::fix(&Utc));
         let offset = self.compute_offset(instant).unwrap_or(utc);
-        self.offsets.borrow_mut().insert(key, offset);
+        self.offsets.borrow_mut().insert(at, (key, offset));
         offset
     }
 }

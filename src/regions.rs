@@ -10,6 +10,7 @@
 //! attribute is escaped; no markup has an inline `style` or script.
 
 use freebusy_core::wire::booking::{MAX_EMAIL_CHARS, MAX_NAME_CHARS, MAX_NOTE_CHARS};
+use freebusy_core::wire::rfc3339;
 
 use crate::grid::markup::{day_tabs_markup, escape_into};
 use crate::messages::{Catalogue, Text};
@@ -28,6 +29,9 @@ pub mod action {
     /// Close the confirm step.
     pub const CANCEL: &str = "cancel";
 }
+
+/// The attribute of a meeting-length button: its minutes.
+pub const DURATION: &str = "data-duration";
 
 /// The attribute marking the time-zone picker's input.
 pub const ZONE_INPUT: &str = "data-zone-input";
@@ -70,7 +74,7 @@ pub fn frame(messages: &Catalogue, zone: &str, fixed_zone: bool, problems: &[Str
         }
         html.push_str("</div>");
     }
-    html.push_str(r#"<div class="freebusy-status" role="status"></div><div class="freebusy-alerts"></div><div class="freebusy-days" role="group" aria-label=""#);
+    html.push_str(r#"<div class="freebusy-durations"></div><div class="freebusy-status" role="status"></div><div class="freebusy-alerts"></div><div class="freebusy-days" role="group" aria-label=""#);
     escape_into(&mut html, messages.get(Text::Days));
     html.push_str(r#""></div><div class="freebusy-grid" role="grid" aria-readonly="true"></div><div class="freebusy-form"></div>"#);
     html
@@ -189,6 +193,41 @@ pub fn grid(state: &SchedulerState) -> String {
     state.grid_markup()
 }
 
+/// The choice of meeting length, when the hosts offer more than one: a group of toggle
+/// buttons (`aria-pressed` on the one chosen), empty otherwise.
+pub fn durations(state: &SchedulerState) -> String {
+    let offered = state.durations();
+    if offered.len() < 2 {
+        return String::new();
+    }
+    let messages = state.messages();
+    let chosen = state.duration_minutes();
+    let mut html = String::from(r#"<div role="group" aria-label=""#);
+    escape_into(&mut html, messages.get(Text::Durations));
+    html.push_str(r#"">"#);
+    for minutes in offered {
+        let number = minutes.to_string();
+        html.push_str(r#"<button type="button" "#);
+        html.push_str(DURATION);
+        html.push_str(r#"=""#);
+        html.push_str(&number);
+        html.push_str(r#"" aria-pressed=""#);
+        html.push_str(if chosen == Some(minutes) {
+            "true"
+        } else {
+            "false"
+        });
+        html.push_str(r#"">"#);
+        escape_into(
+            &mut html,
+            &messages.fill(Text::DurationMinutes, &[("minutes", &number)]),
+        );
+        html.push_str("</button>");
+    }
+    html.push_str("</div>");
+    html
+}
+
 /// The confirm step (empty when closed): the slot's time in the shown zone and, if it
 /// differs, the visitor's device zone; the form's alert and field errors; the fields
 /// with what was typed (`data-key` tells one step from the next, so that a redraw of the
@@ -211,11 +250,29 @@ pub fn form(state: &SchedulerState) -> String {
     html.push_str(r#""><h3>"#);
     escape_into(
         &mut html,
-        &messages.fill(Text::FormTitle, &[("when", &confirm.cell.when)]),
+        &messages.fill(Text::FormTitle, &[("when", &confirm.when)]),
     );
     html.push_str("</h3>");
     for line in &confirm.times {
         paragraph(&mut html, "freebusy-when", line);
+    }
+    if confirm.cell.starts.len() > 1 {
+        // The slot offers several meeting starts: the visitor picks one.
+        html.push_str("<label>");
+        escape_into(&mut html, messages.get(Text::FormStart));
+        html.push_str(r#"<select name="start">"#);
+        for &start in &confirm.cell.starts {
+            html.push_str(r#"<option value=""#);
+            html.push_str(&rfc3339::format(start));
+            html.push('"');
+            if start == confirm.start {
+                html.push_str(" selected");
+            }
+            html.push('>');
+            escape_into(&mut html, &state.zone().labels.time(start));
+            html.push_str("</option>");
+        }
+        html.push_str("</select></label>");
     }
     if let Some(message) = &form.message {
         html.push_str(r#"<div class="freebusy-error" role="alert">"#);

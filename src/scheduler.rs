@@ -25,8 +25,8 @@ use crate::intl::{self, IntlLabels};
 use crate::locale::Locale;
 use crate::messages::{Catalogue, Text};
 use crate::options::{HourCycle, Options, Problem};
-use crate::regions::{self, ZONE_INPUT, action};
-use crate::state::{Fetch, KeyOutcome, SchedulerState, Setup, ShownZone};
+use crate::regions::{self, DURATION, ZONE_INPUT, action};
+use crate::state::{Fetch, HostRules, KeyOutcome, SchedulerState, Setup, ShownZone};
 use crate::zone_picker;
 
 /// Below this width of the element (CSS pixels) the week does not fit: one day is shown
@@ -177,9 +177,10 @@ fn field_value(form: &Element, name: &str) -> String {
 type Draw = fn(&SchedulerState) -> String;
 
 /// The regions drawn from the state: each container (by class) and its markup.
-const REGIONS: [(&str, Draw); 7] = [
+const REGIONS: [(&str, Draw); 8] = [
     (".freebusy-zone-shown", regions::zone),
     (".freebusy-week-label", regions::week_label),
+    (".freebusy-durations", regions::durations),
     (".freebusy-status", regions::status),
     (".freebusy-alerts", regions::alerts),
     (".freebusy-days", regions::days),
@@ -388,12 +389,31 @@ pub fn Scheduler(
                 timeout_seconds: options.timeout_seconds,
                 on_wait: &on_wait,
             };
-            let result =
-                fetch::fetch_week(http.as_ref(), &query, zone.zone.as_ref(), &sending).await;
+            // The hosts' rules, read once, with the first week.
+            let rules = async {
+                if !fetch.rules {
+                    return Ok(None);
+                }
+                let read =
+                    fetch::fetch_rules(http.as_ref(), &backend, &options.attendees, &sending)
+                        .await?;
+                picking
+                    .try_with_value(|(tag, cycle, _)| {
+                        host_zones(read, tag, *cycle, &options.attendees)
+                    })
+                    .unwrap_or(Ok(None))
+            };
+            let week = fetch::fetch_week(http.as_ref(), &query, zone.zone.as_ref(), &sending);
+            let (result, rules) = futures::future::join(week, rules).await;
             let notice = state
-                .try_update(|s| match result {
-                    Ok(weeks) => s.loaded(fetch.generation, fetch.window, weeks),
-                    Err(error) => s.failed(fetch.generation, error),
+                .try_update(|s| match (result, rules) {
+                    (Ok(weeks), Ok(rules)) => {
+                        if fetch.rules {
+                            s.rules_loaded(fetch.generation, rules);
+                        }
+                        s.loaded(fetch.generation, fetch.window, weeks)
+                    }
+                    (Err(error), _) | (_, Err(error)) => s.failed(fetch.generation, error),
                 })
                 .flatten();
             if let Some(notice) = notice {
@@ -555,6 +575,11 @@ pub fn Scheduler(
                         })
                         .flatten();
                     run(fetch);
+                } else if let Some(minutes) = closest("[data-duration]")
+                    .and_then(|button| button.get_attribute(DURATION))
+                    .and_then(|minutes| minutes.parse::<u32>().ok())
+                {
+                    state.update(|s| s.choose_duration(minutes));
                 } else if let Some(day) = closest("[data-day]")
                     .and_then(|button| button.get_attribute("data-day"))
                     .and_then(|day| day.parse::<usize>().ok())
@@ -624,6 +649,13 @@ pub fn Scheduler(
             "input" | "change" => {
                 if let Some(field) = zone_input {
                     pick_zone(&field, event.type_() == "input");
+                } else if target.get_attribute("name").as_deref() == Some("start")
+                    && let Some(start) = js_sys::Reflect::get(&target, &"value".into())
+                        .ok()
+                        .and_then(|value| value.as_string())
+                        .and_then(|text| rfc3339::parse(&text))
+                {
+                    state.update(|s| s.choose_start(start));
                 }
             }
             _ => {}
@@ -728,6 +760,33 @@ pub fn Scheduler(
         ></div>
     }
     .into_any()
+}
+
+/// The hosts' rules with their home zones as the browser answers them; a zone the
+/// browser does not know makes the rules unreadable (never guessed as another zone).
+fn host_zones(
+    read: Option<Vec<freebusy_core::rule::Rules>>,
+    tag: &str,
+    hour_cycle: Option<HourCycle>,
+    attendees: &[String],
+) -> Result<Option<Vec<HostRules>>, fetch::FetchError> {
+    let Some(read) = read else {
+        return Ok(None);
+    };
+    let mut hosts = Vec::with_capacity(read.len());
+    for (rules, attendee) in read.into_iter().zip(attendees) {
+        let zone = shown_zone(rules.time_zone(), tag, hour_cycle).ok_or_else(|| {
+            fetch::FetchError::Malformed {
+                attendee: Some(attendee.clone()),
+                detail: format!(
+                    "rules: this browser does not know the time zone {}",
+                    rules.time_zone()
+                ),
+            }
+        })?;
+        hosts.push(HostRules { rules, zone });
+    }
+    Ok(Some(hosts))
 }
 
 /// Sets `html` as the content of `container`, keeping focus where it was: on the grid's

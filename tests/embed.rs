@@ -26,12 +26,17 @@ wasm_bindgen_test_configure!(run_in_browser);
 export function fake_fetch() {
   if (window.__freebusyFake) return window.__freebusyFake;
   const real = window.fetch.bind(window);
-  const fake = { requests: [] };
+  const fake = { requests: [], rules: [] };
   window.__freebusyFake = fake;
   window.fetch = (input, init) => {
     const url = typeof input === 'string' ? input : input.url;
     if (!url.startsWith('https://embed.test/')) return real(input, init);
     const signal = (init && init.signal) || (typeof input === 'string' ? null : input.signal);
+    // A backend without the rules route: the week's requests are what these tests count.
+    if (new URL(url).pathname.includes('/v1/rules/')) {
+      fake.rules.push({ url, signal });
+      return Promise.resolve(new Response(JSON.stringify({ error: { code: 'not_found', message: 'no route' } }), { status: 404, headers: { 'content-type': 'application/json' } }));
+    }
     fake.requests.push({ url, signal });
     if (new URL(url).pathname.startsWith('/never/')) {
       return new Promise((_, reject) => {

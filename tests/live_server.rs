@@ -232,3 +232,53 @@ async fn the_cronofy_style_api_shows_the_same_calendar() {
     assert_eq!(widget.status_of("2030-01-08T13:00:00Z"), "tentative");
     assert_eq!(widget.status_of("2030-01-09T11:00:00Z"), "free");
 }
+
+// A host in New York seen from UTC: the server's rules (09:00-17:00 in New York, 30 or
+// 60 minutes) shade the rest of the day unavailable, not busy; choosing 60 minutes
+// keeps only the starts where an hour fits; a 60-minute meeting is booked and the
+// server, judging it by the same rules, takes it.
+#[wasm_bindgen_test]
+async fn a_host_in_another_zone_is_bookable_in_their_hours_for_the_chosen_length() {
+    let widget = Widget::open(&[
+        ("attendees", "ned@example.com"),
+        ("visible-hours", "08:00-24:00"),
+    ])
+    .await;
+    assert_eq!(widget.alert(), "", "no error expected");
+    // 09:00 in New York is 14:00 UTC in January.
+    assert_eq!(widget.status_of("2030-01-07T13:30:00Z"), "unavailable");
+    assert_eq!(widget.status_of("2030-01-07T14:00:00Z"), "free");
+    assert_eq!(widget.status_of("2030-01-07T21:30:00Z"), "free");
+    assert_eq!(widget.status_of("2030-01-07T22:00:00Z"), "unavailable");
+    assert!(
+        widget
+            .try_find("[data-start='2030-01-07T13:30:00Z'] button")
+            .is_none(),
+        "unavailable time cannot be chosen"
+    );
+    // Saturday is not a working day.
+    assert_eq!(widget.status_of("2030-01-12T15:00:00Z"), "unavailable");
+
+    widget.click("[data-duration='60']");
+    widget
+        .until("the 60-minute grid", |w| {
+            w.try_status("2030-01-07T21:30:00Z").as_deref() == Some("unavailable")
+        })
+        .await;
+    assert_eq!(widget.status_of("2030-01-07T21:00:00Z"), "free");
+
+    widget
+        .book("2030-01-08T15:00:00Z", "Dana Live", "dana@example.com")
+        .await;
+    widget
+        .until("the confirmation", |w| {
+            w.text(".freebusy-confirmation").contains("Booked")
+        })
+        .await;
+    widget
+        .until("the hour to turn busy", |w| {
+            w.try_status("2030-01-08T15:30:00Z").as_deref() == Some("busy")
+        })
+        .await;
+    assert_eq!(widget.status_of("2030-01-08T15:00:00Z"), "busy");
+}

@@ -64,7 +64,7 @@ async fn slots_show_the_merged_status_of_all_attendees() {
     assert_eq!(widget.text(".freebusy-zone"), "Times in UTC (UTC+00:00)");
     // One request per attendee, for the week's window and a day either side (so another
     // zone needs no new request), in unix seconds.
-    let alice = widget.backend.requests_to("alice%40example.com");
+    let alice = widget.backend.requests_to("/alice%40example.com?");
     assert_eq!(alice.len(), 1);
     assert!(
         alice[0]
@@ -134,7 +134,7 @@ async fn too_many_requests_waits_for_retry_after_then_loads() {
     );
     let widget = Widget::open(&ALICE_AND_BOB, backend).await;
     assert_eq!(widget.status_of("2030-01-07T09:00:00Z"), "busy");
-    assert_eq!(widget.backend.requests_to("alice%40example.com").len(), 2);
+    assert_eq!(widget.backend.requests_to("/alice%40example.com?").len(), 2);
 }
 
 // While waiting out a 429 the widget says so, instead of a silent spinner.
@@ -192,7 +192,7 @@ async fn endless_429s_give_up_with_a_message() {
         "{}",
         widget.alert()
     );
-    assert_eq!(widget.backend.requests_to("alice%40example.com").len(), 4);
+    assert_eq!(widget.backend.requests_to("/alice%40example.com?").len(), 4);
     assert!(widget.try_find(".freebusy-retry").is_some());
 }
 
@@ -472,7 +472,7 @@ async fn booking_a_free_slot_through_the_form() {
     let booked = widget.events_named("freebusy:booked");
     assert_eq!(detail(&booked[0], "id").as_string().unwrap(), "bk_1");
     assert_eq!(
-        widget.backend.requests_to("alice%40example.com").len(),
+        widget.backend.requests_to("/alice%40example.com?").len(),
         2,
         "refetched after booking"
     );
@@ -527,7 +527,7 @@ async fn a_taken_slot_and_invalid_fields_are_explained() {
     widget.settle().await;
     assert!(widget.try_find("form").is_none());
     assert_eq!(
-        widget.backend.requests_to("alice%40example.com").len(),
+        widget.backend.requests_to("/alice%40example.com?").len(),
         2,
         "refreshed after the conflict"
     );
@@ -918,4 +918,93 @@ async fn the_loaded_event_comes_with_the_week_in_the_dom() {
     }
     root.remove();
     assert_eq!(*seen.borrow(), Some((140, Some("false".to_owned()))));
+}
+
+// Two hosts' rules from the server, London and New York 09:00-17:00 in January: only
+// the three hours both work are offered; the rest is unavailable, neither busy nor
+// clickable, and its name says so without blaming anyone's calendar.
+#[wasm_bindgen_test]
+async fn two_hosts_rules_leave_only_the_hours_they_share() {
+    let backend = alice_and_bob("[]", "[]");
+    backend.answer(
+        "/v1/rules/alice%40example.com",
+        vec![ok(
+            r#"{"time_zone":"Europe/London","horizon_days":3650,"notice_minutes":0}"#,
+        )],
+    );
+    backend.answer(
+        "/v1/rules/bob%40example.com",
+        vec![ok(
+            r#"{"time_zone":"America/New_York","horizon_days":3650,"notice_minutes":0}"#,
+        )],
+    );
+    let widget = Widget::open(&ALICE_AND_BOB, backend).await;
+    assert_eq!(widget.backend.requests_to("/v1/rules/").len(), 2);
+    assert_eq!(widget.status_of("2030-01-07T09:00:00Z"), "unavailable");
+    assert_eq!(widget.status_of("2030-01-07T13:30:00Z"), "unavailable");
+    assert_eq!(widget.status_of("2030-01-07T14:00:00Z"), "free");
+    assert_eq!(widget.status_of("2030-01-07T16:30:00Z"), "free");
+    assert_eq!(widget.status_of("2030-01-07T17:00:00Z"), "unavailable");
+    assert_eq!(
+        widget.status_of("2030-01-12T14:00:00Z"),
+        "unavailable",
+        "Saturday"
+    );
+    assert_eq!(
+        widget.name_of("2030-01-07T13:30:00Z"),
+        "Monday 7 January, 13:30 to 14:00, unavailable"
+    );
+    assert!(
+        widget
+            .find("[role='grid']")
+            .query_selector("[data-status='unavailable'] button")
+            .unwrap()
+            .is_none()
+    );
+    // One meeting length offered: no choice to make.
+    assert!(widget.try_find("[data-duration]").is_none());
+}
+
+// Lengths both hosts offer are the choice; a longer one keeps only the starts where it
+// fits before the end of the working day.
+#[wasm_bindgen_test]
+async fn the_visitor_picks_a_meeting_length_the_hosts_share() {
+    let backend = alice_and_bob("[]", "[]");
+    let rules = |durations: &str| {
+        ok(&format!(
+            r#"{{"time_zone":"UTC","horizon_days":3650,"notice_minutes":0,"durations_minutes":{durations}}}"#
+        ))
+    };
+    backend.answer("/v1/rules/alice%40example.com", vec![rules("[15, 30, 60]")]);
+    backend.answer("/v1/rules/bob%40example.com", vec![rules("[30, 60, 90]")]);
+    let widget = Widget::open(&ALICE_AND_BOB, backend).await;
+    let offered: Vec<String> = (0..4)
+        .filter_map(|n| {
+            widget
+                .root
+                .query_selector_all("[data-duration]")
+                .unwrap()
+                .item(n)
+                .and_then(|button| button.text_content())
+        })
+        .collect();
+    assert_eq!(offered, ["30 min", "60 min"]);
+    assert_eq!(widget.status_of("2030-01-07T16:30:00Z"), "free");
+    widget.click("[data-duration='60']").await;
+    widget
+        .until("the 60-minute grid", |w| {
+            w.try_find("[data-start='2030-01-07T16:30:00Z']")
+                .and_then(|slot| slot.get_attribute("data-status"))
+                .as_deref()
+                == Some("unavailable")
+        })
+        .await;
+    assert_eq!(widget.status_of("2030-01-07T16:00:00Z"), "free");
+    assert_eq!(
+        widget
+            .find("[data-duration='60']")
+            .get_attribute("aria-pressed")
+            .as_deref(),
+        Some("true")
+    );
 }

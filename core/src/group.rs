@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::{Availability, Status, Window};
+use crate::{Availability, Period, Status, Window};
 
 /// One attendee's part in keeping a span of time from being free.
 ///
@@ -88,28 +88,49 @@ impl GroupAvailability {
     where
         I: IntoIterator<Item = &'a Availability>,
     {
-        let mut boundaries: Vec<Boundary> = Vec::new();
-        let mut count = 0;
-        for (attendee, availability) in attendees.into_iter().enumerate() {
-            count = attendee + 1;
-            for period in availability.periods() {
-                boundaries.push(Boundary {
-                    at: period.start(),
-                    starts: true,
+        // Each attendee's periods are sorted and disjoint, so their boundaries are in
+        // order already: they are merged attendee by attendee (the smallest next one
+        // each time) rather than sorted. Attendees are few, and a sort instantiated here
+        // is kilobytes of the widget's bundle. Ends come before starts at one instant:
+        // an attendee's periods are disjoint, so one ending where the next begins must
+        // leave the new status in place.
+        let lists: Vec<&[Period]> = attendees
+            .into_iter()
+            .map(|availability| availability.periods())
+            .collect();
+        let count = lists.len();
+        let mut next: Vec<usize> = vec![0; count];
+        let mut boundaries: Vec<Boundary> =
+            Vec::with_capacity(lists.iter().map(|periods| periods.len() * 2).sum());
+        loop {
+            let mut smallest: Option<(usize, Boundary)> = None;
+            for (attendee, periods) in lists.iter().enumerate() {
+                let position = next.get(attendee).copied().unwrap_or(usize::MAX);
+                let Some(period) = periods.get(position / 2) else {
+                    continue;
+                };
+                let starts = position % 2 == 0;
+                let boundary = Boundary {
+                    at: if starts { period.start() } else { period.end() },
+                    starts,
                     attendee,
                     status: period.status(),
-                });
-                boundaries.push(Boundary {
-                    at: period.end(),
-                    starts: false,
-                    attendee,
-                    status: period.status(),
-                });
+                };
+                if smallest
+                    .as_ref()
+                    .is_none_or(|(_, best)| (boundary.at, starts) < (best.at, best.starts))
+                {
+                    smallest = Some((attendee, boundary));
+                }
             }
+            let Some((attendee, boundary)) = smallest else {
+                break;
+            };
+            if let Some(position) = next.get_mut(attendee) {
+                *position += 1;
+            }
+            boundaries.push(boundary);
         }
-        // Ends before starts at one instant: an attendee's periods are disjoint, so one
-        // ending where the next begins must leave the new status in place.
-        boundaries.sort_unstable_by_key(|boundary| (boundary.at, boundary.starts));
 
         // Each attendee's status now, by position (a Vec, not a map: attendees are few
         // and dense, and a map's code costs the widget's bundle kilobytes).

@@ -113,8 +113,9 @@ pub fn resolve_local<Z: Zone + ?Sized>(
             found.push(candidate);
         }
     }
-    found.sort_unstable();
-    match (found.first(), found.last()) {
+    // At most three candidates: the earliest and the latest, without a sort (each sort
+    // instantiated is kilobytes of the widget's bundle).
+    match (found.iter().min(), found.iter().max()) {
         (Some(&earlier), Some(&later)) if earlier != later => {
             MappedLocalTime::Ambiguous(earlier, later)
         }

@@ -83,6 +83,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/bookings"),
     ("PATCH", "/v1/bookings/{id}"),
     ("DELETE", "/v1/bookings/{id}"),
+    ("GET", "/v1/rules/{email}"),
     ("GET", "/v1/sources"),
     ("GET", "/widget/{file}"),
 ];
@@ -104,6 +105,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
             "/v1/bookings/{id}",
             delete(routes::bookings::cancel).patch(routes::bookings::change),
         )
+        .route("/v1/rules/{email}", get(routes::rules::of_host))
         .route("/v1/sources", get(routes::sources::status))
         // The visitor's pages (HTML, for people; not in the OpenAPI document).
         .route(

@@ -2,7 +2,8 @@
 //!
 //! Four people with busy and tentative mixes, overlaps across the calendars of one
 //! person, a free block, a deleted event, a managed event and all-day events, so the
-//! widget shows every case without hand-written data. Times are UTC. Event uids carry
+//! widget shows every case without hand-written data. Each person has a home zone and
+//! rules ([`rules_of`]). Event times are UTC. Event uids carry
 //! the week's Monday, so loading the demo twice in one week changes nothing, and a
 //! server started next week adds that week's events beside the old ones.
 
@@ -10,6 +11,7 @@ use chrono::{Days, NaiveDate, NaiveTime, Weekday};
 use freebusy_core::Status::{self, Busy, Free, Tentative};
 use freebusy_core::week::week_start;
 use freebusy_core::wire::rfc3339;
+use serde_json::{Map, Value, json};
 
 use crate::seed::{Seed, SeedAccount, SeedCalendar, SeedEvent};
 
@@ -40,6 +42,58 @@ const fn entry(calendar: &'static str, tag: &'static str, when: When, status: St
         deleted: false,
         event_id: None,
     }
+}
+
+/// Each person's home zone and rules (server/SEED.md, "Rules"): a team spread over
+/// three zones, so the week shows working hours apart from busy time, and the grid with
+/// several hosts only where their days overlap.
+///
+/// - alice, London: a long lunch (12:00–14:00), meetings of 15, 30 or 60 minutes every
+///   15 minutes, 10 minutes kept free after each meeting.
+/// - bob, Berlin: a four-day week (Monday to Thursday, 08:00–16:00).
+/// - carol, New York: 09:00–17:00, at most four bookings a day, a day's notice.
+/// - dave, the defaults but for the zone: Kolkata.
+fn rules_of(email: &str) -> (Option<&'static str>, Option<Map<String, Value>>) {
+    let (zone, rules) = match email {
+        "alice@example.com" => {
+            let hours =
+                json!([{"start": "09:00", "end": "12:00"}, {"start": "14:00", "end": "17:30"}]);
+            (
+                "Europe/London",
+                json!({
+                    "weekly": {"monday": hours, "tuesday": hours, "wednesday": hours,
+                               "thursday": hours, "friday": hours},
+                    "notice_minutes": 60,
+                    "buffer_after_minutes": 10,
+                    "durations_minutes": [15, 30, 60],
+                    "step_minutes": 15,
+                }),
+            )
+        }
+        "bob@example.com" => {
+            let hours = json!([{"start": "08:00", "end": "16:00"}]);
+            (
+                "Europe/Berlin",
+                json!({
+                    "weekly": {"monday": hours, "tuesday": hours, "wednesday": hours,
+                               "thursday": hours},
+                    "notice_minutes": 120,
+                    "durations_minutes": [30, 60],
+                }),
+            )
+        }
+        "carol@example.com" => (
+            "America/New_York",
+            json!({
+                "notice_minutes": 1440,
+                "durations_minutes": [30, 60],
+                "max_per_day": 4,
+            }),
+        ),
+        "dave@example.com" => return (Some("Asia/Kolkata"), None),
+        _ => return (None, None),
+    };
+    (Some(zone), rules.as_object().cloned())
 }
 
 /// The people of the demo and their calendars (id suffix, name).
@@ -112,7 +166,8 @@ pub fn week_seed(today: NaiveDate) -> Seed {
         .iter()
         .map(|(email, calendars)| SeedAccount {
             email: (*email).to_owned(),
-            time_zone: None,
+            time_zone: rules_of(email).0.map(str::to_owned),
+            rules: rules_of(email).1,
             calendars: calendars
                 .iter()
                 .map(|(suffix, name)| SeedCalendar {

@@ -57,6 +57,18 @@ pub enum ApiError {
         /// `(host address, status)` for each host who is not free.
         blockers: Vec<(String, &'static str)>,
     },
+    /// 409 `conflict` for a booking the hosts' rules refuse because of what is booked
+    /// or busy around it: `reason` is `day_full` or `within_buffer`, `host` the host's
+    /// address.
+    #[error("{message}")]
+    RuleConflict {
+        /// For people.
+        message: String,
+        /// The engine's reason code ([`freebusy_core::rule::Reason::code`]).
+        reason: &'static str,
+        /// The host whose rule refused.
+        host: String,
+    },
     /// 413 `payload_too_large`: the body exceeds `--max-body-bytes`.
     #[error("request body is too large")]
     PayloadTooLarge,
@@ -172,7 +184,9 @@ impl ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::Conflict(_) | ApiError::SlotTaken { .. } => StatusCode::CONFLICT,
+            ApiError::Conflict(_) | ApiError::SlotTaken { .. } | ApiError::RuleConflict { .. } => {
+                StatusCode::CONFLICT
+            }
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -192,7 +206,9 @@ impl ApiError {
             ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound(_) => "not_found",
             ApiError::MethodNotAllowed => "method_not_allowed",
-            ApiError::Conflict(_) | ApiError::SlotTaken { .. } => "conflict",
+            ApiError::Conflict(_) | ApiError::SlotTaken { .. } | ApiError::RuleConflict { .. } => {
+                "conflict"
+            }
             ApiError::PayloadTooLarge => "payload_too_large",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
             ApiError::Unprocessable(_) => "unprocessable",
@@ -216,6 +232,13 @@ impl IntoResponse for ApiError {
                     .collect();
                 json!({ "error": { "code": self.code(), "message": message, "blockers": blockers } })
             }
+            ApiError::RuleConflict {
+                message,
+                reason,
+                host,
+            } => json!({ "error": {
+                "code": self.code(), "message": message, "reason": reason, "host": host
+            } }),
             ApiError::Internal(detail) => {
                 // The client learns only that it failed; the operator gets the cause.
                 tracing::error!(%detail, "internal error");

@@ -51,6 +51,7 @@ pub mod pages;
 pub mod query;
 pub mod reload;
 pub mod routes;
+pub mod rules;
 pub mod seed;
 pub mod segment;
 pub mod sources;

@@ -14,8 +14,10 @@ use chrono_tz::Tz;
 use freebusy_core::Status;
 use freebusy_core::wire::date;
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
 use crate::email;
+use crate::rules;
 use crate::sources::SourceSpec;
 use crate::store::model::BOOKINGS_CALENDAR_PREFIX;
 use crate::store::{
@@ -40,6 +42,11 @@ pub struct SeedAccount {
     /// sources' floating times are placed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_zone: Option<String>,
+    /// The account's rules as a host: the engine's rules document without its
+    /// `time_zone` (the account's is the one), every field optional; absent for the
+    /// defaults (server/SEED.md, "Rules").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rules: Option<Map<String, Value>>,
     /// The account's calendars.
     #[serde(default)]
     pub calendars: Vec<SeedCalendar>,
@@ -218,7 +225,8 @@ impl Seed {
     ///
     /// # Errors
     ///
-    /// As [`Seed::validate`], and [`SeedError::Invalid`] for an unknown time zone, a
+    /// As [`Seed::validate`], and [`SeedError::Invalid`] for an unknown time zone, rules
+    /// the engine refuses (naming the field), a
     /// calendar with both events and a source, or a source [`SourceSpec::from_seed`]
     /// refuses.
     pub fn check(&self) -> Result<CheckedSeed, SeedError> {
@@ -281,9 +289,16 @@ impl Seed {
                 }
                 calendars.push(checked);
             }
+            let rules = account
+                .rules
+                .as_ref()
+                .map(|object| rules::from_seed(object, time_zone))
+                .transpose()
+                .map_err(|why| invalid(&at, why))?;
             accounts.push(AccountImport {
                 email: account.email.clone(),
                 time_zone,
+                rules,
                 calendars,
             });
         }

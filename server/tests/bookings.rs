@@ -9,10 +9,12 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use common::db::TestDb;
-use freebusy_core::Status;
+use freebusy_core::rule::{Reason, Refusal};
+use freebusy_core::wire::rules::RulesDocument;
+use freebusy_core::{Period, Status, Window};
 use freebusy_server::store::{
-    AccountImport, Blocker, Blocking, BookingOutcome, BookingTerms, CalendarImport, EventImport,
-    EventSpan, NewBooking, Store,
+    AccountImport, Blocker, Blocking, BookingGuard, BookingOutcome, BookingTerms, CalendarImport,
+    EventImport, EventSpan, HostSnapshot, NewBooking, Store,
 };
 use tokio::sync::Barrier;
 
@@ -40,6 +42,7 @@ fn alice_day() -> Vec<AccountImport> {
     vec![AccountImport {
         email: "alice@example.com".into(),
         time_zone: chrono_tz::UTC,
+        rules: None,
         calendars: vec![CalendarImport {
             id: "cal_alice".into(),
             name: "Work".into(),
@@ -421,6 +424,7 @@ async fn racing_multi_host_bookings_never_book_a_host_twice(db: TestDb) {
             vec![AccountImport {
                 email: "bob@example.com".into(),
                 time_zone: chrono_tz::UTC,
+                rules: None,
                 calendars: vec![CalendarImport {
                     id: "cal_bob".into(),
                     name: "Work".into(),
@@ -542,6 +546,281 @@ async fn postgresql_itself_refuses_overlapping_bookings_of_a_host() {
         .expect("the cancelled booking no longer counts");
 }
 
+const BLOCK_TENTATIVE: Blocking = Blocking { tentative: true };
+
+/// A guard over `window` that records what it saw and answers `verdict`.
+fn recording_guard(
+    window: (&str, &str),
+    seen: Arc<std::sync::Mutex<Vec<HostSnapshot>>>,
+    verdict: Result<(), Refusal>,
+) -> BookingGuard {
+    BookingGuard {
+        window: Window::new(at(window.0), at(window.1)).unwrap(),
+        check: Box::new(move |snapshots: &[HostSnapshot]| {
+            seen.lock().unwrap().extend_from_slice(snapshots);
+            verdict
+        }),
+    }
+}
+
+// Pins what a guard sees: the host's events not deleted, every status, clipped to its
+// window, and their bookings not cancelled, read inside the booking's transaction.
+async fn a_booking_guard_sees_the_hosts_events_and_bookings_in_its_window(db: TestDb) {
+    let (store, alice) = open(&db).await;
+    let first = request(
+        alice,
+        "2026-04-20T16:00:00Z",
+        "2026-04-20T16:30:00Z",
+        Some("k1"),
+    );
+    let outcome = store
+        .insert_booking_if_free(first, BLOCK_TENTATIVE, at("2026-04-19T00:00:00Z"))
+        .await
+        .unwrap();
+    assert!(matches!(outcome, BookingOutcome::Created(_)));
+
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let guard = recording_guard(
+        ("2026-04-20T09:30:00Z", "2026-04-20T17:00:00Z"),
+        seen.clone(),
+        Ok(()),
+    );
+    let second = request(
+        alice,
+        "2026-04-20T12:00:00Z",
+        "2026-04-20T12:30:00Z",
+        Some("k2"),
+    );
+    let outcome = store
+        .insert_booking_checked(second, BLOCK_TENTATIVE, guard, at("2026-04-19T00:00:00Z"))
+        .await
+        .unwrap();
+    assert!(matches!(outcome, BookingOutcome::Created(_)), "{outcome:?}");
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].account_id, alice);
+    let period = |start: &str, end: &str, status| Period::new(at(start), at(end), status).unwrap();
+    assert_eq!(
+        seen[0].periods,
+        [
+            period("2026-04-20T09:30:00Z", "2026-04-20T10:00:00Z", Status::Busy),
+            period(
+                "2026-04-20T11:00:00Z",
+                "2026-04-20T12:00:00Z",
+                Status::Tentative
+            ),
+            period("2026-04-20T13:00:00Z", "2026-04-20T14:00:00Z", Status::Free),
+            // The first booking, as the busy event of alice's bookings calendar.
+            period("2026-04-20T16:00:00Z", "2026-04-20T16:30:00Z", Status::Busy),
+        ]
+    );
+    assert_eq!(
+        seen[0].bookings,
+        [Window::new(at("2026-04-20T16:00:00Z"), at("2026-04-20T16:30:00Z")).unwrap()]
+    );
+}
+
+// Pins the bounds of what a guard reads: everything that reaches into its window (a
+// long tentative trip, an event and a long booking that began before it, the day's
+// earlier booking the day cap counts, one just after that a buffer must see), and
+// nothing that ended before it or starts after it.
+async fn a_booking_guard_sees_long_and_crossing_events_and_bookings_but_nothing_outside(
+    db: TestDb,
+) {
+    let store = db.open().await;
+    let mut accounts = alice_day();
+    accounts[0].calendars[0].events = vec![
+        event(
+            "long-ago",
+            "2020-04-20T09:00:00Z",
+            "2020-04-20T10:00:00Z",
+            Status::Busy,
+            false,
+        ),
+        event(
+            "trip",
+            "2026-04-10T00:00:00Z",
+            "2026-05-10T00:00:00Z",
+            Status::Tentative,
+            false,
+        ),
+        event(
+            "late-show",
+            "2026-04-19T22:00:00Z",
+            "2026-04-20T01:00:00Z",
+            Status::Busy,
+            false,
+        ),
+        event(
+            "next-day",
+            "2026-04-21T09:00:00Z",
+            "2026-04-21T10:00:00Z",
+            Status::Busy,
+            false,
+        ),
+    ];
+    store
+        .import(accounts, at("2026-04-01T00:00:00Z"))
+        .await
+        .unwrap();
+    let alice = store
+        .account_by_email("alice@example.com")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    // The trip is tentative: these bookings are made over it.
+    let over_tentative = Blocking { tentative: false };
+    for (key, start, end) in [
+        ("old", "2026-04-12T10:00:00Z", "2026-04-12T10:30:00Z"),
+        ("long", "2026-04-17T12:00:00Z", "2026-04-19T22:00:00Z"),
+        ("morning", "2026-04-20T08:00:00Z", "2026-04-20T08:30:00Z"),
+        ("after", "2026-04-20T12:30:00Z", "2026-04-20T12:45:00Z"),
+        ("later", "2026-04-22T08:00:00Z", "2026-04-22T08:30:00Z"),
+    ] {
+        let made = store
+            .insert_booking_if_free(
+                request(alice, start, end, Some(key)),
+                over_tentative,
+                at("2026-04-01T00:00:00Z"),
+            )
+            .await
+            .unwrap();
+        assert!(
+            matches!(made, BookingOutcome::Created(_)),
+            "{key}: {made:?}"
+        );
+    }
+
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let guard = recording_guard(
+        ("2026-04-19T21:00:00Z", "2026-04-21T00:00:00Z"),
+        seen.clone(),
+        Ok(()),
+    );
+    let meeting = request(
+        alice,
+        "2026-04-20T12:00:00Z",
+        "2026-04-20T12:30:00Z",
+        Some("meeting"),
+    );
+    let outcome = store
+        .insert_booking_checked(meeting, over_tentative, guard, at("2026-04-01T00:00:00Z"))
+        .await
+        .unwrap();
+    assert!(matches!(outcome, BookingOutcome::Created(_)), "{outcome:?}");
+    let seen = seen.lock().unwrap().clone();
+    let period = |start: &str, end: &str, status| Period::new(at(start), at(end), status).unwrap();
+    let window = |start: &str, end: &str| Window::new(at(start), at(end)).unwrap();
+    assert_eq!(
+        seen[0].periods,
+        [
+            period(
+                "2026-04-19T21:00:00Z",
+                "2026-04-21T00:00:00Z",
+                Status::Tentative
+            ),
+            period("2026-04-19T21:00:00Z", "2026-04-19T22:00:00Z", Status::Busy),
+            period("2026-04-19T22:00:00Z", "2026-04-20T01:00:00Z", Status::Busy),
+            period("2026-04-20T08:00:00Z", "2026-04-20T08:30:00Z", Status::Busy),
+            period("2026-04-20T12:30:00Z", "2026-04-20T12:45:00Z", Status::Busy),
+        ]
+    );
+    assert_eq!(
+        seen[0].bookings,
+        [
+            window("2026-04-17T12:00:00Z", "2026-04-19T22:00:00Z"),
+            window("2026-04-20T08:00:00Z", "2026-04-20T08:30:00Z"),
+            window("2026-04-20T12:30:00Z", "2026-04-20T12:45:00Z"),
+        ]
+    );
+}
+
+// Pins a refusal: nothing is written, the refusal comes back as it was, and a replay of
+// a booking made earlier is answered before the guard runs.
+async fn a_booking_guard_refusal_writes_nothing_and_a_replay_skips_the_guard(db: TestDb) {
+    let (store, alice) = open(&db).await;
+    let refusal = Refusal::Host {
+        host: 0,
+        reason: Reason::OutsideWorkingHours,
+    };
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let guard = recording_guard(
+        ("2026-04-20T00:00:00Z", "2026-04-21T00:00:00Z"),
+        seen.clone(),
+        Err(refusal),
+    );
+    let refused = request(
+        alice,
+        "2026-04-20T18:00:00Z",
+        "2026-04-20T18:30:00Z",
+        Some("k1"),
+    );
+    let outcome = store
+        .insert_booking_checked(refused, BLOCK_TENTATIVE, guard, at("2026-04-19T00:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(outcome, BookingOutcome::Refused(refusal));
+    assert_eq!(store.counts().await.unwrap().bookings, 0);
+
+    let made = request(
+        alice,
+        "2026-04-20T12:00:00Z",
+        "2026-04-20T12:30:00Z",
+        Some("k2"),
+    );
+    let outcome = store
+        .insert_booking_if_free(made.clone(), BLOCK_TENTATIVE, at("2026-04-19T00:00:00Z"))
+        .await
+        .unwrap();
+    let BookingOutcome::Created(booking) = outcome else {
+        panic!("{outcome:?}")
+    };
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let guard = recording_guard(
+        ("2026-04-20T00:00:00Z", "2026-04-21T00:00:00Z"),
+        seen.clone(),
+        Err(refusal),
+    );
+    let outcome = store
+        .insert_booking_checked(made, BLOCK_TENTATIVE, guard, at("2026-04-19T00:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(outcome, BookingOutcome::Replayed(booking));
+    assert!(seen.lock().unwrap().is_empty());
+}
+
+// Pins the rules kept with an account: stored, replaced whole by the next import, and
+// gone back to the defaults (None) when an import has none.
+async fn an_accounts_rules_are_stored_and_replaced_by_each_import(db: TestDb) {
+    let (store, alice) = open(&db).await;
+    assert_eq!(store.account_rules(alice).await.unwrap(), None);
+    let rules = RulesDocument {
+        notice_minutes: 0,
+        durations_minutes: vec![15, 45],
+        ..RulesDocument::default()
+    };
+    let mut accounts = alice_day();
+    accounts[0].rules = Some(rules.clone());
+    let report = store
+        .import(accounts.clone(), at("2026-04-19T00:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(report.accounts, 1);
+    assert_eq!(store.account_rules(alice).await.unwrap(), Some(rules));
+    // The same rules again change nothing.
+    let report = store
+        .import(accounts, at("2026-04-19T00:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(report.accounts, 0);
+    store
+        .import(alice_day(), at("2026-04-19T00:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(store.account_rules(alice).await.unwrap(), None);
+}
+
 on_both_backends!(
     the_second_of_two_overlapping_bookings_is_refused,
     back_to_back_bookings_both_land,
@@ -554,4 +833,8 @@ on_both_backends!(
     one_idempotency_key_from_racing_stores_makes_one_booking,
     racing_multi_host_bookings_never_book_a_host_twice,
     a_booking_reads_back_as_it_was_made,
+    a_booking_guard_sees_the_hosts_events_and_bookings_in_its_window,
+    a_booking_guard_sees_long_and_crossing_events_and_bookings_but_nothing_outside,
+    a_booking_guard_refusal_writes_nothing_and_a_replay_skips_the_guard,
+    an_accounts_rules_are_stored_and_replaced_by_each_import,
 );

@@ -26,11 +26,13 @@ use common::client;
 use common::db::TestDb;
 use common::source_api::{next_monday, start, wait_for, wait_for_state, zonio_week};
 use freebusy_core::Window;
+use freebusy_core::rule::{Reason, Refusal};
 use freebusy_server::booking;
 use freebusy_server::store::{
-    AccountImport, Blocking, BookingOutcome, BookingTerms, CalendarImport, DeliveryKind,
-    NewBooking, OUTBOX_LEASE, ObjectChange, OutboxAction, OutboxOutcome, OutboxState, Snapshot,
-    SourceDefinition, SourceKind, Store, SyncOutcome, SyncRecord,
+    AccountImport, Blocking, BookingGuard, BookingOutcome, BookingTerms, CalendarImport,
+    DeliveryKind, HostSnapshot, NewBooking, OUTBOX_LEASE, ObjectChange, OutboxAction,
+    OutboxOutcome, OutboxState, Snapshot, SourceDefinition, SourceKind, Store, SyncOutcome,
+    SyncRecord,
 };
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -38,6 +40,7 @@ use serde_json::{Value, json};
 on_both_backends!(
     a_booking_writes_one_message_per_writable_calendar_of_its_hosts_in_its_transaction,
     a_booking_of_a_read_only_source_owes_nothing,
+    a_booking_the_rules_accept_owes_its_write_and_a_refused_one_nothing,
     a_cancel_waits_for_the_write_and_only_the_lease_holder_settles_a_message,
     retries_move_the_due_time_and_giving_up_keeps_the_reason,
 );
@@ -76,11 +79,13 @@ async fn store_with_source(db: &TestDb, writable: bool) -> (Store, i64, i64) {
                 AccountImport {
                     email: "ann@example.com".into(),
                     time_zone: Tz::UTC,
+                    rules: None,
                     calendars: vec![calendar("cal_ann", Some(source))],
                 },
                 AccountImport {
                     email: "bob@example.com".into(),
                     time_zone: Tz::UTC,
+                    rules: None,
                     calendars: vec![calendar("cal_bob", None)],
                 },
             ],
@@ -115,9 +120,10 @@ async fn store_with_source(db: &TestDb, writable: bool) -> (Store, i64, i64) {
 }
 
 /// Books `hosts` 10:00-10:30 on 2026-04-21 plus `offset` hours; the booking's id.
-async fn book(store: &Store, hosts: Vec<i64>, offset: i64) -> String {
+/// A 30-minute booking of `hosts` on 2026-04-21, `offset` hours after 10:00 UTC.
+fn booking_of(hosts: Vec<i64>, offset: i64) -> NewBooking {
     let start = at("2026-04-21T10:00:00Z") + TimeDelta::hours(offset);
-    let new = NewBooking {
+    NewBooking {
         terms: BookingTerms {
             hosts,
             start,
@@ -128,7 +134,11 @@ async fn book(store: &Store, hosts: Vec<i64>, offset: i64) -> String {
         },
         idempotency_key: Some(format!("key-{offset}")),
         cancel_token_hash: "hash".into(),
-    };
+    }
+}
+
+async fn book(store: &Store, hosts: Vec<i64>, offset: i64) -> String {
+    let new = booking_of(hosts, offset);
     match store
         .insert_booking_if_free(new, Blocking { tentative: true }, at(NOW))
         .await
@@ -137,6 +147,51 @@ async fn book(store: &Store, hosts: Vec<i64>, offset: i64) -> String {
         BookingOutcome::Created(booking) => booking.id,
         other => panic!("expected a booking, got {other:?}"),
     }
+}
+
+/// A guard over the booking's day that answers `verdict`, whatever it sees.
+fn guard(verdict: Result<(), Refusal>) -> BookingGuard {
+    BookingGuard {
+        window: Window::new(at("2026-04-21T00:00:00Z"), at("2026-04-22T00:00:00Z")).unwrap(),
+        check: Box::new(move |_: &[HostSnapshot]| verdict),
+    }
+}
+
+// Pins the path every HTTP booking takes (the hosts' rules checked in the transaction):
+// it owes its write-back like any other, and a booking the rules refuse owes nothing.
+async fn a_booking_the_rules_accept_owes_its_write_and_a_refused_one_nothing(db: TestDb) {
+    let (store, ann, _) = store_with_source(&db, true).await;
+    let blocking = Blocking { tentative: true };
+    let refusal = Refusal::Host {
+        host: 0,
+        reason: Reason::OutsideWorkingHours,
+    };
+    let refused = store
+        .insert_booking_checked(
+            booking_of(vec![ann], 0),
+            blocking,
+            guard(Err(refusal)),
+            at(NOW),
+        )
+        .await
+        .unwrap();
+    assert_eq!(refused, BookingOutcome::Refused(refusal));
+    assert_eq!(db.query_i64("SELECT count(*) FROM outbox").await, 0);
+
+    let accepted = store
+        .insert_booking_checked(booking_of(vec![ann], 1), blocking, guard(Ok(())), at(NOW))
+        .await
+        .unwrap();
+    let BookingOutcome::Created(booking) = accepted else {
+        panic!("expected a booking, got {accepted:?}")
+    };
+    let messages = store.outbox_of(&booking.id).await.unwrap();
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert_eq!(
+        (messages[0].action, messages[0].target.as_str()),
+        (OutboxAction::Created, "cal_ann")
+    );
+    assert_eq!(db.query_i64("SELECT count(*) FROM outbox").await, 1);
 }
 
 async fn a_booking_writes_one_message_per_writable_calendar_of_its_hosts_in_its_transaction(
@@ -322,7 +377,8 @@ fn day(offset: u64) -> NaiveDate {
     next_monday() + Days::new(offset)
 }
 
-/// A seed where ann's only calendar is the peer's collection, written back to.
+/// A seed where ann's only calendar is the peer's collection, written back to; her
+/// rules are open ([`common::OPEN_RULES`]): these tests are about the write-back.
 fn seed(peer: &Peer, dir: &tempfile::TempDir) -> String {
     let mut source = json!({
         "kind": "caldav", "url": peer.calendar.as_str(), "interval_seconds": 3600,
@@ -334,7 +390,8 @@ fn seed(peer: &Peer, dir: &tempfile::TempDir) -> String {
         source["username"] = json!(USER);
         source["password_file"] = json!(password.display().to_string());
     }
-    json!({"accounts": [{"email": "ann@example.com", "calendars": [
+    let rules: Value = serde_json::from_str(common::OPEN_RULES).unwrap();
+    json!({"accounts": [{"email": "ann@example.com", "rules": rules, "calendars": [
         {"id": CALENDAR, "name": "Work", "source": source}
     ]}]})
     .to_string()

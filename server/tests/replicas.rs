@@ -149,8 +149,8 @@ async fn two_hundred_requests_for_one_slot_across_two_replicas_book_it_once() {
     assert_eq!(db.open().await.counts().await.unwrap().bookings, 1);
 }
 
-// Pins the overlap rule across replicas: 200 half-hour requests, each shifted by a
-// minute, split across two processes; the accepted ones never overlap, and they are
+// Pins the overlap rule across replicas: 200 half-hour requests, each shifted by five
+// minutes (the hosts' rules' step), split across two processes; the accepted ones never overlap, and they are
 // exactly the bookings stored.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_hundred_shifted_overlapping_requests_leave_no_two_bookings_overlapping() {
@@ -158,7 +158,7 @@ async fn two_hundred_shifted_overlapping_requests_leave_no_two_bookings_overlapp
         return;
     };
     let bodies = (0..200)
-        .map(|n| dave(480 + n, 30, &format!("shifted-{n}")))
+        .map(|n| dave(60 + 5 * n, 30, &format!("shifted-{n}")))
         .collect();
     let answers = race(&replicas, bodies).await;
     let counts = tally(&answers);
@@ -180,8 +180,9 @@ async fn two_hundred_shifted_overlapping_requests_leave_no_two_bookings_overlapp
     }
     accepted.sort();
     // Every refused request overlaps an accepted one, and one accepted booking blocks
-    // at most 59 of the 200 starts: at least 4 land, whatever order they arrived in.
-    assert!(accepted.len() >= 4, "{accepted:?}");
+    // at most 11 of the 200 starts (its own and five either side): at least 19 land,
+    // whatever order they arrived in.
+    assert!(accepted.len() >= 19, "{accepted:?}");
     for pair in accepted.windows(2) {
         assert!(pair[0].1 <= pair[1].0, "overlapping bookings {pair:?}");
     }

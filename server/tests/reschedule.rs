@@ -117,6 +117,7 @@ async fn open(db: &TestDb, writable: bool) -> (Store, i64, i64) {
             email: "alice@example.com".into(),
             time_zone: Tz::UTC,
             calendars,
+            rules: None,
         },
         AccountImport {
             email: "bob@example.com".into(),
@@ -127,6 +128,7 @@ async fn open(db: &TestDb, writable: bool) -> (Store, i64, i64) {
                 events: vec![],
                 source: None,
             }],
+            rules: None,
         },
     ];
     store.import(accounts, at(NOW)).await.unwrap();
@@ -613,7 +615,9 @@ fn seed(peer: &Peer, dir: &tempfile::TempDir) -> String {
         source["username"] = json!(USER);
         source["password_file"] = json!(password.display().to_string());
     }
-    json!({"accounts": [{"email": "ann@example.com", "calendars": [
+    // Open rules (any time, no notice): these tests are about the write-back.
+    let rules: Value = serde_json::from_str(common::OPEN_RULES).unwrap();
+    json!({"accounts": [{"email": "ann@example.com", "rules": rules, "calendars": [
         {"id": CALENDAR, "name": "Work", "source": source}
     ]}]})
     .to_string()

@@ -47,6 +47,7 @@ fn account(
     vec![AccountImport {
         email: "ann@example.com".into(),
         time_zone: zone,
+        rules: None,
         calendars: vec![CalendarImport {
             id: "cal_ann".into(),
             name: "Feed".into(),

@@ -38,6 +38,7 @@ fn alice_with(events: Vec<EventImport>) -> Vec<AccountImport> {
     vec![AccountImport {
         email: "alice@example.com".into(),
         time_zone: chrono_tz::UTC,
+        rules: None,
         calendars: vec![CalendarImport {
             id: "cal_a".into(),
             name: "Work".into(),
@@ -159,7 +160,7 @@ async fn the_sqlite_file_is_in_wal_mode_with_full_sync_and_foreign_keys() {
 async fn a_new_database_gets_every_migration(db: TestDb) {
     let store = db.open().await;
     assert_eq!(store.schema_version().await.unwrap(), SCHEMA_VERSION);
-    assert_eq!(SCHEMA_VERSION, 7);
+    assert_eq!(SCHEMA_VERSION, 8);
     // Opening again migrates nothing and changes nothing.
     drop(store);
     assert_eq!(
@@ -348,6 +349,7 @@ async fn events_and_calendars_are_ordered_bytewise(db: TestDb) {
             vec![AccountImport {
                 email: "Alice@Example.com".into(),
                 time_zone: chrono_tz::UTC,
+                rules: None,
                 calendars: vec![
                     calendar("cal_b", &["b", "B", "_"]),
                     calendar("Cal_A", &["a"]),

@@ -7,6 +7,7 @@
 //!
 //! - [`http`]: requests, responses and the [`Http`] trait.
 //! - [`week`]: every attendee's week ([`fetch_week`]).
+//! - [`rules`]: the hosts' published rules ([`fetch_rules`]).
 //! - [`booking`]: posting a booking ([`book`]).
 //! - [`read`]: the engine's wire types out of `JSON.parse`d values, which keeps
 //!   serde_json and serde's deserializers out of the bundle.
@@ -20,12 +21,16 @@
 pub mod booking;
 pub mod http;
 pub mod read;
+pub mod rules;
 pub mod week;
 
 use std::cell::RefCell;
+use std::future::{Future, poll_fn};
+use std::pin::Pin;
 use std::rc::Rc;
+use std::task::Poll;
 
-use futures::future::{Either, select};
+use futures::future::{Either, MaybeDone, maybe_done, select};
 use wasm_bindgen::JsValue;
 use web_sys::AbortController;
 
@@ -33,6 +38,7 @@ use crate::messages::{Catalogue, Text};
 
 pub use booking::{BookingError, BookingRequest, book, idempotency_key};
 pub use http::{BrowserHttp, Http, HttpError, HttpFuture, HttpRequest, HttpResponse, ReachFuture};
+pub use rules::fetch_rules;
 pub use week::{AttendeeWeek, UnknownReason, WeekQuery, fetch_week};
 
 /// How often a 429 is retried before the widget gives up and says so.
@@ -136,6 +142,34 @@ impl FetchError {
             }
         }
     }
+}
+
+/// Runs `futures` together; their outputs in order.
+///
+/// `futures::future::join_all` without its mode for many futures: that mode is a
+/// `FuturesOrdered` per future type, kilobytes of the bundle, for a handful of
+/// attendees. Every future is polled on each wake-up, which is nothing for a few.
+pub(crate) async fn all<F: Future>(futures: impl IntoIterator<Item = F>) -> Vec<F::Output> {
+    let mut pending: Vec<Pin<Box<MaybeDone<F>>>> = futures
+        .into_iter()
+        .map(|future| Box::pin(maybe_done(future)))
+        .collect();
+    poll_fn(|context| {
+        let mut ready = true;
+        for future in &mut pending {
+            ready &= future.as_mut().poll(context).is_ready();
+        }
+        if ready {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    })
+    .await;
+    pending
+        .iter_mut()
+        .filter_map(|future| future.as_mut().take_output())
+        .collect()
 }
 
 /// 2xx is fine; anything else is the error it means.

@@ -11,6 +11,9 @@
 use freebusy_core::wire::WireStatus;
 use freebusy_core::wire::cronofy::{FreeBusyPeriod, FreeBusyResponse, Pages, PeriodTime};
 use freebusy_core::wire::rfc3339;
+use freebusy_core::wire::rules::{
+    OverrideDocument, RangeDocument, RulesDocument, WEEKDAYS, WeeklyDocument, weekday_key,
+};
 use freebusy_core::wire::zonio::AvailabilityPeriod;
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
@@ -107,13 +110,7 @@ fn period_time(value: &JsValue) -> PeriodTime {
 /// A page of a Cronofy-style answer: `{pages, free_busy}`.
 pub fn cronofy_response(value: &JsValue) -> Result<FreeBusyResponse, String> {
     let pages = field(value, "pages");
-    let number = |key: &str| {
-        field(&pages, key)
-            .as_f64()
-            .filter(|number| number.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(number))
-            .map(|number| number as u32)
-            .ok_or_else(|| format!("pages.{key} is not a whole number"))
-    };
+    let number = |key: &str| whole(&field(&pages, key), key).map_err(|why| format!("pages.{why}"));
     let pages = Pages {
         current: number("current")?,
         total: number("total")?,
@@ -160,4 +157,103 @@ pub fn field_errors(value: &JsValue) -> Result<Vec<(String, String)>, String> {
         }
     }
     Ok(read)
+}
+
+/// A whole number from 0 to `u32::MAX`, or why not.
+fn whole(value: &JsValue, key: &str) -> Result<u32, String> {
+    value
+        .as_f64()
+        .filter(|number| number.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(number))
+        .map(|number| number as u32)
+        .ok_or_else(|| format!("{key} is not a whole number"))
+}
+
+/// `[{start, end}]`: wall-clock ranges, texts checked later by the engine.
+fn ranges(value: &JsValue, what: &str) -> Result<Vec<RangeDocument>, String> {
+    let items = list(value, what)?;
+    let mut read = Vec::with_capacity(items.length() as usize);
+    for item in items.iter() {
+        let end = |key: &str| {
+            text(&field(&item, key)).map_err(|kind| format!("{what}: a range's {key} is {kind}"))
+        };
+        read.push(RangeDocument {
+            start: end("start")?,
+            end: end("end")?,
+        });
+    }
+    Ok(read)
+}
+
+/// A host's rules document (`GET /v1/rules/{email}`): every field optional, each taking
+/// the engine's default when missing, exactly as the server reads its seed. Fields the
+/// widget does not know are ignored (a newer server may add some; it still checks every
+/// booking). The values are checked by `Rules::try_from`, not here.
+pub fn rules_document(value: &JsValue) -> Result<RulesDocument, String> {
+    if !value.is_object() || Array::is_array(value) {
+        return Err(format!("the rules are {}, not an object", kind(value)));
+    }
+    let mut document = RulesDocument::default();
+    let present = |key: &str| Some(field(value, key)).filter(|field| !field.is_undefined());
+    if let Some(zone) = present("time_zone") {
+        document.time_zone = text(&zone).map_err(|kind| format!("time_zone is {kind}"))?;
+    }
+    if let Some(weekly) = present("weekly") {
+        // A week given replaces the default one whole: a day left out is a day off.
+        document.weekly = WeeklyDocument::default();
+        for day in WEEKDAYS {
+            let key = weekday_key(day);
+            let ranges_of_day = field(&weekly, key);
+            if !ranges_of_day.is_undefined() {
+                *document.weekly.day_mut(day) = ranges(&ranges_of_day, key)?;
+            }
+        }
+    }
+    if let Some(overrides) = present("overrides") {
+        let entries = list(&overrides, "overrides")?;
+        for entry in entries.iter() {
+            let hours = field(&entry, "hours");
+            document.overrides.push(OverrideDocument {
+                date: text(&field(&entry, "date"))
+                    .map_err(|kind| format!("an override's date is {kind}"))?,
+                hours: if hours.is_undefined() {
+                    Vec::new()
+                } else {
+                    ranges(&hours, "overrides")?
+                },
+            });
+        }
+    }
+    for (key, number) in [
+        ("notice_minutes", &mut document.notice_minutes),
+        ("horizon_days", &mut document.horizon_days),
+        ("buffer_before_minutes", &mut document.buffer_before_minutes),
+        ("buffer_after_minutes", &mut document.buffer_after_minutes),
+        ("step_minutes", &mut document.step_minutes),
+    ] {
+        if let Some(value) = present(key) {
+            *number = whole(&value, key)?;
+        }
+    }
+    if let Some(durations) = present("durations_minutes") {
+        let items = list(&durations, "durations_minutes")?;
+        document.durations_minutes = Vec::with_capacity(items.length() as usize);
+        for item in items.iter() {
+            document
+                .durations_minutes
+                .push(whole(&item, "durations_minutes")?);
+        }
+    }
+    if let Some(limit) = present("max_per_day") {
+        document.max_per_day = if limit.is_null() {
+            None
+        } else {
+            Some(whole(&limit, "max_per_day")?)
+        };
+    }
+    if let Some(tentative) = present("book_over_tentative") {
+        document.book_over_tentative = tentative
+            .as_bool()
+            .ok_or_else(|| format!("book_over_tentative is {}", kind(&tentative)))?;
+    }
+    Ok(document)
 }

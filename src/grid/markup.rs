@@ -210,7 +210,7 @@ mod tests {
             attendees,
             now: at(now_day, 14, 15),
             book_tentative: false,
-            offered: None,
+            offer: None,
             explain: crate::options::Explain::Attendees,
         })
     }

@@ -14,10 +14,11 @@
 pub mod keys;
 pub mod markup;
 
-use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveTime, TimeDelta, Utc};
+use freebusy_core::rule::{Openings, SlotOffer, Unavailable};
 use freebusy_core::week::Week;
 use freebusy_core::zone::{Zone, local_time_at};
-use freebusy_core::{GroupAvailability, SlotStatus, Status, Window};
+use freebusy_core::{GroupAvailability, SlotStatus, Status};
 
 use crate::messages::{Catalogue, Text};
 use crate::options::Explain;
@@ -149,6 +150,10 @@ pub struct Cell {
     pub status: CellStatus,
     /// Whether choosing it opens the confirm step.
     pub bookable: bool,
+    /// With the hosts' rules: the starts of the meetings offered in it, the first of
+    /// which its label and name give (empty when not bookable; without rules a booking
+    /// starts with the slot).
+    pub starts: Vec<DateTime<Utc>>,
     /// The label drawn in the cell: the start time.
     pub time_label: String,
     /// When it is, e.g. "Tuesday 24 November, 14:00 to 14:30" (the confirm step's title).
@@ -227,12 +232,24 @@ pub struct GridInput<'a> {
     pub now: DateTime<Utc>,
     /// Whether tentative slots are bookable.
     pub book_tentative: bool,
-    /// The spans the hosts' rules offer, sorted; `None` when there are no rules (every
-    /// free slot is offered). A slot not wholly inside one of them is
-    /// [`CellStatus::Unavailable`] unless something worse covers it.
-    pub offered: Option<&'a [Window]>,
+    /// What the hosts' rules offer for the meeting length chosen; `None` when there are
+    /// no rules (every free slot is offered, booked as the slot).
+    pub offer: Option<&'a Offer>,
     /// How much a blocked slot tells about who blocks it.
     pub explain: Explain,
+}
+
+/// What the hosts' rules offer in the week, for one meeting length: the engine's
+/// [`bookable`](freebusy_core::rule::bookable) meetings and
+/// [`unavailable`](freebusy_core::rule::unavailable) time.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Offer {
+    /// The meetings that can be booked, sorted by start.
+    pub openings: Openings,
+    /// The time the rules close (outside working hours, notice, horizon).
+    pub unavailable: Unavailable,
+    /// The meeting length, in minutes.
+    pub minutes: u32,
 }
 
 /// A position in the grid: row and day column.
@@ -275,16 +292,27 @@ impl Grid {
                 if !keys.iter().any(|(known, _)| *known == key) {
                     keys.push((key, slot.start()));
                 }
-                let assessed = slot.assess(input.group, input.now);
-                let mut status = CellStatus::from(assessed.status);
-                if matches!(status, CellStatus::Free | CellStatus::Tentative)
-                    && !offered(input.offered, slot.start(), slot.end())
-                {
-                    status = CellStatus::Unavailable;
-                }
+                let (assessed, status, starts) = offered(input, slot);
+                let (bookable, meeting_end) = match input.offer {
+                    Some(offer) => (
+                        !starts.is_empty(),
+                        starts.first().and_then(|start| {
+                            start.checked_add_signed(TimeDelta::minutes(i64::from(offer.minutes)))
+                        }),
+                    ),
+                    None => (
+                        status == CellStatus::Free
+                            || (status == CellStatus::Tentative && input.book_tentative),
+                        None,
+                    ),
+                };
+                // The rules' unavailable time keeps the calendars' reasons to itself, and
+                // a free cell is named by the meeting it offers, which nothing blocks
+                // (busy time before its start is not that meeting's).
                 let blockers: Vec<SlotBlocker> = assessed
                     .blockers
                     .iter()
+                    .filter(|_| !matches!(status, CellStatus::Unavailable | CellStatus::Free))
                     .map(|blocker| SlotBlocker {
                         attendee: input
                             .attendees
@@ -294,9 +322,12 @@ impl Grid {
                         status: blocker.status,
                     })
                     .collect();
-                let bookable = status == CellStatus::Free
-                    || (status == CellStatus::Tentative && input.book_tentative);
-                let time_label = input.labels.time(slot.start());
+                // A cell offering a meeting is named by it: its first start and its end.
+                let (start, end) = match (starts.first(), meeting_end) {
+                    (Some(&start), Some(end)) => (start, end),
+                    _ => (slot.start(), slot.end()),
+                };
+                let time_label = input.labels.time(start);
                 let start_label = if transition_day {
                     format!(
                         "{time_label} ({})",
@@ -310,7 +341,7 @@ impl Grid {
                     &[
                         ("day", day_name),
                         ("start", &start_label),
-                        ("end", &input.labels.time(slot.end())),
+                        ("end", &input.labels.time(end)),
                     ],
                 );
                 let status_word = messages.get(status.text());
@@ -329,6 +360,7 @@ impl Grid {
                         end: slot.end(),
                         status,
                         bookable,
+                        starts,
                         time_label,
                         when,
                         name,
@@ -491,14 +523,65 @@ impl Grid {
     }
 }
 
-/// Whether `[start, end)` lies wholly inside one of the `offered` spans (always, without
-/// rules).
-fn offered(offered: Option<&[Window]>, start: DateTime<Utc>, end: DateTime<Utc>) -> bool {
-    offered.is_none_or(|spans| {
-        spans
-            .iter()
-            .any(|span| span.start() <= start && end <= span.end())
-    })
+/// What `slot` shows and offers: the calendars' verdict, its status, and the starts of
+/// the meetings the rules offer in it.
+///
+/// Without rules, the calendars' status. With them ([`SlotOffer::assess`]): past; else
+/// unavailable where the rules close all of it; else free (tentative, if the calendars
+/// say so) where a meeting of the chosen length starts in it; else the calendars'
+/// status, where free becomes unavailable (no meeting of that length can start there,
+/// which a free, unclickable cell would not tell).
+fn offered(
+    input: &GridInput<'_>,
+    slot: &freebusy_core::Slot,
+) -> (
+    freebusy_core::SlotAvailability,
+    CellStatus,
+    Vec<DateTime<Utc>>,
+) {
+    let Some(offer) = input.offer else {
+        let assessed = slot.assess(input.group, input.now);
+        let status = CellStatus::from(assessed.status);
+        return (assessed, status, Vec::new());
+    };
+    let rule = SlotOffer::assess(
+        slot,
+        input.group,
+        &offer.openings,
+        &offer.unavailable,
+        input.now,
+    );
+    let calendars = CellStatus::from(rule.availability.status);
+    let starts: Vec<DateTime<Utc>> = rule
+        .openings
+        .iter()
+        .map(|meeting| meeting.start())
+        .collect();
+    let status = match calendars {
+        CellStatus::Past => CellStatus::Past,
+        _ if rule.unavailable => CellStatus::Unavailable,
+        CellStatus::Tentative => CellStatus::Tentative,
+        _ if !starts.is_empty() => CellStatus::Free,
+        CellStatus::Free => CellStatus::Unavailable,
+        other => other,
+    };
+    (rule.availability, status, starts)
+}
+
+/// Sorts `items` (stably) where `after(a, b)` says `a` belongs after `b`: an insertion
+/// sort, linear on input that is (nearly) in order already, as the grid's rows and the
+/// zone list are. A general sort is kilobytes of the bundle per type it sorts.
+pub fn sort_nearly_sorted<T>(items: &mut [T], after: impl Fn(&T, &T) -> bool) {
+    for sorted in 1..items.len() {
+        let mut at = sorted;
+        while at > 0
+            && let (Some(before), Some(this)) = (items.get(at - 1), items.get(at))
+            && after(before, this)
+        {
+            items.swap(at - 1, at);
+            at -= 1;
+        }
+    }
 }
 
 /// A slot's accessible name: when it is and its status, with what the visitor may learn
@@ -591,8 +674,9 @@ mod tests {
     use super::*;
     use crate::testing::{PlainLabels, at, monday_23};
     use chrono::{FixedOffset, TimeZone};
+    use freebusy_core::rule::{Host, Rules, TimeRange, bookable, unavailable};
     use freebusy_core::week::{VisibleHours, WeekSpec};
-    use freebusy_core::{Availability, Period};
+    use freebusy_core::{Availability, Period, Window};
 
     fn week(first: NaiveDate, zone: &dyn Zone, from: u16, to: u16) -> Week {
         let spec = WeekSpec {
@@ -609,7 +693,7 @@ mod tests {
         attendees: Vec<String>,
         now: DateTime<Utc>,
         book_tentative: bool,
-        offered: Option<Vec<Window>>,
+        offer: Option<Offer>,
         messages: Catalogue,
         explain: Explain,
     }
@@ -622,7 +706,7 @@ mod tests {
                 attendees: vec!["alice@example.com".into(), "bob@example.com".into()],
                 now: at(1, 0, 0),
                 book_tentative: false,
-                offered: None,
+                offer: None,
                 messages: Catalogue::default(),
                 explain: Explain::Attendees,
             }
@@ -639,10 +723,40 @@ mod tests {
                 attendees: &self.attendees,
                 now: self.now,
                 book_tentative: self.book_tentative,
-                offered: self.offered.as_deref(),
+                offer: self.offer.as_ref(),
                 explain: self.explain,
             })
         }
+
+        /// What one host with `rules` (in UTC) and `calendar` offers on 23–25 November
+        /// for meetings of `minutes`.
+        fn offer(&mut self, rules: &Rules, calendar: &Availability, minutes: u32) {
+            let host = [Host::new(rules, &Utc, calendar)];
+            let days = Window::new(at(23, 0, 0), at(26, 0, 0)).unwrap();
+            self.group = GroupAvailability::from(calendar);
+            self.offer = Some(Offer {
+                openings: bookable(&host, minutes, self.now, days),
+                unavailable: unavailable(&host, self.now, days),
+                minutes,
+            });
+        }
+    }
+
+    /// Rules of a host working 14:30–15:30 on Tuesdays (and not on Mondays), any
+    /// notice.
+    fn tuesday_afternoon(step: u32, durations: &[u32]) -> Rules {
+        Rules::default()
+            .with_notice_minutes(0)
+            .and_then(|rules| rules.with_hours(chrono::Weekday::Mon, &[]))
+            .and_then(|rules| rules.with_step_minutes(step))
+            .and_then(|rules| rules.with_durations_minutes(durations))
+            .and_then(|rules| {
+                rules.with_hours(
+                    chrono::Weekday::Tue,
+                    &[TimeRange::parse("14:30", "15:30").unwrap()],
+                )
+            })
+            .unwrap()
     }
 
     fn busy(from: DateTime<Utc>, to: DateTime<Utc>, status: Status) -> Availability {
@@ -751,15 +865,17 @@ mod tests {
         assert_eq!(grid.cell((1, 1)).unwrap().status, CellStatus::Free);
     }
 
-    // Outside what the hosts' rules offer, free and tentative time is unavailable: not
-    // bookable and not called busy; busy time stays busy.
+    // Outside the host's working hours time is unavailable, not busy, and says nothing
+    // of the calendar there; inside them busy time stays busy.
     #[test]
-    fn time_the_rules_do_not_offer_is_unavailable_not_busy() {
+    fn time_outside_working_hours_is_unavailable_not_busy() {
         let week = week(monday_23(), &Utc, 14 * 60, 16 * 60);
         let mut setup = Setup::new(&Utc);
-        let alice = busy(at(24, 15, 30), at(24, 16, 0), Status::Busy);
-        setup.group = GroupAvailability::from(&alice);
-        setup.offered = Some(vec![Window::new(at(24, 14, 30), at(24, 15, 15)).unwrap()]);
+        let alice = Availability::merge([
+            Period::new(at(24, 15, 0), at(24, 15, 30), Status::Busy).unwrap(),
+            Period::new(at(24, 15, 30), at(24, 16, 0), Status::Busy).unwrap(),
+        ]);
+        setup.offer(&tuesday_afternoon(30, &[30]), &alice, 30);
         let grid = setup.grid(&week);
         let statuses: Vec<CellStatus> = (0..4)
             .map(|row| grid.cell((row, 1)).unwrap().status)
@@ -769,16 +885,66 @@ mod tests {
             [
                 CellStatus::Unavailable,
                 CellStatus::Free,
-                CellStatus::Unavailable,
-                CellStatus::Busy
+                CellStatus::Busy,
+                CellStatus::Unavailable
             ]
         );
-        let unavailable = grid.cell((0, 1)).unwrap();
-        assert!(!unavailable.bookable);
+        let closed = grid.cell((0, 1)).unwrap();
+        assert!(!closed.bookable && closed.starts.is_empty());
         assert_eq!(
-            unavailable.name,
+            closed.name,
             "Tuesday 24 November, 14:00 to 14:30, unavailable"
         );
+        let busy_at_night = grid.cell((3, 1)).unwrap();
+        assert!(busy_at_night.blockers.is_empty(), "{busy_at_night:?}");
+        assert_eq!(
+            busy_at_night.name,
+            "Tuesday 24 November, 15:30 to 16:00, unavailable"
+        );
+        assert!(grid.cell((1, 1)).unwrap().bookable);
+        // Monday has no working hours at all.
+        assert_eq!(grid.cell((1, 0)).unwrap().status, CellStatus::Unavailable);
+    }
+
+    // With a longer meeting only the starts where all of it fits are offered, each cell
+    // named by the meeting it books; free time where it does not fit is unavailable.
+    #[test]
+    fn a_longer_meeting_is_offered_only_where_it_fits() {
+        let week = week(monday_23(), &Utc, 14 * 60, 16 * 60);
+        let mut setup = Setup::new(&Utc);
+        setup.offer(
+            &tuesday_afternoon(30, &[30, 60]),
+            &Availability::default(),
+            60,
+        );
+        let grid = setup.grid(&week);
+        let fits = grid.cell((1, 1)).unwrap();
+        assert_eq!((fits.status, fits.bookable), (CellStatus::Free, true));
+        assert_eq!(fits.starts, [at(24, 14, 30)]);
+        assert_eq!(fits.name, "Tuesday 24 November, 14:30 to 15:30, free");
+        let too_late = grid.cell((2, 1)).unwrap();
+        assert_eq!(
+            (too_late.status, too_late.bookable),
+            (CellStatus::Unavailable, false)
+        );
+    }
+
+    // A step finer than the grid offers several starts in one cell; the cell is labelled
+    // with the first, a start off the cell's own time shows that time.
+    #[test]
+    fn a_fine_step_offers_several_starts_in_a_cell() {
+        let week = week(monday_23(), &Utc, 14 * 60, 16 * 60);
+        let mut setup = Setup::new(&Utc);
+        let alice = busy(at(24, 15, 0), at(24, 15, 10), Status::Busy);
+        setup.offer(&tuesday_afternoon(10, &[20]), &alice, 20);
+        let grid = setup.grid(&week);
+        let first = grid.cell((1, 1)).unwrap();
+        assert_eq!(first.starts, [at(24, 14, 30), at(24, 14, 40)]);
+        let after_busy = grid.cell((2, 1)).unwrap();
+        assert_eq!(after_busy.starts, [at(24, 15, 10)]);
+        assert_eq!(after_busy.status, CellStatus::Free);
+        assert_eq!(after_busy.time_label, "15:10");
+        assert_eq!(after_busy.name, "Tuesday 24 November, 15:10 to 15:30, free");
     }
 
     // Consecutive blocked slots of one status are one block with the run's span; each

@@ -141,6 +141,14 @@ texts! {
     FormSubmit = "form.submit" => "Book this slot",
     /// The cancel button.
     FormCancel = "form.cancel" => "Cancel",
+    /// The meeting-length choice's accessible name.
+    Durations = "duration.label" => "Meeting length",
+    /// One meeting length: `{minutes}`.
+    DurationMinutes = "duration.minutes" => "{minutes} min",
+    /// The hosts' rules share no meeting length.
+    NoCommonDuration = "duration.none" => "These people offer no meeting length in common, so nothing can be booked.",
+    /// The confirm step's choice of start, when a slot offers several.
+    FormStart = "form.start" => "Start time",
     /// The reason for an attendee whose address is not an email address.
     AttendeeMalformed = "attendee.malformed" => "not an email address",
     /// No answer within the timeout: `{seconds}`.

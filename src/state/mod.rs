@@ -9,24 +9,29 @@
 //! [`Scheduler`](crate::Scheduler) component keeps one in a signal and wires DOM events
 //! and requests to it.
 //!
-//! Room for the hosts' rules (issue 14): [`SchedulerState::set_offered`] takes the
-//! spans the engine's rule function offers (time outside them is drawn
-//! [`CellStatus::Unavailable`](crate::grid::CellStatus::Unavailable)), and
-//! [`SchedulerState::set_duration`] a meeting length that bookings then take instead of
-//! the slot's.
+//! The hosts' rules (issue 14) come with the first week ([`Fetch::rules`],
+//! [`SchedulerState::rules_loaded`]); the grid is then the engine's own answer, the
+//! same functions the server checks bookings with: [`rule::bookable`] for the meeting
+//! length chosen ([`SchedulerState::choose_duration`], from [`rule::durations_offered`]),
+//! [`rule::unavailable`] for the time the rules close (drawn
+//! [`CellStatus::Unavailable`](crate::grid::CellStatus::Unavailable), not busy), per slot
+//! through [`rule::SlotOffer`]. Several hosts get the intersection of what each offers.
+//! Without published rules every free slot is offered, booked as the slot or for
+//! [`SchedulerState::set_duration`].
 
 use std::ops::Range;
 use std::rc::Rc;
 
 use chrono::{DateTime, Days, NaiveDate, TimeDelta, Utc, Weekday};
+use freebusy_core::rule::{self, Host, Rules};
 use freebusy_core::week::{Week, WeekSpec, week_start, week_window};
 use freebusy_core::zone::{Zone, local_time_at};
-use freebusy_core::{GroupAvailability, Window};
+use freebusy_core::{Availability, GroupAvailability, Period, Status, Window};
 
 use crate::events::{AttendeeDetail, Notice, SlotDetail, SlotSummary};
 use crate::fetch::{AttendeeWeek, BookingError, BookingRequest, FetchError};
 use crate::grid::{
-    self, Cell, DayTab, Grid, GridInput, Labels, Position, Step, markup, skeleton_markup,
+    self, Cell, DayTab, Grid, GridInput, Labels, Offer, Position, Step, markup, skeleton_markup,
 };
 use crate::messages::{Catalogue, Text};
 use crate::options::{Api, Bookings, Options};
@@ -51,6 +56,27 @@ impl std::fmt::Debug for ShownZone {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.name)
     }
+}
+
+/// One host's published rules, with their home zone as the browser answers it.
+#[derive(Clone, Debug)]
+pub struct HostRules {
+    /// The rules.
+    pub rules: Rules,
+    /// The zone [`Rules::time_zone`] names.
+    pub zone: ShownZone,
+}
+
+/// What is known of the hosts' rules.
+#[derive(Clone, Debug, Default)]
+enum RulesKnown {
+    /// Not read yet: the next fetch reads them with the week.
+    #[default]
+    Unread,
+    /// The server publishes none (for some attendee): free time is offered as is.
+    Unpublished,
+    /// One entry per attendee, in their order.
+    Published(Vec<HostRules>),
 }
 
 /// What the state starts from: the options and what the component learnt from the
@@ -105,6 +131,10 @@ pub struct Fetch {
     pub window: Window,
     /// The week's first local date.
     pub first_day: NaiveDate,
+    /// Whether the hosts' rules are to be read too (they are read once, with the first
+    /// week that loads); hand them to [`SchedulerState::rules_loaded`] before
+    /// [`SchedulerState::loaded`].
+    pub rules: bool,
 }
 
 /// What the booking form says after a submit.
@@ -151,8 +181,13 @@ impl FormState {
 pub struct Confirm {
     /// The slot chosen.
     pub cell: Cell,
+    /// Where the booking starts: the slot's start, or the meeting start the hosts' rules
+    /// offer in it that the visitor chose.
+    pub start: DateTime<Utc>,
     /// Where the booking ends (the slot's end, or its start plus the chosen duration).
     pub end: DateTime<Utc>,
+    /// When the booking is, in the shown zone (the step's title).
+    pub when: String,
     /// This confirm step's idempotency key: every submit of it books at most once.
     pub key: String,
     /// The form.
@@ -198,7 +233,7 @@ pub struct SchedulerState {
     confirmation: Option<String>,
     booking_alert: Option<String>,
     zone_alert: Option<String>,
-    offered: Option<Vec<Window>>,
+    rules: RulesKnown,
     duration: Option<TimeDelta>,
 }
 
@@ -236,7 +271,7 @@ impl SchedulerState {
             confirmation: None,
             booking_alert: None,
             zone_alert: None,
-            offered: None,
+            rules: RulesKnown::Unread,
             duration: None,
         };
         state.this_week = state.week_of(state.today());
@@ -388,9 +423,32 @@ impl SchedulerState {
         self.confirm.as_ref()
     }
 
-    /// The meeting length bookings take, when one was chosen.
+    /// The meeting length bookings take, when one was chosen (with the hosts' rules,
+    /// always: the shortest they all offer unless the visitor chose another).
     pub fn duration(&self) -> Option<TimeDelta> {
         self.duration
+    }
+
+    /// The meeting lengths, in minutes, every host offers, shortest first; empty without
+    /// published rules. The visitor chooses among them when there are several.
+    pub fn durations(&self) -> Vec<u32> {
+        match &self.rules {
+            RulesKnown::Published(hosts) => {
+                let free = Availability::default();
+                let hosts: Vec<Host<'_>> = hosts
+                    .iter()
+                    .map(|host| Host::new(&host.rules, host.zone.zone.as_ref(), &free))
+                    .collect();
+                rule::durations_offered(&hosts)
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// The chosen meeting length in whole minutes, if any.
+    pub fn duration_minutes(&self) -> Option<u32> {
+        self.duration
+            .and_then(|duration| u32::try_from(duration.num_minutes()).ok())
     }
 
     /// "23–29 November 2026", in the visitor's language.
@@ -423,6 +481,9 @@ impl SchedulerState {
                 lines.push(self.messages.get(Text::Loading).to_owned())
             }
             Load::Loaded { weeks, .. } => {
+                if matches!(self.rules, RulesKnown::Published(_)) && self.durations().is_empty() {
+                    lines.push(self.messages.get(Text::NoCommonDuration).to_owned());
+                }
                 for (email, week) in self.options.attendees.iter().zip(weeks) {
                     if let AttendeeWeek::Unknown(reason) = week {
                         lines.push(self.messages.fill(
@@ -564,6 +625,7 @@ impl SchedulerState {
                     generation: self.generation,
                     window,
                     first_day: self.week,
+                    rules: matches!(self.rules, RulesKnown::Unread),
                 })
             }
             _ => {
@@ -729,16 +791,44 @@ impl SchedulerState {
 
     // ------------------------------------------------------------------ rules (issue 14)
 
-    /// The spans the hosts' rules offer (`None`: no rules, every free slot is offered);
-    /// the grid is redrawn with the rest unavailable.
-    pub fn set_offered(&mut self, offered: Option<Vec<Window>>) {
-        self.offered = offered;
+    /// Fetch `generation` read the hosts' rules (it had `rules`): one entry per
+    /// attendee, or `None` when the server publishes none. Call it before
+    /// [`SchedulerState::loaded`] for the same fetch, whose grid then follows them; the
+    /// meeting length becomes the shortest every host offers. Ignored for a stale fetch.
+    pub fn rules_loaded(&mut self, generation: u64, rules: Option<Vec<HostRules>>) {
+        if generation != self.generation {
+            return;
+        }
+        self.rules = match rules {
+            Some(hosts) if hosts.len() == self.options.attendees.len() => {
+                RulesKnown::Published(hosts)
+            }
+            _ => RulesKnown::Unpublished,
+        };
+        let shortest = self.durations().first().copied();
+        if let Some(minutes) = shortest {
+            self.duration = Some(TimeDelta::minutes(i64::from(minutes)));
+        }
         self.build_grid();
     }
 
-    /// The meeting length bookings take instead of the slot's (`None`: the slot's).
+    /// The visitor chose meetings of `minutes`, one of [`SchedulerState::durations`]:
+    /// the grid shows where meetings of that length start. Another length is ignored.
+    pub fn choose_duration(&mut self, minutes: u32) {
+        if self.durations().contains(&minutes) && self.duration_minutes() != Some(minutes) {
+            self.duration = Some(TimeDelta::minutes(i64::from(minutes)));
+            self.confirm = None;
+            self.build_grid();
+        }
+    }
+
+    /// Without published rules: the meeting length bookings take instead of the slot's
+    /// (`None`: the slot's). With them the length is chosen among theirs instead
+    /// ([`SchedulerState::choose_duration`]).
     pub fn set_duration(&mut self, duration: Option<TimeDelta>) {
-        self.duration = duration;
+        if !matches!(self.rules, RulesKnown::Published(_)) {
+            self.duration = duration;
+        }
     }
 
     // ------------------------------------------------------------------ the keyboard
@@ -801,9 +891,12 @@ impl SchedulerState {
     pub fn choose(&mut self, start: DateTime<Utc>) -> Option<Notice> {
         let cell = self.cell(start).filter(|cell| cell.bookable)?.clone();
         self.focus = Some(start);
-        Some(Notice::SlotSelect(
-            self.slot_detail(&cell, self.booking_end(&cell)),
-        ))
+        let meeting = Self::first_start(&cell);
+        Some(Notice::SlotSelect(self.slot_detail(
+            &cell,
+            meeting,
+            self.booking_end(meeting, &cell),
+        )))
     }
 
     /// The slotselect was not cancelled: opens the confirm step for `start` with a fresh
@@ -815,18 +908,43 @@ impl SchedulerState {
         let Some(cell) = self.cell(start).filter(|cell| cell.bookable).cloned() else {
             return false;
         };
-        let end = self.booking_end(&cell);
+        let meeting = Self::first_start(&cell);
+        let end = self.booking_end(meeting, &cell);
         self.confirmation = None;
         self.booking_alert = None;
-        let times = self.times(cell.start, end);
+        let times = self.times(meeting, end);
+        let when = cell.when.clone();
         self.confirm = Some(Confirm {
             cell,
+            start: meeting,
             end,
+            when,
             key,
             form: FormState::default(),
             times,
         });
         true
+    }
+
+    /// In the confirm step, the visitor chose another of the meeting starts the slot
+    /// offers (see [`Cell::starts`]); any other instant is ignored.
+    pub fn choose_start(&mut self, start: DateTime<Utc>) {
+        let Some(confirm) = &self.confirm else {
+            return;
+        };
+        if !confirm.cell.starts.contains(&start) || confirm.start == start {
+            return;
+        }
+        let cell = confirm.cell.clone();
+        let end = self.booking_end(start, &cell);
+        let times = self.times(start, end);
+        let when = self.when(start, end);
+        if let Some(confirm) = &mut self.confirm {
+            confirm.start = start;
+            confirm.end = end;
+            confirm.when = when;
+            confirm.times = times;
+        }
     }
 
     /// Cancel (or Escape): the confirm step closes and focus goes back to its slot.
@@ -853,7 +971,7 @@ impl SchedulerState {
         };
         Some(BookingRequest {
             hosts: attendees,
-            start: confirm.cell.start,
+            start: confirm.start,
             end: confirm.end,
             name: confirm.form.name.clone(),
             email: confirm.form.email.clone(),
@@ -872,11 +990,11 @@ impl SchedulerState {
         self.refocus = true;
         self.confirmation = Some(
             self.messages
-                .fill(Text::Booked, &[("when", &confirm.cell.when), ("id", id)]),
+                .fill(Text::Booked, &[("when", &confirm.when), ("id", id)]),
         );
         let notice = Notice::Booked {
             id: id.to_owned(),
-            slot: self.slot_detail(&confirm.cell, confirm.end),
+            slot: self.slot_detail(&confirm.cell, confirm.start, confirm.end),
             name: confirm.form.name,
             email: confirm.form.email,
         };
@@ -963,6 +1081,8 @@ impl SchedulerState {
             .map(|week| week.availability(*window))
             .collect();
         let group = GroupAvailability::combine(&availabilities);
+        let offer = self.offer(&availabilities, *window);
+        let nothing = Offer::default();
         self.grid = Some(Grid::build(&GridInput {
             week,
             zone: self.zone.zone.as_ref(),
@@ -972,26 +1092,74 @@ impl SchedulerState {
             attendees: &self.options.attendees,
             now: self.now,
             book_tentative: self.options.book_tentative,
-            offered: if self.unusable() {
-                Some(&[])
+            // Nothing is offered while the widget cannot be used (no attendee, no
+            // backend): every free slot is then unavailable, as with rules that offer none.
+            offer: if self.unusable() {
+                Some(&nothing)
             } else {
-                self.offered.as_deref()
+                offer.as_ref()
             },
             explain: self.options.explain,
         }));
         self.apply_keep();
         // An open confirm step follows the new grid (another zone's words for its time).
-        if let Some(start) = self.confirm.as_ref().map(|confirm| confirm.cell.start) {
-            let end = self.confirm.as_ref().map_or(start, |confirm| confirm.end);
+        if let Some((slot, start, end)) = self
+            .confirm
+            .as_ref()
+            .map(|confirm| (confirm.cell.start, confirm.start, confirm.end))
+        {
             let times = self.times(start, end);
-            let cell = self.cell(start).cloned();
+            let when = self.when(start, end);
+            let cell = self.cell(slot).cloned();
             if let Some(confirm) = &mut self.confirm {
                 if let Some(cell) = cell {
                     confirm.cell = cell;
                 }
+                confirm.when = when;
                 confirm.times = times;
             }
         }
+    }
+
+    /// What the hosts' published rules offer in the week shown for the meeting length
+    /// chosen: `None` without rules. Each host's availability is what was fetched, and
+    /// unknown outside `fetched`, so that no meeting or buffer reaching past it is
+    /// judged on time that was not read.
+    fn offer(&self, availabilities: &[Availability], fetched: Window) -> Option<Offer> {
+        let RulesKnown::Published(rules) = &self.rules else {
+            return None;
+        };
+        let week = self.week_window()?;
+        let unread = [
+            Period::new(DateTime::<Utc>::MIN_UTC, fetched.start(), Status::Unknown),
+            Period::new(fetched.end(), DateTime::<Utc>::MAX_UTC, Status::Unknown),
+        ];
+        let calendars: Vec<Availability> = availabilities
+            .iter()
+            .map(|availability| {
+                let mut periods = availability.periods().to_vec();
+                periods.extend(unread.iter().flatten().cloned());
+                Availability::merge(periods)
+            })
+            .collect();
+        let hosts: Vec<Host<'_>> = rules
+            .iter()
+            .zip(&calendars)
+            .map(|(host, calendar)| Host::new(&host.rules, host.zone.zone.as_ref(), calendar))
+            .collect();
+        // No length in common: nothing is offered (the status says why).
+        let minutes = self.duration_minutes().unwrap_or(0);
+        Some(Offer {
+            openings: rule::bookable(&hosts, minutes, self.now, week),
+            unavailable: rule::unavailable(&hosts, self.now, week),
+            minutes,
+        })
+    }
+
+    /// Where a booking from `cell` starts: the first meeting its rules offer, else the
+    /// slot's start.
+    fn first_start(cell: &Cell) -> DateTime<Utc> {
+        cell.starts.first().copied().unwrap_or(cell.start)
     }
 
     /// After PageUp/PageDown: focus the slot at the weekday and time focus was at, once
@@ -1018,17 +1186,39 @@ impl SchedulerState {
         }
     }
 
-    fn booking_end(&self, cell: &Cell) -> DateTime<Utc> {
+    fn booking_end(&self, start: DateTime<Utc>, cell: &Cell) -> DateTime<Utc> {
         self.duration
-            .and_then(|duration| cell.start.checked_add_signed(duration))
+            .and_then(|duration| start.checked_add_signed(duration))
             .unwrap_or(cell.end)
     }
 
-    /// When `[start, end)` is, in the shown zone and, if it differs, the device's.
+    /// When `[start, end)` is, in the shown zone.
+    fn when(&self, start: DateTime<Utc>, end: DateTime<Utc>) -> String {
+        grid::when(
+            self.zone.zone.as_ref(),
+            self.zone.labels.as_ref(),
+            &self.messages,
+            start,
+            end,
+        )
+    }
+
+    /// When `[start, end)` is, in the shown zone and then each other zone that matters
+    /// that differs from those before it: the visitor's device zone, and each host's
+    /// home zone (from their rules).
     fn times(&self, start: DateTime<Utc>, end: DateTime<Utc>) -> Vec<String> {
         let mut zones = vec![&self.zone];
-        if self.device_zone.name != self.zone.name {
-            zones.push(&self.device_zone);
+        let hosts = match &self.rules {
+            RulesKnown::Published(hosts) => hosts.as_slice(),
+            _ => &[],
+        };
+        for zone in [&self.device_zone]
+            .into_iter()
+            .chain(hosts.iter().map(|host| &host.zone))
+        {
+            if zones.iter().all(|known| known.name != zone.name) {
+                zones.push(zone);
+            }
         }
         let mut times = Vec::new();
         for zone in zones {
@@ -1047,9 +1237,9 @@ impl SchedulerState {
         times
     }
 
-    fn slot_detail(&self, cell: &Cell, end: DateTime<Utc>) -> SlotDetail {
+    fn slot_detail(&self, cell: &Cell, start: DateTime<Utc>, end: DateTime<Utc>) -> SlotDetail {
         SlotDetail {
-            start: cell.start,
+            start,
             end,
             time_zone: self.zone.name.clone(),
             attendees: self.options.attendees.clone(),

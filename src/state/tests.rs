@@ -1,7 +1,6 @@
 //! The widget's transitions, natively: what each one shows, asks for and tells.
 
-use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
-use freebusy_core::Window;
+use chrono::{DateTime, NaiveDate, Utc};
 
 use super::*;
 use crate::events::Notice;
@@ -437,21 +436,54 @@ fn the_phone_layout_opens_on_today() {
     assert_eq!(state.day(), 2, "Wednesday");
 }
 
-// Outside what the rules offer, time is unavailable (not busy, not bookable); a chosen
-// duration sets where bookings end.
+// Outside what the hosts' rules offer, time is unavailable (not busy, not bookable);
+// the visitor picks among the lengths both offer, and the chosen one sets where
+// meetings fit and where bookings end.
 #[test]
-fn room_for_rules_offered_time_and_a_duration() {
-    let mut state = loaded(options());
-    let offered = Window::new(utc(2030, 1, 7, 12, 0), utc(2030, 1, 7, 17, 0)).unwrap();
-    state.set_offered(Some(vec![offered]));
+fn the_hosts_rules_shade_unavailable_time_and_offer_their_lengths() {
+    let (mut state, fetch) = open(setup(options()));
+    let afternoons = freebusy_core::rule::Rules::default()
+        .with_hours(
+            chrono::Weekday::Mon,
+            &[freebusy_core::rule::TimeRange::new(12 * 60, 17 * 60).unwrap()],
+        )
+        .and_then(|rules| rules.with_notice_minutes(0))
+        .and_then(|rules| rules.with_durations_minutes(&[30, 60]))
+        .unwrap();
+    let host = || HostRules {
+        rules: afternoons.clone(),
+        zone: zone("UTC"),
+    };
+    state.rules_loaded(fetch.generation, Some(vec![host(), host()]));
+    state.loaded(fetch.generation, fetch.window, weeks());
     assert_eq!(
         status(&state, utc(2030, 1, 7, 11, 0)),
         CellStatus::Unavailable
     );
+    assert_eq!(
+        status(&state, utc(2030, 1, 7, 9, 30)),
+        CellStatus::Unavailable,
+        "busy, but outside working hours: the calendars' reasons are not told"
+    );
     assert_eq!(status(&state, utc(2030, 1, 7, 12, 0)), CellStatus::Free);
-    assert_eq!(status(&state, utc(2030, 1, 7, 9, 0)), CellStatus::Busy);
+    assert_eq!(
+        status(&state, utc(2030, 1, 12, 12, 0)),
+        CellStatus::Unavailable,
+        "Saturday is a day off"
+    );
     assert_eq!(state.choose(utc(2030, 1, 7, 11, 0)), None);
-    state.set_duration(Some(TimeDelta::minutes(60)));
+    assert_eq!(state.durations(), [30, 60]);
+    assert_eq!(state.duration_minutes(), Some(30));
+    assert_eq!(status(&state, utc(2030, 1, 7, 16, 30)), CellStatus::Free);
+
+    state.choose_duration(60);
+    assert_eq!(state.duration_minutes(), Some(60));
+    assert_eq!(
+        status(&state, utc(2030, 1, 7, 16, 30)),
+        CellStatus::Unavailable,
+        "an hour does not fit before 17:00"
+    );
+    assert_eq!(status(&state, utc(2030, 1, 7, 16, 0)), CellStatus::Free);
     let start = utc(2030, 1, 7, 14, 0);
     let Some(Notice::SlotSelect(detail)) = state.choose(start) else {
         panic!()
@@ -462,6 +494,9 @@ fn room_for_rules_offered_time_and_a_duration() {
         state.submit("D", "d@example.com", "").unwrap().end,
         utc(2030, 1, 7, 15, 0)
     );
+    // A length nobody offers is ignored.
+    state.choose_duration(45);
+    assert_eq!(state.duration_minutes(), Some(60));
 }
 
 // The clock moving on turns slots past.

@@ -2,8 +2,9 @@
 //!
 //! - [`request`]: the request body read into a checked [`BookingRequest`].
 //! - [`book`]: the hosts must be accounts with a calendar; the store books them only if
-//!   all are free ([`Store::insert_booking_if_free`], the one rule no two requests can
-//!   both pass); a repeated idempotency key is a retry only with the same terms.
+//!   their rules allow it and all are free ([`Store::insert_booking_checked`], in one
+//!   transaction no two requests can both pass); a repeated idempotency key is a retry
+//!   only with the same terms.
 //! - [`cancel`]: with the token handed out at booking time.
 //! - [`links`]: the visitor's links to cancel, reschedule and add to a calendar.
 //! - [`change`]: a `PATCH` read strictly, and moving a booking to another time
@@ -17,9 +18,11 @@ pub mod request;
 pub use request::BookingRequest;
 
 use chrono::{DateTime, Utc};
+use freebusy_core::Window;
 
 use crate::auth::{self, CancelToken};
 use crate::error::{ApiError, ParamCheck};
+use crate::rules;
 use crate::state::BookingPolicy;
 use crate::store::{
     Account, Blocker, Blocking, Booking, BookingOutcome, BookingTerms, NewBooking, Store,
@@ -39,16 +42,22 @@ pub struct Booked {
     pub cancel_token: CancelToken,
 }
 
-/// Books `request` if every host is free for all of it.
+/// Books `request` if every host's rules allow it and every host is free for all of it.
 ///
-/// Tentative time blocks unless `policy.allow_over_tentative`; busy and unknown time
+/// The rules ([`crate::rules`]) are judged inside the booking's transaction, so requests
+/// that never came through the widget get the same answer. Tentative time blocks unless
+/// the host's rules or `policy.allow_over_tentative` allow it; busy and unknown time
 /// always do (`Status::is_bookable`).
 ///
 /// # Errors
 ///
-/// 422 for a host that is not an account or has no calendar, and for an idempotency
-/// key reused with other terms; 409 ([`ApiError::SlotTaken`]) when a host is not free,
-/// naming each with the strongest status in the way; 500 if the store fails.
+/// 422 for a host that is not an account or has no calendar, for an idempotency key
+/// reused with other terms, and for a meeting the rules refuse whatever the calendars
+/// hold (`errors.too_soon`, `errors.too_far_ahead`, `errors.outside_working_hours`,
+/// `errors.not_on_step` on `start`; `errors.not_offered`, `errors.too_long` on `end`);
+/// 409 ([`ApiError::SlotTaken`]) when a host is not free, naming each with the
+/// strongest status in the way, and ([`ApiError::RuleConflict`]) for a full day or a
+/// buffer that is not free; 500 if the store fails.
 pub async fn book(
     store: &Store,
     request: &BookingRequest,
@@ -73,10 +82,26 @@ pub async fn book(
         idempotency_key: Some(request.idempotency_key().to_owned()),
         cancel_token_hash: cancel_token.hash.clone(),
     };
+    let mut judged = Vec::with_capacity(hosts.len());
+    for account in &hosts {
+        judged.push((
+            account.clone(),
+            rules::of_account(store, account, policy).await?,
+        ));
+    }
+    // The store's own overlap check is the last line: it lets tentative time through
+    // when any host's rules do, and the guard refuses it for the hosts whose do not.
     let blocking = Blocking {
-        tentative: !policy.allow_over_tentative,
+        tentative: !judged.iter().any(|(_, rules)| rules.book_over_tentative()),
     };
-    let (booking, replayed) = match store.insert_booking_if_free(new, blocking, now).await? {
+    let meeting = Window::new(request.start(), request.end())
+        .map_err(|_| ApiError::param("end", "errors.before_start", "must be after start"))?;
+    let guard = rules::booking_guard(judged.clone(), meeting, now)?;
+    let outcome = store
+        .insert_booking_checked(new, blocking, guard, now)
+        .await?;
+    let (booking, replayed) = match outcome {
+        BookingOutcome::Refused(refusal) => return Err(rules::refused(refusal, &judged)),
         BookingOutcome::Created(booking) => (booking, false),
         BookingOutcome::Replayed(booking) if booking.terms == terms => {
             store

@@ -7,6 +7,7 @@ pub mod free_busy;
 pub mod health;
 pub mod manage;
 pub mod openapi;
+pub mod rules;
 pub mod sources;
 pub mod widget;
 pub mod zonio;

@@ -41,6 +41,7 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     migration!("0005_leases"),
     migration!("0006_outbox"),
     migration!("0007_lifecycle"),
+    migration!("0008_account_rules"),
 ];
 
 /// The schema version this build migrates databases to: the number of migrations.

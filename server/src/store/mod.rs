@@ -39,12 +39,13 @@ pub mod sqlite;
 
 pub use migrations::SCHEMA_VERSION;
 pub use model::{
-    Account, AccountEvents, AccountImport, Blocker, Blocking, Booking, BookingOutcome,
-    BookingTerms, Calendar, CalendarImport, Counts, DeliveryKind, Event, EventFilter, EventImport,
-    EventQuery, EventSpan, ImportReport, Lease, NewBooking, OUTBOX_LEASE, ObjectChange,
-    OutboxAction, OutboxMessage, OutboxOutcome, OutboxState, Reschedule, RescheduleOutcome,
-    Snapshot, SnapshotEvent, SourceDefinition, SourceKind, SourceObject, SourceRecord, SyncOutcome,
-    SyncRecord, SyncReport, SyncState, bookings_calendar_id,
+    Account, AccountEvents, AccountImport, Blocker, Blocking, Booking, BookingGuard,
+    BookingOutcome, BookingTerms, Calendar, CalendarImport, Counts, DeliveryKind, Event,
+    EventFilter, EventImport, EventQuery, EventSpan, HostSnapshot, ImportReport, Lease, NewBooking,
+    OUTBOX_LEASE, ObjectChange, OutboxAction, OutboxMessage, OutboxOutcome, OutboxState,
+    Reschedule, RescheduleOutcome, Snapshot, SnapshotEvent, SourceDefinition, SourceKind,
+    SourceObject, SourceRecord, SyncOutcome, SyncRecord, SyncReport, SyncState,
+    bookings_calendar_id,
 };
 
 use std::fmt;
@@ -389,6 +390,50 @@ impl Store {
                     .insert_booking_if_free(&booking, blocking, now)
                     .await
             }
+        }
+    }
+
+    /// As [`Store::insert_booking_if_free`], with `guard` judging the hosts inside the
+    /// same transaction, before the overlap check: its check sees each host's events
+    /// not deleted and bookings not cancelled overlapping `guard.window`, as they stand
+    /// while no other booking can be written, and a refusal writes nothing
+    /// ([`BookingOutcome::Refused`]). A repeated idempotency key replays before the
+    /// guard runs (the first request passed it).
+    ///
+    /// # Errors
+    ///
+    /// As [`Store::insert_booking_if_free`].
+    pub async fn insert_booking_checked(
+        &self,
+        booking: NewBooking,
+        blocking: Blocking,
+        guard: BookingGuard,
+        now: DateTime<Utc>,
+    ) -> Result<BookingOutcome, StoreError> {
+        match self {
+            Store::Sqlite(sqlite) => {
+                sqlite
+                    .write(move |db| db.insert_booking_checked(&booking, blocking, guard, now))
+                    .await?
+            }
+            Store::Postgres(postgres) => {
+                postgres
+                    .insert_booking_checked(&booking, blocking, guard, now)
+                    .await
+            }
+        }
+    }
+
+    /// The account's rules document as last imported, `None` for the defaults (and for
+    /// an unknown id). Its `time_zone` is not the account's zone: the caller sets it
+    /// ([`crate::rules`]).
+    pub async fn account_rules(
+        &self,
+        account_id: i64,
+    ) -> Result<Option<freebusy_core::wire::rules::RulesDocument>, StoreError> {
+        match self {
+            Store::Sqlite(sqlite) => sqlite.read(move |db| db.account_rules(account_id)).await?,
+            Store::Postgres(postgres) => postgres.account_rules(account_id).await,
         }
     }
 

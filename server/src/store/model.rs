@@ -5,10 +5,14 @@
 //! Statuses and windows are the engine's ([`Status`], [`Window`]): the store has no
 //! vocabulary of its own.
 
+use std::fmt;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
+use freebusy_core::rule::Refusal;
+use freebusy_core::wire::rules::RulesDocument;
 use freebusy_core::zone::day_start;
-use freebusy_core::{Status, Window};
+use freebusy_core::{Period, Status, Window};
 use serde::{Deserialize, Serialize};
 
 /// When an event happens: two instants, or whole days.
@@ -123,8 +127,41 @@ pub struct AccountImport {
     /// account's all-day events to midnight in the new zone (their dates, and so their
     /// `last_modified`, stay).
     pub time_zone: Tz,
+    /// The account's rules as a host (working hours, notice, durations...), `None` for
+    /// the defaults; their `time_zone` is the account's, whatever the document says
+    /// (see [`crate::rules`]). Stored as JSON beside the account, replaced whole.
+    pub rules: Option<RulesDocument>,
     /// Calendars to create or update under this account.
     pub calendars: Vec<CalendarImport>,
+}
+
+impl AccountImport {
+    /// The rules as both stores keep them: the document's JSON (its fields in a fixed
+    /// order, so an unchanged document compares equal and an import counts no change),
+    /// or `None` (NULL) for the defaults.
+    pub(crate) fn rules_json(&self) -> Result<Option<String>, crate::store::StoreError> {
+        self.rules
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|error| {
+                crate::store::StoreError::Invalid(format!("rules of {}: {error}", self.email))
+            })
+    }
+
+    /// Reads rules as [`AccountImport::rules_json`] stored them; text that does not parse
+    /// is [`crate::store::StoreError::Corrupt`].
+    pub(crate) fn rules_from_json(
+        account_id: i64,
+        text: Option<String>,
+    ) -> Result<Option<RulesDocument>, crate::store::StoreError> {
+        text.map(|text| {
+            serde_json::from_str(&text).map_err(|error| {
+                crate::store::StoreError::Corrupt(format!("account {account_id}'s rules: {error}"))
+            })
+        })
+        .transpose()
+    }
 }
 
 /// A calendar to create or update, with its events.
@@ -324,6 +361,45 @@ pub enum BookingOutcome {
     Replayed(Booking),
     /// Some hosts are not free then; nothing was written.
     Taken(Vec<Blocker>),
+    /// The guard's check refused the booking ([`BookingGuard`]); nothing was written.
+    Refused(Refusal),
+}
+
+/// A check the hosts' rules make inside the booking's transaction, on what the store
+/// holds then: no booking made between the check and the insert can slip past it
+/// (a day's last allowed booking, a buffer around a booking just made).
+pub struct BookingGuard {
+    /// The span the check needs to see: every host's events and bookings overlapping
+    /// it are read.
+    pub window: Window,
+    /// Judges the hosts as they stand, in the order of the booking's `hosts` (ascending
+    /// account ids); `Err` refuses the booking.
+    pub check: GuardCheck,
+}
+
+/// A [`BookingGuard`]'s judgement on the hosts as the store holds them: `Fn`, not
+/// `FnOnce`, because PostgreSQL runs it again when it retries an aborted transaction.
+pub type GuardCheck = Box<dyn Fn(&[HostSnapshot]) -> Result<(), Refusal> + Send + Sync>;
+
+impl fmt::Debug for BookingGuard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BookingGuard")
+            .field("window", &self.window)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One host as a [`BookingGuard`] sees them inside the booking's transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostSnapshot {
+    /// The host's account id.
+    pub account_id: i64,
+    /// Their events not deleted that overlap the guard's window, every status (bookings
+    /// included, as the busy events of their bookings calendar), all-day ones placed in
+    /// the account's zone; clipped to the window.
+    pub periods: Vec<Period>,
+    /// Their bookings not cancelled that overlap the window, by start.
+    pub bookings: Vec<Window>,
 }
 
 /// A booking to move: which one, the hash of a token that opens it, and where to.

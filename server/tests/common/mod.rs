@@ -170,20 +170,31 @@ pub fn at(hh_mm: &str) -> String {
     format!("{}T{hh_mm}:00Z", booking_day())
 }
 
-/// Hosts on [`booking_day`]: alice busy 10:00-11:00 and tentative 14:00-15:00, bob busy
-/// 09:00-10:00, carol without any calendar, dave with an empty calendar.
+/// Rules that take any 5-, 15-, 30- or 60-minute meeting starting on a five-minute mark, any
+/// day, with no notice: for tests about calendars and bookings, not about rules (the
+/// booking day may be a weekend).
+pub const OPEN_RULES: &str = r#"{"weekly": {
+    "monday": [{"start": "00:00", "end": "24:00"}], "tuesday": [{"start": "00:00", "end": "24:00"}],
+    "wednesday": [{"start": "00:00", "end": "24:00"}], "thursday": [{"start": "00:00", "end": "24:00"}],
+    "friday": [{"start": "00:00", "end": "24:00"}], "saturday": [{"start": "00:00", "end": "24:00"}],
+    "sunday": [{"start": "00:00", "end": "24:00"}]},
+  "notice_minutes": 0, "durations_minutes": [5, 15, 30, 60], "step_minutes": 5}"#;
+
+/// Hosts on [`booking_day`], all with [`OPEN_RULES`]: alice busy 10:00-11:00 and
+/// tentative 14:00-15:00, bob busy 09:00-10:00, carol without any calendar, dave with
+/// an empty calendar.
 pub fn booking_seed() -> String {
     format!(
         r#"{{"accounts": [
-          {{"email": "alice@example.com", "calendars": [{{"id": "cal_alice", "name": "Work", "events": [
+          {{"email": "alice@example.com", "rules": {OPEN_RULES}, "calendars": [{{"id": "cal_alice", "name": "Work", "events": [
             {{"uid": "a1", "start": "{}", "end": "{}", "status": "busy"}},
             {{"uid": "a2", "start": "{}", "end": "{}", "status": "tentative"}}
           ]}}]}},
-          {{"email": "bob@example.com", "calendars": [{{"id": "cal_bob", "name": "Work", "events": [
+          {{"email": "bob@example.com", "rules": {OPEN_RULES}, "calendars": [{{"id": "cal_bob", "name": "Work", "events": [
             {{"uid": "b1", "start": "{}", "end": "{}", "status": "busy"}}
           ]}}]}},
           {{"email": "carol@example.com", "calendars": []}},
-          {{"email": "dave@example.com", "calendars": [{{"id": "cal_dave", "name": "Work", "events": []}}]}}
+          {{"email": "dave@example.com", "rules": {OPEN_RULES}, "calendars": [{{"id": "cal_dave", "name": "Work", "events": []}}]}}
         ]}}"#,
         at("10:00"),
         at("11:00"),
@@ -308,7 +319,7 @@ pub fn many_events_seed(count: i64) -> String {
         })
         .collect();
     format!(
-        r#"{{"accounts": [{{"email": "alice@example.com", "calendars": [{{"id": "c", "name": "W", "events": [{}]}}]}}]}}"#,
+        r#"{{"accounts": [{{"email": "alice@example.com", "rules": {OPEN_RULES}, "calendars": [{{"id": "c", "name": "W", "events": [{}]}}]}}]}}"#,
         events.join(", ")
     )
 }

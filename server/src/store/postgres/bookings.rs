@@ -29,14 +29,14 @@
 
 use chrono::{DateTime, Utc};
 use deadpool_postgres::GenericClient;
-use freebusy_core::Status;
+use freebusy_core::{Period, Status, Window};
 use tokio_postgres::error::SqlState;
 
 use super::{ATTEMPTS, PgStore, StoreError, has_code, is_retryable, unix_seconds};
 use crate::store::migrations::LONG_EVENT_SECONDS as LONG;
 use crate::store::model::{
-    Account, Blocker, Blocking, Booking, BookingOutcome, BookingTerms, NewBooking, OutboxAction,
-    bookings_calendar_id,
+    Account, Blocker, Blocking, Booking, BookingGuard, BookingOutcome, BookingTerms, HostSnapshot,
+    NewBooking, OutboxAction, bookings_calendar_id,
 };
 
 /// Why a booking transaction was rolled back without an outcome.
@@ -62,12 +62,38 @@ impl PgStore {
         blocking: Blocking,
         now: DateTime<Utc>,
     ) -> Result<BookingOutcome, StoreError> {
+        self.insert_booking(booking, blocking, None, now).await
+    }
+
+    /// See `Store::insert_booking_checked`: the guard judges the hosts under their
+    /// locks, so what it saw stays true until the booking commits; it runs again on
+    /// each retry.
+    pub(in crate::store) async fn insert_booking_checked(
+        &self,
+        booking: &NewBooking,
+        blocking: Blocking,
+        guard: BookingGuard,
+        now: DateTime<Utc>,
+    ) -> Result<BookingOutcome, StoreError> {
+        self.insert_booking(booking, blocking, Some(&guard), now)
+            .await
+    }
+
+    async fn insert_booking(
+        &self,
+        booking: &NewBooking,
+        blocking: Blocking,
+        guard: Option<&BookingGuard>,
+        now: DateTime<Utc>,
+    ) -> Result<BookingOutcome, StoreError> {
         let terms = &booking.terms;
         let hosts = terms.checked_hosts()?;
         let mut tries = 0;
         loop {
             tries += 1;
-            let attempt = self.try_booking(&hosts, booking, blocking, now).await;
+            let attempt = self
+                .try_booking(&hosts, booking, blocking, guard, now)
+                .await;
             match attempt {
                 Ok(Ok(outcome)) => return Ok(outcome),
                 Ok(Err(Conflict::KeyTaken)) => {
@@ -107,6 +133,7 @@ impl PgStore {
         hosts: &[i64],
         booking: &NewBooking,
         blocking: Blocking,
+        guard: Option<&BookingGuard>,
         now: DateTime<Utc>,
     ) -> Result<Result<BookingOutcome, Conflict>, StoreError> {
         let terms = &booking.terms;
@@ -129,6 +156,13 @@ impl PgStore {
                 .await?;
             if let Some(row) = tx.query_opt(&by_key, &[key]).await? {
                 return Ok(Ok(BookingOutcome::Replayed(booking_from_row(&row)?)));
+            }
+        }
+        if let Some(guard) = guard {
+            let snapshots = host_snapshots(&tx, hosts, guard.window).await?;
+            if let Err(refusal) = (guard.check)(&snapshots) {
+                // Dropping the transaction rolls it back: nothing was written.
+                return Ok(Ok(BookingOutcome::Refused(refusal)));
             }
         }
         let found = blockers(
@@ -390,6 +424,90 @@ pub(super) async fn blockers(
         .map(|row| (row.get(0), row.get(1)))
         .collect();
     Ok(Blocker::strongest_per_host(&found))
+}
+
+/// What a booking guard sees of each host over `window`, in the order of `hosts`
+/// (ascending): their events not deleted (every status, clipped to the window, by
+/// start) and their bookings not cancelled (by start). The events are read in the two
+/// bounded parts of the window queries (migration 0004).
+async fn host_snapshots(
+    client: &impl GenericClient,
+    hosts: &[i64],
+    window: Window,
+) -> Result<Vec<HostSnapshot>, StoreError> {
+    let events = client
+        .prepare_cached(&format!(
+            "SELECT c.account_id, e.start_at, e.end_at, e.status
+             FROM calendars c JOIN events e ON e.calendar_id = c.id
+             WHERE c.account_id = ANY($1) AND NOT e.deleted
+               AND e.start_at < $2 AND e.start_at > $3 - c.longest_event_seconds
+               AND e.end_at > $3 AND e.end_at - e.start_at <= {LONG}
+             UNION ALL
+             SELECT c.account_id, e.start_at, e.end_at, e.status
+             FROM calendars c JOIN events e ON e.calendar_id = c.id
+             WHERE c.account_id = ANY($1) AND NOT e.deleted
+               AND e.end_at - e.start_at > {LONG} AND e.end_at > $3 AND e.start_at < $2
+             ORDER BY 1, 2, 3"
+        ))
+        .await?;
+    let bookings = client
+        .prepare_cached(
+            "SELECT h.account_id, b.start_at, b.end_at
+             FROM booking_hosts h JOIN bookings b ON b.id = h.booking_id
+             WHERE h.account_id = ANY($1) AND NOT h.cancelled
+               AND h.during && int8range($3, $2)
+             ORDER BY 1, 2, 3",
+        )
+        .await?;
+    let (start, end) = (window.start().timestamp(), window.end().timestamp());
+    let mut snapshots: Vec<HostSnapshot> = hosts
+        .iter()
+        .map(|&account_id| HostSnapshot {
+            account_id,
+            periods: Vec::new(),
+            bookings: Vec::new(),
+        })
+        .collect();
+    let snapshot_of = |account_id: i64| {
+        let found = snapshots
+            .iter()
+            .position(|snapshot| snapshot.account_id == account_id);
+        found.ok_or_else(|| {
+            StoreError::Corrupt(format!("a row of account {account_id}, not a host"))
+        })
+    };
+    let mut placed = Vec::new();
+    for row in client.query(&events, &[&hosts, &end, &start]).await? {
+        let host: i64 = row.try_get(0)?;
+        let status: String = row.try_get(3)?;
+        let status = status.parse::<Status>().map_err(|_| {
+            StoreError::Corrupt(format!("an event of account {host} has status {status:?}"))
+        })?;
+        let period = Period::new(
+            unix_seconds(row.try_get(1)?)?,
+            unix_seconds(row.try_get(2)?)?,
+            status,
+        )
+        .map_err(|error| StoreError::Corrupt(format!("an event of account {host}: {error}")))?;
+        placed.push((snapshot_of(host)?, period));
+    }
+    let mut booked = Vec::new();
+    for row in client.query(&bookings, &[&hosts, &end, &start]).await? {
+        let host: i64 = row.try_get(0)?;
+        let window = Window::new(
+            unix_seconds(row.try_get(1)?)?,
+            unix_seconds(row.try_get(2)?)?,
+        )
+        .map_err(|error| StoreError::Corrupt(format!("a booking of account {host}: {error}")))?;
+        booked.push((snapshot_of(host)?, window));
+    }
+    for (index, period) in placed {
+        snapshots[index].periods.extend(period.clipped_to(window));
+    }
+    for (index, booking) in booked {
+        snapshots[index].bookings.push(booking);
+    }
+    Ok(snapshots)
 }
 
 /// 32 random hex digits from the OS, as SQLite's `lower(hex(randomblob(16)))` makes.

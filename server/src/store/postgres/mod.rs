@@ -33,6 +33,7 @@ use deadpool_postgres::{
     RecyclingMethod, Runtime,
 };
 use freebusy_core::Status;
+use freebusy_core::wire::rules::RulesDocument;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{NoTls, Row};
@@ -379,9 +380,13 @@ impl PgStore {
         for account in accounts {
             report.accounts += tx
                 .execute(
-                    r#"INSERT INTO accounts (email, time_zone) VALUES ($1, $2)
+                    r#"INSERT INTO accounts (email, time_zone, rules) VALUES ($1, $2, $3)
                        ON CONFLICT ((lower(email COLLATE "C"))) DO NOTHING"#,
-                    &[&account.email, &account.time_zone.name()],
+                    &[
+                        &account.email,
+                        &account.time_zone.name(),
+                        &account.rules_json()?,
+                    ],
                 )
                 .await? as usize;
             let id: i64 = tx
@@ -406,11 +411,17 @@ impl PgStore {
         .await?;
         let upsert = tx.prepare(UPSERT_EVENT).await?;
         for (account, account_id) in accounts.iter().zip(&ids) {
+            // Rules are replaced whole; an unchanged document is the same text.
             report.accounts += tx
                 .execute(
-                    "UPDATE accounts SET time_zone = $2
-                     WHERE id = $1 AND time_zone IS DISTINCT FROM $2",
-                    &[account_id, &account.time_zone.name()],
+                    "UPDATE accounts SET time_zone = $2, rules = $3
+                     WHERE id = $1
+                       AND (time_zone IS DISTINCT FROM $2 OR rules IS DISTINCT FROM $3)",
+                    &[
+                        account_id,
+                        &account.time_zone.name(),
+                        &account.rules_json()?,
+                    ],
                 )
                 .await? as usize;
             for calendar in &account.calendars {
@@ -464,6 +475,23 @@ impl PgStore {
             .await?
             .map(|row| account_from_row(&row))
             .transpose()
+    }
+
+    /// See `Store::account_rules`.
+    pub(super) async fn account_rules(
+        &self,
+        account_id: i64,
+    ) -> Result<Option<RulesDocument>, StoreError> {
+        let client = self.client().await?;
+        let statement = client
+            .prepare_cached("SELECT rules FROM accounts WHERE id = $1")
+            .await?;
+        let text: Option<Option<String>> = client
+            .query_opt(&statement, &[&account_id])
+            .await?
+            .map(|row| row.try_get(0))
+            .transpose()?;
+        AccountImport::rules_from_json(account_id, text.flatten())
     }
 
     pub(super) async fn calendars_of(&self, account_id: i64) -> Result<Vec<Calendar>, StoreError> {

@@ -10,15 +10,15 @@
 //! events deleted, which incremental sync reports.
 
 use chrono::{DateTime, Utc};
-use freebusy_core::Status;
+use freebusy_core::{Period, Status, Window};
 use rusqlite::types::Value;
 use rusqlite::{OptionalExtension, Row, TransactionBehavior, params, params_from_iter};
 
 use super::{Database, StoreError, time_column};
 use crate::store::migrations::LONG_EVENT_SECONDS as LONG;
 use crate::store::model::{
-    Account, Blocker, Blocking, Booking, BookingOutcome, BookingTerms, NewBooking, OutboxAction,
-    bookings_calendar_id,
+    Account, Blocker, Blocking, Booking, BookingGuard, BookingOutcome, BookingTerms, HostSnapshot,
+    NewBooking, OutboxAction, bookings_calendar_id,
 };
 
 const BOOKING_COLUMNS: &str = "id, start_at, end_at, booker_name, booker_email, note, \
@@ -34,6 +34,28 @@ impl Database {
         &mut self,
         booking: &NewBooking,
         blocking: Blocking,
+        now: DateTime<Utc>,
+    ) -> Result<BookingOutcome, StoreError> {
+        self.insert_booking(booking, blocking, None, now)
+    }
+
+    /// See `Store::insert_booking_checked`: the guard runs in the same `IMMEDIATE`
+    /// transaction, after the idempotency check and before the overlap check.
+    pub(in crate::store) fn insert_booking_checked(
+        &mut self,
+        booking: &NewBooking,
+        blocking: Blocking,
+        guard: BookingGuard,
+        now: DateTime<Utc>,
+    ) -> Result<BookingOutcome, StoreError> {
+        self.insert_booking(booking, blocking, Some(guard), now)
+    }
+
+    fn insert_booking(
+        &mut self,
+        booking: &NewBooking,
+        blocking: Blocking,
+        guard: Option<BookingGuard>,
         now: DateTime<Utc>,
     ) -> Result<BookingOutcome, StoreError> {
         let terms = &booking.terms;
@@ -52,6 +74,16 @@ impl Database {
             if let Some(id) = existing {
                 let existing = read_booking(&tx, &id)?.ok_or_else(|| vanished(&id))?;
                 return Ok(BookingOutcome::Replayed(existing));
+            }
+        }
+
+        if let Some(guard) = guard {
+            let snapshots = hosts
+                .iter()
+                .map(|&host| host_snapshot(&tx, host, guard.window))
+                .collect::<Result<Vec<_>, _>>()?;
+            if let Err(refusal) = (guard.check)(&snapshots) {
+                return Ok(BookingOutcome::Refused(refusal));
             }
         }
 
@@ -276,6 +308,70 @@ pub(super) fn blockers(
         })?
         .collect::<Result<_, _>>()?;
     Ok(Blocker::strongest_per_host(&found))
+}
+
+/// What a booking guard sees of `host` over `window`: their events not deleted (every
+/// status, clipped to the window, by start) and their bookings not cancelled (by start).
+///
+/// Both are read in the two bounded parts of the window queries (migration 0004), so a
+/// checked booking costs what lies near its window, not the host's history (nor a
+/// source's unknown time before and after what it read, which are long events): events
+/// of at most two days through each calendar's longest one, bookings likewise through
+/// the host's bookings calendar (each booking is one of its events), and longer ones
+/// through their end.
+fn host_snapshot(
+    conn: &rusqlite::Connection,
+    host: i64,
+    window: Window,
+) -> Result<HostSnapshot, StoreError> {
+    let (start, end) = (window.start().timestamp(), window.end().timestamp());
+    let mut periods = Vec::new();
+    let mut events = conn.prepare_cached(&format!(
+        "SELECT e.start_at, e.end_at, e.status FROM calendars c CROSS JOIN events e
+         WHERE c.account_id = ?1 AND e.calendar_id = c.id AND e.deleted = 0
+           AND e.start_at < ?2 AND e.start_at > ?3 - c.longest_event_seconds
+           AND e.end_at > ?3 AND e.end_at - e.start_at <= {LONG}
+         UNION ALL
+         SELECT e.start_at, e.end_at, e.status FROM calendars c CROSS JOIN events e
+         WHERE c.account_id = ?1 AND e.calendar_id = c.id AND e.deleted = 0
+           AND e.end_at - e.start_at > {LONG} AND e.end_at > ?3 AND e.start_at < ?2
+         ORDER BY 1, 2, 3"
+    ))?;
+    let mut rows = events.query(params![host, end, start])?;
+    while let Some(row) = rows.next()? {
+        let status: String = row.get(2)?;
+        let status = status.parse::<Status>().map_err(|_| {
+            StoreError::Corrupt(format!("an event of account {host} has status {status:?}"))
+        })?;
+        let period = Period::new(time_column(row, 0)?, time_column(row, 1)?, status)
+            .map_err(|error| StoreError::Corrupt(format!("an event of account {host}: {error}")))?;
+        periods.extend(period.clipped_to(window));
+    }
+    let mut bookings = Vec::new();
+    let mut statement = conn.prepare_cached(&format!(
+        "SELECT b.start_at, b.end_at FROM bookings b CROSS JOIN booking_hosts h
+         WHERE h.booking_id = b.id AND h.account_id = ?1 AND b.cancelled_at IS NULL
+           AND b.start_at < ?2 AND b.end_at > ?3 AND b.end_at - b.start_at <= {LONG}
+           AND b.start_at > ?3 - (SELECT coalesce(max(longest_event_seconds), 0)
+                                  FROM calendars WHERE id = ?4)
+         UNION ALL
+         SELECT b.start_at, b.end_at FROM bookings b CROSS JOIN booking_hosts h
+         WHERE h.booking_id = b.id AND h.account_id = ?1 AND b.cancelled_at IS NULL
+           AND b.end_at - b.start_at > {LONG} AND b.end_at > ?3 AND b.start_at < ?2
+         ORDER BY 1, 2"
+    ))?;
+    let mut rows = statement.query(params![host, end, start, bookings_calendar_id(host)])?;
+    while let Some(row) = rows.next()? {
+        let booked = Window::new(time_column(row, 0)?, time_column(row, 1)?).map_err(|error| {
+            StoreError::Corrupt(format!("a booking of account {host}: {error}"))
+        })?;
+        bookings.push(booked);
+    }
+    Ok(HostSnapshot {
+        account_id: host,
+        periods,
+        bookings,
+    })
 }
 
 pub(super) fn read_booking(

@@ -38,6 +38,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use freebusy_core::Status;
 use freebusy_core::wire::date;
+use freebusy_core::wire::rules::RulesDocument;
 use rusqlite::{
     Connection, OpenFlags, OptionalExtension, Row, TransactionBehavior, params, params_from_iter,
 };
@@ -259,10 +260,16 @@ impl Database {
         let mut report = ImportReport::default();
         for account in accounts {
             report.accounts += tx.execute(
-                "INSERT INTO accounts (email, time_zone) VALUES (?1, ?2)
-                 ON CONFLICT (email) DO UPDATE SET time_zone = excluded.time_zone
-                 WHERE accounts.time_zone IS NOT excluded.time_zone",
-                params![account.email, account.time_zone.name()],
+                "INSERT INTO accounts (email, time_zone, rules) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (email) DO UPDATE SET
+                     time_zone = excluded.time_zone, rules = excluded.rules
+                 WHERE accounts.time_zone IS NOT excluded.time_zone
+                    OR accounts.rules IS NOT excluded.rules",
+                params![
+                    account.email,
+                    account.time_zone.name(),
+                    account.rules_json()?
+                ],
             )?;
             let account_id: i64 = tx.query_row(
                 "SELECT id FROM accounts WHERE email = ?1",
@@ -302,6 +309,18 @@ impl Database {
             .prepare_cached("SELECT id, email, time_zone FROM accounts WHERE email = ?1")?
             .query_row(params![email], account_from_row)
             .optional()?)
+    }
+
+    pub(in crate::store) fn account_rules(
+        &self,
+        account_id: i64,
+    ) -> Result<Option<RulesDocument>, StoreError> {
+        let text: Option<Option<String>> = self
+            .conn
+            .prepare_cached("SELECT rules FROM accounts WHERE id = ?1")?
+            .query_row(params![account_id], |row| row.get(0))
+            .optional()?;
+        AccountImport::rules_from_json(account_id, text.flatten())
     }
 
     pub(in crate::store) fn calendars_of(
