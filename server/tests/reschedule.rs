@@ -27,12 +27,13 @@ use chrono_tz::Tz;
 use common::client;
 use common::db::TestDb;
 use common::source_api::{next_monday, start, wait_for, wait_for_state, zonio_week};
+use freebusy_core::rule::{Reason, Refusal};
 use freebusy_core::{Status, Window};
 use freebusy_server::booking;
 use freebusy_server::store::{
-    AccountImport, Blocker, Blocking, BookingOutcome, BookingTerms, CalendarImport, EventImport,
-    EventSpan, NewBooking, ObjectChange, OutboxAction, OutboxState, Reschedule, RescheduleOutcome,
-    Snapshot, SourceDefinition, SourceKind, Store, SyncOutcome, SyncRecord,
+    AccountImport, Blocker, Blocking, BookingGuard, BookingOutcome, BookingTerms, CalendarImport,
+    EventImport, EventSpan, NewBooking, ObjectChange, OutboxAction, OutboxState, Reschedule,
+    RescheduleOutcome, Snapshot, SourceDefinition, SourceKind, Store, SyncOutcome, SyncRecord,
 };
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -44,6 +45,7 @@ on_both_backends!(
     a_time_that_is_not_free_changes_nothing,
     only_a_token_of_the_booking_moves_it_and_never_a_cancelled_one,
     the_same_move_again_changes_nothing,
+    a_guard_sees_the_hosts_without_the_moving_booking_and_its_refusal_changes_nothing,
     each_move_owes_one_update_per_written_calendar_and_none_after_a_cancel,
     many_moves_and_bookings_racing_for_one_slot_leave_exactly_one_winner,
 );
@@ -214,7 +216,7 @@ async fn a_booking_moves_to_a_free_time_keeping_its_id_and_raising_its_sequence(
     assert_eq!(before.sequence, 0);
 
     let outcome = store
-        .reschedule_booking(moving(&id, "13:00", "13:30"), STRICT, later())
+        .reschedule_booking(moving(&id, "13:00", "13:30"), STRICT, None, later())
         .await
         .unwrap();
     let RescheduleOutcome::Moved(moved) = outcome else {
@@ -276,7 +278,7 @@ async fn a_move_into_part_of_its_own_old_time_is_free(db: TestDb) {
     let (store, alice, _) = open(&db, false).await;
     let id = book(&store, vec![alice], "10:00", "10:30").await;
     let outcome = store
-        .reschedule_booking(moving(&id, "10:15", "10:45"), STRICT, later())
+        .reschedule_booking(moving(&id, "10:15", "10:45"), STRICT, None, later())
         .await
         .unwrap();
     assert!(
@@ -285,7 +287,7 @@ async fn a_move_into_part_of_its_own_old_time_is_free(db: TestDb) {
     );
     // And back again, over the time it holds now.
     let outcome = store
-        .reschedule_booking(moving(&id, "10:00", "10:30"), STRICT, later())
+        .reschedule_booking(moving(&id, "10:00", "10:30"), STRICT, None, later())
         .await
         .unwrap();
     assert!(
@@ -309,7 +311,7 @@ async fn a_time_that_is_not_free_changes_nothing(db: TestDb) {
         ("14:15", "14:45", vec![(bob, Status::Busy)]),
     ] {
         let outcome = store
-            .reschedule_booking(moving(&id, start, end), STRICT, later())
+            .reschedule_booking(moving(&id, start, end), STRICT, None, later())
             .await
             .unwrap();
         let expected = blockers
@@ -344,6 +346,7 @@ async fn a_time_that_is_not_free_changes_nothing(db: TestDb) {
         .reschedule_booking(
             moving(&id, "11:30", "12:00"),
             Blocking { tentative: false },
+            None,
             later(),
         )
         .await
@@ -363,7 +366,7 @@ async fn only_a_token_of_the_booking_moves_it_and_never_a_cancelled_one(db: Test
     };
     assert_eq!(
         store
-            .reschedule_booking(wrong_token.clone(), STRICT, later())
+            .reschedule_booking(wrong_token.clone(), STRICT, None, later())
             .await
             .unwrap(),
         RescheduleOutcome::NotFound
@@ -374,7 +377,7 @@ async fn only_a_token_of_the_booking_moves_it_and_never_a_cancelled_one(db: Test
     };
     assert_eq!(
         store
-            .reschedule_booking(unknown, STRICT, later())
+            .reschedule_booking(unknown, STRICT, None, later())
             .await
             .unwrap(),
         RescheduleOutcome::NotFound
@@ -382,7 +385,7 @@ async fn only_a_token_of_the_booking_moves_it_and_never_a_cancelled_one(db: Test
     // A token handed out on a replay opens it too.
     store.add_cancel_token(&id, "another-hash").await.unwrap();
     let outcome = store
-        .reschedule_booking(wrong_token, STRICT, later())
+        .reschedule_booking(wrong_token, STRICT, None, later())
         .await
         .unwrap();
     assert!(
@@ -396,25 +399,132 @@ async fn only_a_token_of_the_booking_moves_it_and_never_a_cancelled_one(db: Test
         .unwrap()
         .unwrap();
     let outcome = store
-        .reschedule_booking(moving(&id, "15:00", "15:30"), STRICT, later())
+        .reschedule_booking(moving(&id, "15:00", "15:30"), STRICT, None, later())
         .await
         .unwrap();
     assert_eq!(outcome, RescheduleOutcome::Cancelled(cancelled.clone()));
     assert_eq!(store.booking(&id).await.unwrap().unwrap(), cancelled);
 }
 
+async fn a_guard_sees_the_hosts_without_the_moving_booking_and_its_refusal_changes_nothing(
+    db: TestDb,
+) {
+    let (store, alice, bob) = open(&db, true).await;
+    let id = book(&store, vec![alice, bob], "10:00", "10:30").await;
+    book(&store, vec![bob], "15:00", "15:30").await;
+    let before = store.booking(&id).await.unwrap().unwrap();
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let guard = |refuse: bool| {
+        let seen = Arc::clone(&seen);
+        BookingGuard {
+            window: Window::new(at(&day_at("00:00")), at("2026-04-21T00:00:00Z")).unwrap(),
+            check: Box::new(move |snapshots: &[freebusy_server::store::HostSnapshot]| {
+                seen.lock().unwrap().push(snapshots.to_vec());
+                if refuse {
+                    Err(Refusal::Host {
+                        host: 0,
+                        reason: Reason::OutsideWorkingHours,
+                    })
+                } else {
+                    Ok(())
+                }
+            }),
+        }
+    };
+    let outcome = store
+        .reschedule_booking(
+            moving(&id, "13:00", "13:30"),
+            STRICT,
+            Some(guard(true)),
+            later(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        outcome,
+        RescheduleOutcome::Refused(Refusal::Host {
+            host: 0,
+            reason: Reason::OutsideWorkingHours
+        })
+    );
+    assert_eq!(store.booking(&id).await.unwrap().unwrap(), before);
+    assert_eq!(
+        store.outbox_of(&id).await.unwrap().len(),
+        1,
+        "only the create"
+    );
+    {
+        let seen = seen.lock().unwrap();
+        let snapshots = &seen[0];
+        assert_eq!(
+            snapshots.iter().map(|s| s.account_id).collect::<Vec<_>>(),
+            [alice, bob]
+        );
+        // The moving booking is in neither host's bookings nor their busy time; bob's
+        // other booking is.
+        let ten = at(&day_at("10:00"));
+        for snapshot in snapshots {
+            assert!(
+                snapshot.bookings.iter().all(|b| b.start() != ten),
+                "{snapshot:?}"
+            );
+            assert!(
+                snapshot.periods.iter().all(|p| p.start() != ten),
+                "{snapshot:?}"
+            );
+        }
+        let bobs = &snapshots[1];
+        assert_eq!(
+            bobs.bookings.iter().map(|b| b.start()).collect::<Vec<_>>(),
+            [at(&day_at("15:00"))]
+        );
+        // alice's busy event is there.
+        assert!(
+            snapshots[0]
+                .periods
+                .iter()
+                .any(|p| p.start() == at(&day_at("09:00")))
+        );
+    }
+    let outcome = store
+        .reschedule_booking(
+            moving(&id, "13:00", "13:30"),
+            STRICT,
+            Some(guard(false)),
+            later(),
+        )
+        .await
+        .unwrap();
+    assert!(
+        matches!(outcome, RescheduleOutcome::Moved(_)),
+        "{outcome:?}"
+    );
+    // A repeat is answered before the guard: it does not run again.
+    let runs = seen.lock().unwrap().len();
+    store
+        .reschedule_booking(
+            moving(&id, "13:00", "13:30"),
+            STRICT,
+            Some(guard(true)),
+            later(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(seen.lock().unwrap().len(), runs);
+}
+
 async fn the_same_move_again_changes_nothing(db: TestDb) {
     let (store, alice, _) = open(&db, true).await;
     let id = book(&store, vec![alice], "10:00", "10:30").await;
     let RescheduleOutcome::Moved(moved) = store
-        .reschedule_booking(moving(&id, "13:00", "13:30"), STRICT, later())
+        .reschedule_booking(moving(&id, "13:00", "13:30"), STRICT, None, later())
         .await
         .unwrap()
     else {
         panic!("not moved")
     };
     let again = store
-        .reschedule_booking(moving(&id, "13:00", "13:30"), STRICT, later())
+        .reschedule_booking(moving(&id, "13:00", "13:30"), STRICT, None, later())
         .await
         .unwrap();
     assert_eq!(again, RescheduleOutcome::Unchanged(moved));
@@ -435,7 +545,7 @@ async fn each_move_owes_one_update_per_written_calendar_and_none_after_a_cancel(
     let bobs = book(&store, vec![bob], "16:00", "16:30").await;
     for (start, end) in [("13:00", "13:30"), ("14:00", "14:30")] {
         let outcome = store
-            .reschedule_booking(moving(&id, start, end), STRICT, later())
+            .reschedule_booking(moving(&id, start, end), STRICT, None, later())
             .await
             .unwrap();
         assert!(
@@ -475,7 +585,7 @@ async fn each_move_owes_one_update_per_written_calendar_and_none_after_a_cancel(
     assert_eq!(due, [OutboxAction::Created]);
     // bob's own booking owes nothing, moved or not.
     store
-        .reschedule_booking(moving(&bobs, "17:00", "17:30"), STRICT, later())
+        .reschedule_booking(moving(&bobs, "17:00", "17:30"), STRICT, None, later())
         .await
         .unwrap();
     assert!(store.outbox_of(&bobs).await.unwrap().is_empty());
@@ -486,7 +596,7 @@ async fn each_move_owes_one_update_per_written_calendar_and_none_after_a_cancel(
         .unwrap()
         .unwrap();
     let outcome = store
-        .reschedule_booking(moving(&id, "15:00", "15:30"), STRICT, later())
+        .reschedule_booking(moving(&id, "15:00", "15:30"), STRICT, None, later())
         .await
         .unwrap();
     assert!(matches!(outcome, RescheduleOutcome::Cancelled(_)));
@@ -551,7 +661,7 @@ async fn many_moves_and_bookings_racing_for_one_slot_leave_exactly_one_winner(db
         tasks.push(tokio::spawn(async move {
             barrier.wait().await;
             let outcome = store
-                .reschedule_booking(moving(&id, "12:00", "12:30"), STRICT, later())
+                .reschedule_booking(moving(&id, "12:00", "12:30"), STRICT, None, later())
                 .await
                 .unwrap();
             matches!(outcome, RescheduleOutcome::Moved(_))

@@ -279,3 +279,140 @@ async fn malformed_changes_are_refused_by_field_and_change_nothing() {
         json!([busy("10:00", "10:30")])
     );
 }
+
+/// ruth works 09:00-17:00 (UTC) every day, 30-minute meetings every 30 minutes, no
+/// notice; nora works all day with four hours' notice and at most two bookings a day.
+fn rules_seed() -> String {
+    let every_day = |range: &str| {
+        let days = [
+            "monday",
+            "tuesday",
+            "wednesday",
+            "thursday",
+            "friday",
+            "saturday",
+            "sunday",
+        ];
+        let week: serde_json::Map<String, Value> = days
+            .iter()
+            .map(|day| {
+                (
+                    (*day).to_owned(),
+                    json!([serde_json::from_str::<Value>(range).unwrap()]),
+                )
+            })
+            .collect();
+        Value::Object(week)
+    };
+    json!({"accounts": [
+        {"email": "ruth@example.com", "calendars": [{"id": "cal_ruth", "name": "Work", "events": []}],
+         "rules": {"weekly": every_day(r#"{"start": "09:00", "end": "17:00"}"#),
+                   "notice_minutes": 0, "durations_minutes": [30], "step_minutes": 30}},
+        {"email": "nora@example.com", "calendars": [{"id": "cal_nora", "name": "Work", "events": []}],
+         "rules": {"weekly": every_day(r#"{"start": "00:00", "end": "24:00"}"#),
+                   "notice_minutes": 240, "durations_minutes": [30], "step_minutes": 30,
+                   "max_per_day": 2}},
+    ]})
+    .to_string()
+}
+
+/// The first half-hour mark at least `minutes` from now, RFC 3339.
+fn half_hour_after(minutes: i64) -> String {
+    let at = Utc::now() + chrono::TimeDelta::minutes(minutes);
+    let seconds = at.timestamp().div_euclid(1800) * 1800 + 1800;
+    freebusy_core::wire::rfc3339::format(DateTime::from_timestamp(seconds, 0).unwrap())
+}
+
+#[tokio::test]
+async fn a_move_obeys_the_hosts_rules_and_each_refusal_names_its_reason() {
+    let server = TestServer::start_with_seed(&rules_seed(), &NO_RATE_LIMIT).await;
+    let ruths = book(&server, "ruth@example.com", "10:00", "10:30").await;
+    let (status, body) = patch(
+        &server,
+        id(&ruths),
+        Some(token(&ruths)),
+        &json!({"start": at("17:00")}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(
+        body["errors"]["start"][0]["key"], "errors.outside_working_hours",
+        "{body}"
+    );
+    let (status, body) = patch(
+        &server,
+        id(&ruths),
+        Some(token(&ruths)),
+        &json!({"start": at("12:15")}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(
+        body["errors"]["start"][0]["key"], "errors.not_on_step",
+        "{body}"
+    );
+    // Within the hours and on the step: moved.
+    let (status, body) = patch(
+        &server,
+        id(&ruths),
+        Some(token(&ruths)),
+        &json!({"start": at("16:30")}),
+    )
+    .await;
+    assert_eq!(
+        (status, body["start"].clone()),
+        (StatusCode::OK, json!(at("16:30"))),
+        "{body}"
+    );
+
+    let noras = book(&server, "nora@example.com", "10:00", "10:30").await;
+    let soon = half_hour_after(60);
+    let (status, body) = patch(
+        &server,
+        id(&noras),
+        Some(token(&noras)),
+        &json!({"start": soon}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(
+        body["errors"]["start"][0]["key"], "errors.too_soon",
+        "{body}"
+    );
+    // Her day's limit counts other bookings, not the one moving within that day.
+    book(&server, "nora@example.com", "12:00", "12:30").await;
+    let (status, body) = patch(
+        &server,
+        id(&noras),
+        Some(token(&noras)),
+        &json!({"start": at("14:00")}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let third = book_status(&server, "nora@example.com", "16:00", "16:30").await;
+    assert_eq!(third, StatusCode::CONFLICT, "the day is full with two");
+    // Refused moves left everything where it was.
+    assert_eq!(
+        day_of(&server, "ruth@example.com").await,
+        json!([busy("16:30", "17:00")])
+    );
+    assert_eq!(
+        day_of(&server, "nora@example.com").await,
+        json!([busy("12:00", "12:30"), busy("14:00", "14:30")])
+    );
+}
+
+/// Tries to book `host` from `start` to `end`; the status.
+async fn book_status(server: &TestServer, host: &str, start: &str, end: &str) -> StatusCode {
+    client()
+        .post(server.url("/v1/bookings"))
+        .json(&json!({
+            "hosts": [host], "start": at(start), "end": at(end),
+            "name": "Dana", "email": "dana@example.org",
+            "idempotency_key": format!("status-{}", KEYS.fetch_add(1, Ordering::Relaxed)),
+        }))
+        .send()
+        .await
+        .unwrap()
+        .status()
+}

@@ -6,11 +6,13 @@
 //! the one operation no two requests for one slot can both pass.
 
 use chrono::{DateTime, TimeDelta, Utc};
+use freebusy_core::Window;
 use serde_json::{Map, Value};
 
 use super::request::instant;
 use crate::auth;
 use crate::error::{ApiError, ParamCheck};
+use crate::rules;
 use crate::state::BookingPolicy;
 use crate::store::{Blocking, Booking, Reschedule, RescheduleOutcome, Store};
 
@@ -92,15 +94,18 @@ impl Change {
 /// Moves booking `id` (opened by `token`, one of its cancel tokens) to start at `start`,
 /// keeping its hosts and its duration; `end`, if the client sent one, must agree.
 ///
-/// Tentative time blocks unless `policy.allow_over_tentative`, as for a booking; the
-/// booking's own old time does not.
+/// The same rules as a booking: the hosts' rules ([`crate::rules`]) judged inside the
+/// move's transaction, with the booking's own old time left out, and tentative time
+/// blocking unless the rules or `policy.allow_over_tentative` allow it.
 ///
 /// # Errors
 ///
 /// 404 for an unknown id or a token that does not open it (not told apart); 409
 /// [`ApiError::Conflict`] for a cancelled booking; 422 on `end` for another duration,
-/// on `start` for a time in the past; 409 [`ApiError::SlotTaken`] naming each host who
-/// is not free then (the booking keeps its old time); 500/503 if the store fails.
+/// on `start` for a time in the past; the rules' 422s and 409s as for a booking
+/// (`errors.outside_working_hours`, `errors.too_soon`, …, [`ApiError::RuleConflict`]);
+/// 409 [`ApiError::SlotTaken`] naming each host who is not free then (the booking keeps
+/// its old time); 500/503 if the store fails.
 pub async fn reschedule(
     store: &Store,
     id: &str,
@@ -147,23 +152,37 @@ pub async fn reschedule(
         );
     }
     check.finish(Some(()))?;
+    let hosts = store.hosts_of(&booking.id).await?;
+    let mut judged = Vec::with_capacity(hosts.len());
+    for account in &hosts {
+        judged.push((
+            account.clone(),
+            rules::of_account(store, account, policy).await?,
+        ));
+    }
+    // As for a booking: the store's overlap check lets tentative time through when any
+    // host's rules do, and the guard refuses it for the hosts whose rules do not.
+    let blocking = Blocking {
+        tentative: !judged.iter().any(|(_, rules)| rules.book_over_tentative()),
+    };
+    let meeting = Window::new(start, new_end)
+        .map_err(|_| ApiError::param("start", "errors.invalid", "out of range"))?;
+    let guard = rules::booking_guard(judged.clone(), meeting, now)?;
     let moving = Reschedule {
         id: booking.id.clone(),
         cancel_token_hash: hash,
         start,
         end: new_end,
     };
-    let blocking = Blocking {
-        tentative: !policy.allow_over_tentative,
-    };
-    match store.reschedule_booking(moving, blocking, now).await? {
+    match store
+        .reschedule_booking(moving, blocking, Some(guard), now)
+        .await?
+    {
         RescheduleOutcome::Moved(booking) | RescheduleOutcome::Unchanged(booking) => Ok(booking),
         RescheduleOutcome::Cancelled(_) => Err(cancelled()),
         RescheduleOutcome::NotFound => Err(not_found()),
-        RescheduleOutcome::Taken(blockers) => {
-            let hosts = store.hosts_of(&booking.id).await?;
-            Err(super::slot_taken(&blockers, &hosts))
-        }
+        RescheduleOutcome::Refused(refusal) => Err(rules::refused(refusal, &judged)),
+        RescheduleOutcome::Taken(blockers) => Err(super::slot_taken(&blockers, &hosts)),
     }
 }
 

@@ -532,9 +532,14 @@ impl Store {
     /// outbox message is written per target a `created` one went to, in the same
     /// transaction. When the new time is not free, nothing changes.
     ///
+    /// With a `guard` (the hosts' rules), its check runs inside the transaction, after
+    /// the token and before the overlap check, on snapshots of the hosts without this
+    /// booking's own time (its events and itself), as for
+    /// [`Store::insert_booking_checked`]; a refusal is [`RescheduleOutcome::Refused`].
+    ///
     /// A booking already at exactly this time is [`RescheduleOutcome::Unchanged`], and
-    /// nothing is written, so a retried request answers the same; a cancelled one is
-    /// [`RescheduleOutcome::Cancelled`].
+    /// nothing is written (the guard does not run), so a retried request answers the
+    /// same; a cancelled one is [`RescheduleOutcome::Cancelled`].
     ///
     /// # Errors
     ///
@@ -543,6 +548,7 @@ impl Store {
         &self,
         moving: Reschedule,
         blocking: Blocking,
+        guard: Option<BookingGuard>,
         now: DateTime<Utc>,
     ) -> Result<RescheduleOutcome, StoreError> {
         if moving.end <= moving.start {
@@ -553,10 +559,14 @@ impl Store {
         match self {
             Store::Sqlite(sqlite) => {
                 sqlite
-                    .write(move |db| db.reschedule_booking(&moving, blocking, now))
+                    .write(move |db| db.reschedule_booking(&moving, blocking, guard.as_ref(), now))
                     .await?
             }
-            Store::Postgres(postgres) => postgres.reschedule_booking(&moving, blocking, now).await,
+            Store::Postgres(postgres) => {
+                postgres
+                    .reschedule_booking(&moving, blocking, guard.as_ref(), now)
+                    .await
+            }
         }
     }
 

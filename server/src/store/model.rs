@@ -428,6 +428,8 @@ pub enum RescheduleOutcome {
     Taken(Vec<Blocker>),
     /// The booking is cancelled; a cancelled booking cannot move.
     Cancelled(Booking),
+    /// The guard's check (the hosts' rules) refused the new time; nothing was written.
+    Refused(Refusal),
     /// No booking has this id and token hash (the two are not told apart).
     NotFound,
 }

@@ -159,7 +159,7 @@ impl PgStore {
             }
         }
         if let Some(guard) = guard {
-            let snapshots = host_snapshots(&tx, hosts, guard.window).await?;
+            let snapshots = host_snapshots(&tx, hosts, guard.window, None).await?;
             if let Err(refusal) = (guard.check)(&snapshots) {
                 // Dropping the transaction rolls it back: nothing was written.
                 return Ok(Ok(BookingOutcome::Refused(refusal)));
@@ -430,10 +430,11 @@ pub(super) async fn blockers(
 /// (ascending): their events not deleted (every status, clipped to the window, by
 /// start) and their bookings not cancelled (by start). The events are read in the two
 /// bounded parts of the window queries (migration 0004).
-async fn host_snapshots(
+pub(super) async fn host_snapshots(
     client: &impl GenericClient,
     hosts: &[i64],
     window: Window,
+    except: Option<&str>,
 ) -> Result<Vec<HostSnapshot>, StoreError> {
     let events = client
         .prepare_cached(&format!(
@@ -442,11 +443,13 @@ async fn host_snapshots(
              WHERE c.account_id = ANY($1) AND NOT e.deleted
                AND e.start_at < $2 AND e.start_at > $3 - c.longest_event_seconds
                AND e.end_at > $3 AND e.end_at - e.start_at <= {LONG}
+               AND NOT (e.managed AND e.uid IS NOT DISTINCT FROM 'booking_' || $4::text)
              UNION ALL
              SELECT c.account_id, e.start_at, e.end_at, e.status
              FROM calendars c JOIN events e ON e.calendar_id = c.id
              WHERE c.account_id = ANY($1) AND NOT e.deleted
                AND e.end_at - e.start_at > {LONG} AND e.end_at > $3 AND e.start_at < $2
+               AND NOT (e.managed AND e.uid IS NOT DISTINCT FROM 'booking_' || $4::text)
              ORDER BY 1, 2, 3"
         ))
         .await?;
@@ -455,7 +458,7 @@ async fn host_snapshots(
             "SELECT h.account_id, b.start_at, b.end_at
              FROM booking_hosts h JOIN bookings b ON b.id = h.booking_id
              WHERE h.account_id = ANY($1) AND NOT h.cancelled
-               AND h.during && int8range($3, $2)
+               AND h.during && int8range($3, $2) AND h.booking_id IS DISTINCT FROM $4::text
              ORDER BY 1, 2, 3",
         )
         .await?;
@@ -477,7 +480,10 @@ async fn host_snapshots(
         })
     };
     let mut placed = Vec::new();
-    for row in client.query(&events, &[&hosts, &end, &start]).await? {
+    for row in client
+        .query(&events, &[&hosts, &end, &start, &except])
+        .await?
+    {
         let host: i64 = row.try_get(0)?;
         let status: String = row.try_get(3)?;
         let status = status.parse::<Status>().map_err(|_| {
@@ -492,7 +498,10 @@ async fn host_snapshots(
         placed.push((snapshot_of(host)?, period));
     }
     let mut booked = Vec::new();
-    for row in client.query(&bookings, &[&hosts, &end, &start]).await? {
+    for row in client
+        .query(&bookings, &[&hosts, &end, &start, &except])
+        .await?
+    {
         let host: i64 = row.try_get(0)?;
         let window = Window::new(
             unix_seconds(row.try_get(1)?)?,

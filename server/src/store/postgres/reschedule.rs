@@ -6,9 +6,9 @@
 use chrono::{DateTime, Utc};
 use tokio_postgres::error::SqlState;
 
-use super::bookings::{BOOKING_SELECT, blockers, booking_from_row};
+use super::bookings::{BOOKING_SELECT, blockers, booking_from_row, host_snapshots};
 use super::{ATTEMPTS, PgStore, StoreError, has_code, is_retryable};
-use crate::store::model::{Blocking, OutboxAction, Reschedule, RescheduleOutcome};
+use crate::store::model::{Blocking, BookingGuard, OutboxAction, Reschedule, RescheduleOutcome};
 
 impl PgStore {
     /// See `Store::reschedule_booking`.
@@ -16,12 +16,13 @@ impl PgStore {
         &self,
         moving: &Reschedule,
         blocking: Blocking,
+        guard: Option<&BookingGuard>,
         now: DateTime<Utc>,
     ) -> Result<RescheduleOutcome, StoreError> {
         let mut tries = 0;
         loop {
             tries += 1;
-            match self.try_reschedule(moving, blocking, now).await {
+            match self.try_reschedule(moving, blocking, guard, now).await {
                 Ok(Some(outcome)) => return Ok(outcome),
                 // The exclusion constraint refused the move: someone holds the time.
                 Ok(None) => {
@@ -50,6 +51,7 @@ impl PgStore {
         &self,
         moving: &Reschedule,
         blocking: Blocking,
+        guard: Option<&BookingGuard>,
         now: DateTime<Utc>,
     ) -> Result<Option<RescheduleOutcome>, StoreError> {
         let mut client = self.client().await?;
@@ -89,6 +91,13 @@ impl PgStore {
         }
         if booking.terms.start == moving.start && booking.terms.end == moving.end {
             return Ok(Some(RescheduleOutcome::Unchanged(booking)));
+        }
+        if let Some(guard) = guard {
+            let snapshots = host_snapshots(&tx, &hosts, guard.window, Some(&moving.id)).await?;
+            if let Err(refusal) = (guard.check)(&snapshots) {
+                // Dropping the transaction rolls it back: nothing was written.
+                return Ok(Some(RescheduleOutcome::Refused(refusal)));
+            }
         }
         let (start, end) = (moving.start.timestamp(), moving.end.timestamp());
         let found = blockers(&tx, &hosts, (start, end), blocking, Some(&moving.id)).await?;

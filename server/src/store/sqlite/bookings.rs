@@ -80,7 +80,7 @@ impl Database {
         if let Some(guard) = guard {
             let snapshots = hosts
                 .iter()
-                .map(|&host| host_snapshot(&tx, host, guard.window))
+                .map(|&host| host_snapshot(&tx, host, guard.window, None))
                 .collect::<Result<Vec<_>, _>>()?;
             if let Err(refusal) = (guard.check)(&snapshots) {
                 return Ok(BookingOutcome::Refused(refusal));
@@ -319,10 +319,11 @@ pub(super) fn blockers(
 /// of at most two days through each calendar's longest one, bookings likewise through
 /// the host's bookings calendar (each booking is one of its events), and longer ones
 /// through their end.
-fn host_snapshot(
+pub(super) fn host_snapshot(
     conn: &rusqlite::Connection,
     host: i64,
     window: Window,
+    except: Option<&str>,
 ) -> Result<HostSnapshot, StoreError> {
     let (start, end) = (window.start().timestamp(), window.end().timestamp());
     let mut periods = Vec::new();
@@ -331,13 +332,15 @@ fn host_snapshot(
          WHERE c.account_id = ?1 AND e.calendar_id = c.id AND e.deleted = 0
            AND e.start_at < ?2 AND e.start_at > ?3 - c.longest_event_seconds
            AND e.end_at > ?3 AND e.end_at - e.start_at <= {LONG}
+           AND (e.managed = 0 OR e.uid IS NOT ('booking_' || ?4))
          UNION ALL
          SELECT e.start_at, e.end_at, e.status FROM calendars c CROSS JOIN events e
          WHERE c.account_id = ?1 AND e.calendar_id = c.id AND e.deleted = 0
            AND e.end_at - e.start_at > {LONG} AND e.end_at > ?3 AND e.start_at < ?2
+           AND (e.managed = 0 OR e.uid IS NOT ('booking_' || ?4))
          ORDER BY 1, 2, 3"
     ))?;
-    let mut rows = events.query(params![host, end, start])?;
+    let mut rows = events.query(params![host, end, start, except])?;
     while let Some(row) = rows.next()? {
         let status: String = row.get(2)?;
         let status = status.parse::<Status>().map_err(|_| {
@@ -354,13 +357,21 @@ fn host_snapshot(
            AND b.start_at < ?2 AND b.end_at > ?3 AND b.end_at - b.start_at <= {LONG}
            AND b.start_at > ?3 - (SELECT coalesce(max(longest_event_seconds), 0)
                                   FROM calendars WHERE id = ?4)
+           AND b.id IS NOT ?5
          UNION ALL
          SELECT b.start_at, b.end_at FROM bookings b CROSS JOIN booking_hosts h
          WHERE h.booking_id = b.id AND h.account_id = ?1 AND b.cancelled_at IS NULL
            AND b.end_at - b.start_at > {LONG} AND b.end_at > ?3 AND b.start_at < ?2
+           AND b.id IS NOT ?5
          ORDER BY 1, 2"
     ))?;
-    let mut rows = statement.query(params![host, end, start, bookings_calendar_id(host)])?;
+    let mut rows = statement.query(params![
+        host,
+        end,
+        start,
+        bookings_calendar_id(host),
+        except
+    ])?;
     while let Some(row) = rows.next()? {
         let booked = Window::new(time_column(row, 0)?, time_column(row, 1)?).map_err(|error| {
             StoreError::Corrupt(format!("a booking of account {host}: {error}"))

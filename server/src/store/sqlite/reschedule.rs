@@ -5,9 +5,9 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
-use super::bookings::{blockers, read_booking, vanished};
+use super::bookings::{blockers, host_snapshot, read_booking, vanished};
 use super::{Database, StoreError};
-use crate::store::model::{Blocking, OutboxAction, Reschedule, RescheduleOutcome};
+use crate::store::model::{Blocking, BookingGuard, OutboxAction, Reschedule, RescheduleOutcome};
 
 impl Database {
     /// See `Store::reschedule_booking`.
@@ -15,6 +15,7 @@ impl Database {
         &mut self,
         moving: &Reschedule,
         blocking: Blocking,
+        guard: Option<&BookingGuard>,
         now: DateTime<Utc>,
     ) -> Result<RescheduleOutcome, StoreError> {
         let tx = self
@@ -38,6 +39,17 @@ impl Database {
         }
         if booking.terms.start == moving.start && booking.terms.end == moving.end {
             return Ok(RescheduleOutcome::Unchanged(booking));
+        }
+        if let Some(guard) = guard {
+            let snapshots = booking
+                .terms
+                .hosts
+                .iter()
+                .map(|&host| host_snapshot(&tx, host, guard.window, Some(&id)))
+                .collect::<Result<Vec<_>, _>>()?;
+            if let Err(refusal) = (guard.check)(&snapshots) {
+                return Ok(RescheduleOutcome::Refused(refusal));
+            }
         }
         let (start, end) = (moving.start.timestamp(), moving.end.timestamp());
         let found = blockers(&tx, &booking.terms.hosts, (start, end), blocking, Some(&id))?;
