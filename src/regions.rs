@@ -141,7 +141,39 @@ pub fn status(state: &SchedulerState) -> String {
     if let Some(line) = state.confirmation() {
         paragraph(&mut html, "freebusy-confirmation", line);
     }
+    if let Some((id, token)) = state.manage() {
+        manage_links(&mut html, state, id, token);
+    }
     html
+}
+
+/// The visitor's links to the booking just made, on the API's base (the server's own
+/// paths, `booking::links` there): its invitation, and the pages that move and cancel it.
+fn manage_links(html: &mut String, state: &SchedulerState, id: &str, token: &str) {
+    let base = state.options().backend.as_deref().unwrap_or_default();
+    let messages = state.messages();
+    html.push_str(r#"<p class="freebusy-manage">"#);
+    for (path, text, extra) in [
+        (
+            "/v1/bookings/{}/invitation.ics",
+            Text::ManageCalendar,
+            " download",
+        ),
+        ("/bookings/{}/reschedule", Text::ManageReschedule, ""),
+        ("/bookings/{}/cancel", Text::ManageCancel, ""),
+    ] {
+        html.push_str(r#"<a href=""#);
+        escape_into(html, base);
+        escape_into(html, &path.replace("{}", id));
+        html.push_str("?token=");
+        html.push_str(token);
+        html.push('"');
+        html.push_str(extra);
+        html.push_str(r#" target="_blank" rel="noopener">"#);
+        escape_into(html, messages.get(text));
+        html.push_str("</a> ");
+    }
+    html.push_str("</p>");
 }
 
 /// The alerts: why the week cannot be shown (with "Try again" when that may help), a

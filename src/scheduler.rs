@@ -485,7 +485,7 @@ pub fn Scheduler(
                 .is_none_or(|root| focus_is_inside_or_nowhere(&root));
             let Some((notice, refetch, still_open)) = state.try_update(|s| {
                 let (notice, refetch) = match outcome {
-                    Ok(id) => s.booked(&id),
+                    Ok((id, token)) => s.booked(&id, token.as_deref()),
                     Err(error) => {
                         let (notice, refetch) = s.booking_failed(error);
                         (Some(notice), refetch)

@@ -77,7 +77,8 @@ impl BookingError {
     }
 }
 
-/// Posts a booking to `{backend}/v1/bookings`; the booking's id on success. `sending`
+/// Posts a booking to `{backend}/v1/bookings`; the booking's id (and its cancel token,
+/// if the server gave one) on success. `sending`
 /// gives its group (removing the widget aborts it) and timeout.
 ///
 /// # Errors
@@ -89,7 +90,7 @@ pub async fn book(
     backend: &str,
     booking: &BookingRequest,
     sending: &Sending<'_>,
-) -> Result<String, BookingError> {
+) -> Result<(String, Option<String>), BookingError> {
     let request = HttpRequest {
         method: "POST",
         url: format!("{backend}/v1/bookings"),
@@ -100,7 +101,7 @@ pub async fn book(
         .await
         .map_err(BookingError::Failed)?;
     match response.status {
-        200 | 201 => booking_id(&response.body).ok_or_else(|| {
+        200 | 201 => booked(&response.body).ok_or_else(|| {
             BookingError::Failed(FetchError::Malformed {
                 attendee: None,
                 detail: "the answer has no booking id".into(),
@@ -121,14 +122,21 @@ pub async fn book(
 }
 
 /// The booking's id from the server's answer, as text (a string, or a number written
-/// out). Read without serde: an untagged enum would pull serde's buffering machinery
-/// into the bundle for one field.
-fn booking_id(body: &str) -> Option<String> {
+/// out), and its cancel token if the answer has one (it opens the visitor's links).
+/// Read without serde: an untagged enum would pull serde's buffering machinery into the
+/// bundle for two fields.
+fn booked(body: &str) -> Option<(String, Option<String>)> {
     let value = js_sys::JSON::parse(body).ok()?;
-    let id = js_sys::Reflect::get(&value, &JsValue::from_str("id")).ok()?;
-    id.as_string()
+    let field = |name| js_sys::Reflect::get(&value, &JsValue::from_str(name)).ok();
+    let id = field("id")?;
+    let id = id
+        .as_string()
         .or_else(|| id.as_f64().map(|number| (number as i64).to_string()))
-        .filter(|id| !id.is_empty())
+        .filter(|id| !id.is_empty())?;
+    Some((
+        id,
+        field("cancel_token").and_then(|token| token.as_string()),
+    ))
 }
 
 /// A fresh idempotency key: `crypto.randomUUID()`, or time and randomness without it.

@@ -64,4 +64,7 @@ pub(super) const TEXTS: [&str; COUNT] = [
     "{count} من {total} أشخاص",
     "جارٍ الحجز…",
     "backend=\"{value}\" ليس عنوان ويب مثل https://calendar.example.com، لذلك لا يمكن عرض التوفر.",
+    "أضف إلى التقويم",
+    "إعادة الجدولة",
+    "إلغاء الحجز",
 ];

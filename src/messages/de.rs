@@ -64,4 +64,7 @@ pub(super) const TEXTS: [&str; COUNT] = [
     "{count} von {total} Personen",
     "Wird gebucht…",
     "backend=\"{value}\" ist keine Webadresse wie https://calendar.example.com, daher kann keine Verfügbarkeit angezeigt werden.",
+    "Zum Kalender hinzufügen",
+    "Verschieben",
+    "Buchung stornieren",
 ];

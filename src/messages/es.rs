@@ -64,4 +64,7 @@ pub(super) const TEXTS: [&str; COUNT] = [
     "{count} de {total} personas",
     "Reservando…",
     "backend=\"{value}\" no es una dirección web como https://calendar.example.com, así que no se puede mostrar la disponibilidad.",
+    "Añadir al calendario",
+    "Cambiar la hora",
+    "Cancelar la reserva",
 ];

@@ -64,4 +64,7 @@ pub(super) const TEXTS: [&str; COUNT] = [
     "{count} personnes sur {total}",
     "Réservation…",
     "backend=\"{value}\" n’est pas une adresse web comme https://calendar.example.com ; aucune disponibilité ne peut être affichée.",
+    "Ajouter au calendrier",
+    "Reprogrammer",
+    "Annuler la réservation",
 ];

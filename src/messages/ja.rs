@@ -64,4 +64,7 @@ pub(super) const TEXTS: [&str; COUNT] = [
     "{total}人中{count}人",
     "予約中…",
     "backend=\"{value}\" は https://calendar.example.com のようなウェブアドレスではないため、空き状況を表示できません。",
+    "カレンダーに追加",
+    "日時を変更",
+    "予約をキャンセル",
 ];

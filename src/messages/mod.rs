@@ -163,6 +163,12 @@ texts! {
     FormSubmitting = "form.submitting" => "Booking…",
     /// A backend that is not a web address: `{value}`.
     ProblemBackend = "problem.backend" => "backend=\"{value}\" is not a web address like https://calendar.example.com, so no availability can be shown.",
+    /// After a booking: the link to its invitation as a calendar file.
+    ManageCalendar = "booking.add_to_calendar" => "Add to calendar",
+    /// After a booking: the link to the page that moves it.
+    ManageReschedule = "booking.reschedule" => "Reschedule",
+    /// After a booking: the link to the page that cancels it.
+    ManageCancel = "booking.cancel" => "Cancel booking",
 }
 
 impl Text {

@@ -231,6 +231,7 @@ pub struct SchedulerState {
     day: usize,
     confirm: Option<Confirm>,
     confirmation: Option<String>,
+    manage: Option<(String, String)>,
     booking_alert: Option<String>,
     zone_alert: Option<String>,
     rules: RulesKnown,
@@ -269,6 +270,7 @@ impl SchedulerState {
             day: 0,
             confirm: None,
             confirmation: None,
+            manage: None,
             booking_alert: None,
             zone_alert: None,
             rules: RulesKnown::Unread,
@@ -504,6 +506,14 @@ impl SchedulerState {
     /// The last booking's confirmation.
     pub fn confirmation(&self) -> Option<&str> {
         self.confirmation.as_deref()
+    }
+
+    /// The last booking's id and cancel token, for the visitor's links ("Add to
+    /// calendar", "Reschedule", "Cancel booking"), when the server gave a token.
+    pub fn manage(&self) -> Option<(&str, &str)> {
+        self.manage
+            .as_ref()
+            .map(|(id, token)| (id.as_str(), token.as_str()))
     }
 
     /// Why the week cannot be shown, and whether a retry is offered.
@@ -911,6 +921,7 @@ impl SchedulerState {
         let meeting = Self::first_start(&cell);
         let end = self.booking_end(meeting, &cell);
         self.confirmation = None;
+        self.manage = None;
         self.booking_alert = None;
         let times = self.times(meeting, end);
         let when = cell.when.clone();
@@ -980,12 +991,23 @@ impl SchedulerState {
         })
     }
 
-    /// The server booked it as `id`: the confirmation, the `freebusy:booked` notice and
-    /// the refetch that shows the slot taken.
-    pub fn booked(&mut self, id: &str) -> (Option<Notice>, Option<Fetch>) {
+    /// The server booked it as `id`: the confirmation (with the visitor's links when the
+    /// server gave a cancel `token`), the `freebusy:booked` notice and the refetch that
+    /// shows the slot taken.
+    pub fn booked(&mut self, id: &str, token: Option<&str>) -> (Option<Notice>, Option<Fetch>) {
         let Some(confirm) = self.confirm.take() else {
             return (None, None);
         };
+        // Only what can stand in a link as it is (the server's are hex).
+        let plain = |text: &str| {
+            !text.is_empty()
+                && text
+                    .bytes()
+                    .all(|byte| byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_')
+        };
+        self.manage = token
+            .filter(|token| plain(id) && plain(token))
+            .map(|token| (id.to_owned(), token.to_owned()));
         self.focus = Some(confirm.cell.start);
         self.refocus = true;
         self.confirmation = Some(

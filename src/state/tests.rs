@@ -275,7 +275,7 @@ fn a_booking_confirms_and_refreshes_the_week() {
     state.choose(start);
     state.open_confirm(start, "k".into());
     state.submit("Dana", "dana@example.com", "hi");
-    let (notice, fetch) = state.booked("bk_1");
+    let (notice, fetch) = state.booked("bk_1", None);
     assert!(fetch.is_some() && state.loading());
     assert!(state.confirm().is_none());
     assert_eq!(
@@ -290,6 +290,40 @@ fn a_booking_confirms_and_refreshes_the_week() {
         ("bk_1", "Dana", start)
     );
     assert_eq!(state.focus(), Some(start));
+}
+
+// The server's cancel token opens the visitor's links under the confirmation, on the
+// API's base; without one (another server) or with one that cannot stand in a link as
+// it is, there are none.
+#[test]
+fn a_booking_with_a_cancel_token_offers_the_visitors_links() {
+    let start = utc(2030, 1, 7, 14, 0);
+    let booked = |token: Option<&str>| {
+        let mut state = loaded(Options {
+            backend: Some("https://cal.example.com/fb".into()),
+            ..options()
+        });
+        state.choose(start);
+        state.open_confirm(start, "k".into());
+        state.submit("Dana", "dana@example.com", "");
+        state.booked("0a1b", token);
+        state
+    };
+    let state = booked(Some("c0ffee"));
+    assert_eq!(state.manage(), Some(("0a1b", "c0ffee")));
+    let html = crate::regions::status(&state);
+    for link in [
+        r#"<a href="https://cal.example.com/fb/v1/bookings/0a1b/invitation.ics?token=c0ffee" download target="_blank" rel="noopener">Add to calendar</a>"#,
+        r#"<a href="https://cal.example.com/fb/bookings/0a1b/reschedule?token=c0ffee" target="_blank" rel="noopener">Reschedule</a>"#,
+        r#"<a href="https://cal.example.com/fb/bookings/0a1b/cancel?token=c0ffee" target="_blank" rel="noopener">Cancel booking</a>"#,
+    ] {
+        assert!(html.contains(link), "{link} in {html}");
+    }
+    for token in [Some("\"><script>"), None] {
+        let state = booked(token);
+        assert_eq!(state.manage(), None);
+        assert!(!crate::regions::status(&state).contains("<a "));
+    }
 }
 
 // Just taken: the form closes with the alert and the week is refreshed; refused fields
@@ -565,7 +599,7 @@ fn closing_the_confirm_step_returns_focus_to_its_slot() {
     state.focused();
     state.open_confirm(start, "k".into());
     state.submit("Dana", "dana@example.com", "");
-    let (_, refetch) = state.booked("bk_1");
+    let (_, refetch) = state.booked("bk_1", None);
     assert!(refetch.is_some());
     assert!(state.wants_focus());
     assert_eq!(state.focus(), Some(start));
