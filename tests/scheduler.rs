@@ -478,6 +478,90 @@ async fn booking_a_free_slot_through_the_form() {
     );
 }
 
+// The 201's id and cancel token become the visitor's three links under the
+// confirmation, on the widget's API base, in the visitor's language; they open in a new
+// tab (the calendar file downloads).
+#[wasm_bindgen_test]
+async fn the_confirmation_links_to_the_calendar_file_and_the_reschedule_and_cancel_pages() {
+    for (locale, texts) in [
+        ("en-GB", ["Add to calendar", "Reschedule", "Cancel booking"]),
+        (
+            "de-DE",
+            [
+                "Zum Kalender hinzufügen",
+                "Verschieben",
+                "Buchung stornieren",
+            ],
+        ),
+    ] {
+        let backend = alice_busy_bob_tentative();
+        backend.answer(
+            "/v1/bookings",
+            vec![Ok(json(
+                201,
+                r#"{"id":"0a1b2c","cancel_token":"c0ffee42"}"#,
+            ))],
+        );
+        let mut attributes = ALICE_AND_BOB;
+        attributes[1] = ("locale", locale);
+        let widget = Widget::open(&attributes, backend).await;
+        widget
+            .click("[data-start='2030-01-07T14:00:00Z'] button")
+            .await;
+        widget.fill("name", "Dana");
+        widget.fill("email", "dana@example.com");
+        widget.submit().await;
+        widget
+            .until("the visitor's links", |w| {
+                w.try_find(".freebusy-manage a").is_some()
+            })
+            .await;
+        let links = widget
+            .root
+            .query_selector_all(".freebusy-manage a")
+            .unwrap();
+        assert_eq!(links.length(), 3, "{locale}");
+        let hrefs = [
+            "https://cal.test/v1/bookings/0a1b2c/invitation.ics?token=c0ffee42",
+            "https://cal.test/bookings/0a1b2c/reschedule?token=c0ffee42",
+            "https://cal.test/bookings/0a1b2c/cancel?token=c0ffee42",
+        ];
+        for (n, (href, text)) in hrefs.iter().zip(texts).enumerate() {
+            let link: web_sys::Element = links.get(n as u32).unwrap().dyn_into().unwrap();
+            assert_eq!(
+                link.get_attribute("href").as_deref(),
+                Some(*href),
+                "{locale}"
+            );
+            assert_eq!(link.text_content().unwrap(), text, "{locale}");
+            assert_eq!(link.get_attribute("target").as_deref(), Some("_blank"));
+            assert_eq!(link.get_attribute("rel").as_deref(), Some("noopener"));
+            assert_eq!(link.has_attribute("download"), n == 0, "{locale} {href}");
+        }
+    }
+}
+
+// Without a cancel token in the answer (another backend), there are no links.
+#[wasm_bindgen_test]
+async fn a_booking_answer_without_a_token_offers_no_links() {
+    let backend = alice_busy_bob_tentative();
+    backend.answer("/v1/bookings", vec![Ok(json(201, r#"{"id":"bk_9"}"#))]);
+    let widget = Widget::open(&ALICE_AND_BOB, backend).await;
+    widget
+        .click("[data-start='2030-01-07T14:00:00Z'] button")
+        .await;
+    widget.fill("name", "Dana");
+    widget.fill("email", "dana@example.com");
+    widget.submit().await;
+    widget
+        .until("the confirmation", |w| {
+            w.text(".freebusy-confirmation").contains("Reference bk_9")
+        })
+        .await;
+    widget.settle().await;
+    assert!(widget.try_find(".freebusy-manage").is_none());
+}
+
 // A 409 says the slot was just taken and refreshes the week; a 422 marks the fields.
 #[wasm_bindgen_test]
 async fn a_taken_slot_and_invalid_fields_are_explained() {
