@@ -724,6 +724,59 @@ test('booking_with_the_mouse_turns_the_slot_busy_for_good_and_a_stale_visitor_is
   noErrors(page, stale);
 });
 
+test('rescheduling_from_the_confirmations_link_frees_the_old_slot_and_takes_the_new_one', async () => {
+  const page = await openWidget();
+  const slot = await futureFreeSlot(page);
+  await bookWithMouse(page, slot.start, 'Moving User');
+  const id = await confirmation(page);
+  await waitForStatus(page, slot.start, 'busy');
+
+  // The confirmation's three links, on the API's base, with the booking's token.
+  const links = page.locator('.freebusy .freebusy-manage a');
+  assert.deepEqual(await links.allInnerTexts(), ['Add to calendar', 'Reschedule', 'Cancel booking']);
+  const hrefs = await links.evaluateAll((anchors) => anchors.map((a) => a.getAttribute('href')));
+  const token = hrefs[1].match(/\?token=([0-9a-f]{64})$/)?.[1];
+  assert.ok(token, `the reschedule link carries the cancel token: ${hrefs[1]}`);
+  assert.deepEqual(hrefs, [
+    `${api.url}/v1/bookings/${id}/invitation.ics?token=${token}`,
+    `${api.url}/bookings/${id}/reschedule?token=${token}`,
+    `${api.url}/bookings/${id}/cancel?token=${token}`,
+  ]);
+
+  // Another free slot of the shown week, which the reschedule page offers as well.
+  const candidates = (await slots(page)).filter(
+    (s) => s.status === 'free' && Date.parse(s.start) >= Date.now() + LEAD_MS && s.start !== slot.start,
+  );
+  assert.ok(candidates.length > 0, 'another free slot in the week');
+  const manage = await newPage();
+  // The page's weeks start on a date in the first host's zone: a day before the slot
+  // (or today) holds it whatever that zone is.
+  const dayBefore = new Date(Date.parse(candidates[0].start) - 86_400_000).toISOString().slice(0, 10);
+  await manage.goto(`${hrefs[1]}&week=${dayBefore}`);
+  await manage.locator('h1:has-text("Pick a new time")').waitFor();
+  let target = null;
+  for (const candidate of candidates) {
+    if ((await manage.locator(`input[name="start"][value="${candidate.start}"]`).count()) > 0) {
+      target = candidate;
+      break;
+    }
+  }
+  assert.ok(target, `the reschedule page offers one of the grid's free slots: ${await manage.locator('main').innerText()}`);
+  await manage.locator(`input[name="start"][value="${target.start}"]`).check();
+  await manage.locator('button[type="submit"]').click();
+  await manage.locator('.done:has-text("Your booking has been moved")').waitFor();
+  assert.match(manage.url(), /\/reschedule\?token=[0-9a-f]{64}&moved=1$/);
+
+  // The widget, reloaded: the old slot free, the new one busy.
+  await page.reload();
+  await loaded(page);
+  await showWeekOf(page, slot.start);
+  assert.equal(await slotAt(page, slot.start).getAttribute('data-status'), 'free', 'the old slot is free again');
+  await showWeekOf(page, target.start);
+  assert.equal(await slotAt(page, target.start).getAttribute('data-status'), 'busy', 'the new slot is busy');
+  noErrors(page, manage);
+});
+
 test('booking_with_the_keyboard_alone', async () => {
   const page = await openWidget();
   // Tab into the grid: the nav buttons, then the grid's one tab stop.
