@@ -724,7 +724,7 @@ test('booking_with_the_mouse_turns_the_slot_busy_for_good_and_a_stale_visitor_is
   noErrors(page, stale);
 });
 
-test('rescheduling_from_the_confirmations_link_frees_the_old_slot_and_takes_the_new_one', async () => {
+test('rescheduling_from_the_confirmations_link_frees_the_old_slot_and_takes_the_new_one_and_its_cancel_link_cancels', async () => {
   const page = await openWidget();
   const slot = await futureFreeSlot(page);
   await bookWithMouse(page, slot.start, 'Moving User');
@@ -774,6 +774,16 @@ test('rescheduling_from_the_confirmations_link_frees_the_old_slot_and_takes_the_
   assert.equal(await slotAt(page, slot.start).getAttribute('data-status'), 'free', 'the old slot is free again');
   await showWeekOf(page, target.start);
   assert.equal(await slotAt(page, target.start).getAttribute('data-status'), 'busy', 'the new slot is busy');
+
+  // The cancel link's page cancels it with one click (and gives the slot back to the
+  // tests that follow).
+  await manage.goto(hrefs[2]);
+  await manage.locator('button[type="submit"]:has-text("Cancel this booking")').click();
+  await manage.locator('h1:has-text("This booking is cancelled")').waitFor();
+  await page.reload();
+  await loaded(page);
+  await showWeekOf(page, target.start);
+  assert.equal(await slotAt(page, target.start).getAttribute('data-status'), 'free', 'free after the cancel');
   noErrors(page, manage);
 });
 
