@@ -153,23 +153,23 @@ fn manage_links(html: &mut String, state: &SchedulerState, id: &str, token: &str
     let base = state.options().backend.as_deref().unwrap_or_default();
     let messages = state.messages();
     html.push_str(r#"<p class="freebusy-manage">"#);
-    for (path, text, extra) in [
-        (
-            "/v1/bookings/{}/invitation.ics",
-            Text::ManageCalendar,
-            " download",
-        ),
-        ("/bookings/{}/reschedule", Text::ManageReschedule, ""),
-        ("/bookings/{}/cancel", Text::ManageCancel, ""),
+    for (before, after, text) in [
+        ("/v1/bookings/", "/invitation.ics", Text::ManageCalendar),
+        ("/bookings/", "/reschedule", Text::ManageReschedule),
+        ("/bookings/", "/cancel", Text::ManageCancel),
     ] {
         html.push_str(r#"<a href=""#);
         escape_into(html, base);
-        escape_into(html, &path.replace("{}", id));
+        html.push_str(before);
+        html.push_str(id);
+        html.push_str(after);
         html.push_str("?token=");
         html.push_str(token);
-        html.push('"');
-        html.push_str(extra);
-        html.push_str(r#" target="_blank" rel="noopener">"#);
+        html.push_str(if text == Text::ManageCalendar {
+            r#"" download target="_blank" rel="noopener">"#
+        } else {
+            r#"" target="_blank" rel="noopener">"#
+        });
         escape_into(html, messages.get(text));
         html.push_str("</a> ");
     }
