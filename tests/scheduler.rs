@@ -1009,8 +1009,25 @@ async fn the_visitor_picks_a_meeting_length_the_hosts_share() {
     );
 }
 
-/// The texts of the confirm step's time lines.
-fn confirm_times(widget: &Widget) -> Vec<String> {
+/// The confirm step's time lines for `slot`, with alice and bob publishing rules in
+/// `zones` (open all day, every day) and the grid shown in `shown`.
+async fn confirm_times_with_hosts_in(zones: [&str; 2], shown: &str, slot: &str) -> Vec<String> {
+    let backend = alice_and_bob("[]", "[]");
+    for (attendee, zone) in ["alice", "bob"].into_iter().zip(zones) {
+        backend.answer(
+            &format!("/v1/rules/{attendee}%40example.com"),
+            vec![ok(&format!(
+                r#"{{"time_zone":"{zone}","horizon_days":3650,"notice_minutes":0}}"#
+            ))],
+        );
+    }
+    let mut attributes = ALICE_AND_BOB;
+    attributes[5] = ("time-zone", shown);
+    let widget = Widget::open(&attributes, backend).await;
+    widget.click(&format!("[data-start='{slot}'] button")).await;
+    widget
+        .until("the form", |w| w.try_find("form").is_some())
+        .await;
     let lines = widget
         .root
         .query_selector_all("form .freebusy-when")
@@ -1020,32 +1037,24 @@ fn confirm_times(widget: &Widget) -> Vec<String> {
         .collect()
 }
 
+/// How many of `times` are in `zone`.
+fn lines_in(times: &[String], zone: &str) -> usize {
+    times
+        .iter()
+        .filter(|time| time.ends_with(&format!(" in {zone}")))
+        .count()
+}
+
 // The confirm step gives the time in the zone shown, then in each host's home zone that
 // differs (from their published rules): London and New York, each once, after UTC.
 #[wasm_bindgen_test]
 async fn the_confirm_step_gives_the_time_in_each_hosts_zone() {
-    let backend = alice_and_bob("[]", "[]");
-    let rules = |zone: &str| {
-        ok(&format!(
-            r#"{{"time_zone":"{zone}","horizon_days":3650,"notice_minutes":0}}"#
-        ))
-    };
-    backend.answer(
-        "/v1/rules/alice%40example.com",
-        vec![rules("Europe/London")],
-    );
-    backend.answer(
-        "/v1/rules/bob%40example.com",
-        vec![rules("America/New_York")],
-    );
-    let widget = Widget::open(&ALICE_AND_BOB, backend).await;
-    widget
-        .click("[data-start='2030-01-07T14:00:00Z'] button")
-        .await;
-    widget
-        .until("the form", |w| w.try_find("form").is_some())
-        .await;
-    let times = confirm_times(&widget);
+    let times = confirm_times_with_hosts_in(
+        ["Europe/London", "America/New_York"],
+        "UTC",
+        "2030-01-07T14:00:00Z",
+    )
+    .await;
     assert_eq!(
         times.first().map(String::as_str),
         Some("Monday 7 January, 14:00 to 14:30 in UTC"),
@@ -1062,52 +1071,26 @@ async fn the_confirm_step_gives_the_time_in_each_hosts_zone() {
         ),
     ] {
         assert!(times.iter().any(|time| time == line), "{line}: {times:?}");
-        assert_eq!(
-            times
-                .iter()
-                .filter(|time| time.ends_with(&format!(" in {zone}")))
-                .count(),
-            1,
-            "{zone} once: {times:?}"
-        );
+        assert_eq!(lines_in(&times, zone), 1, "{zone} once: {times:?}");
     }
 }
 
-// Two hosts in one zone get one line for it; a host in the zone shown gets none.
+// Two hosts in one zone get one line for it; hosts in the zone shown get none of their
+// own. 10:00 in Tokyo is 01:00 UTC.
 #[wasm_bindgen_test]
 async fn hosts_sharing_a_zone_get_one_line_for_it() {
-    let backend = alice_and_bob("[]", "[]");
-    let rules = |zone: &str| {
-        ok(&format!(
-            r#"{{"time_zone":"{zone}","horizon_days":3650,"notice_minutes":0}}"#
-        ))
-    };
-    backend.answer("/v1/rules/alice%40example.com", vec![rules("Asia/Tokyo")]);
-    backend.answer("/v1/rules/bob%40example.com", vec![rules("Asia/Tokyo")]);
-    let mut attributes = ALICE_AND_BOB;
-    attributes[5] = ("time-zone", "Asia/Tokyo");
-    let widget = Widget::open(&attributes, backend).await;
-    // 10:00 in Tokyo is 01:00 UTC.
-    widget
-        .click("[data-start='2030-01-07T01:00:00Z'] button")
-        .await;
-    widget
-        .until("the form", |w| w.try_find("form").is_some())
-        .await;
-    let times = confirm_times(&widget);
+    let times = confirm_times_with_hosts_in(
+        ["Asia/Tokyo", "Asia/Tokyo"],
+        "Asia/Tokyo",
+        "2030-01-07T01:00:00Z",
+    )
+    .await;
     assert_eq!(
         times.first().map(String::as_str),
         Some("Monday 7 January, 10:00 to 10:30 in Asia/Tokyo"),
         "{times:?}"
     );
-    assert_eq!(
-        times
-            .iter()
-            .filter(|time| time.ends_with(" in Asia/Tokyo"))
-            .count(),
-        1,
-        "{times:?}"
-    );
+    assert_eq!(lines_in(&times, "Asia/Tokyo"), 1, "{times:?}");
 }
 
 // A host's whole rules document is read: a week of its own (two ranges on Monday, the
