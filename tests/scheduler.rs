@@ -1092,3 +1092,167 @@ async fn the_visitor_picks_a_meeting_length_the_hosts_share() {
         Some("true")
     );
 }
+
+/// The confirm step's time lines for `slot`, with alice and bob publishing rules in
+/// `zones` (open all day, every day) and the grid shown in `shown`.
+async fn confirm_times_with_hosts_in(zones: [&str; 2], shown: &str, slot: &str) -> Vec<String> {
+    let backend = alice_and_bob("[]", "[]");
+    for (attendee, zone) in ["alice", "bob"].into_iter().zip(zones) {
+        backend.answer(
+            &format!("/v1/rules/{attendee}%40example.com"),
+            vec![ok(&format!(
+                r#"{{"time_zone":"{zone}","horizon_days":3650,"notice_minutes":0}}"#
+            ))],
+        );
+    }
+    let mut attributes = ALICE_AND_BOB;
+    attributes[5] = ("time-zone", shown);
+    let widget = Widget::open(&attributes, backend).await;
+    widget.click(&format!("[data-start='{slot}'] button")).await;
+    widget
+        .until("the form", |w| w.try_find("form").is_some())
+        .await;
+    let lines = widget
+        .root
+        .query_selector_all("form .freebusy-when")
+        .unwrap();
+    (0..lines.length())
+        .filter_map(|n| lines.item(n).and_then(|line| line.text_content()))
+        .collect()
+}
+
+/// How many of `times` are in `zone`.
+fn lines_in(times: &[String], zone: &str) -> usize {
+    times
+        .iter()
+        .filter(|time| time.ends_with(&format!(" in {zone}")))
+        .count()
+}
+
+// The confirm step gives the time in the zone shown, then in each host's home zone that
+// differs (from their published rules): London and New York, each once, after UTC.
+#[wasm_bindgen_test]
+async fn the_confirm_step_gives_the_time_in_each_hosts_zone() {
+    let times = confirm_times_with_hosts_in(
+        ["Europe/London", "America/New_York"],
+        "UTC",
+        "2030-01-07T14:00:00Z",
+    )
+    .await;
+    assert_eq!(
+        times.first().map(String::as_str),
+        Some("Monday 7 January, 14:00 to 14:30 in UTC"),
+        "{times:?}"
+    );
+    for (line, zone) in [
+        (
+            "Monday 7 January, 14:00 to 14:30 in Europe/London",
+            "Europe/London",
+        ),
+        (
+            "Monday 7 January, 09:00 to 09:30 in America/New_York",
+            "America/New_York",
+        ),
+    ] {
+        assert!(times.iter().any(|time| time == line), "{line}: {times:?}");
+        assert_eq!(lines_in(&times, zone), 1, "{zone} once: {times:?}");
+    }
+}
+
+// Two hosts in one zone get one line for it; hosts in the zone shown get none of their
+// own. 10:00 in Tokyo is 01:00 UTC.
+#[wasm_bindgen_test]
+async fn hosts_sharing_a_zone_get_one_line_for_it() {
+    let times = confirm_times_with_hosts_in(
+        ["Asia/Tokyo", "Asia/Tokyo"],
+        "Asia/Tokyo",
+        "2030-01-07T01:00:00Z",
+    )
+    .await;
+    assert_eq!(
+        times.first().map(String::as_str),
+        Some("Monday 7 January, 10:00 to 10:30 in Asia/Tokyo"),
+        "{times:?}"
+    );
+    assert_eq!(lines_in(&times, "Asia/Tokyo"), 1, "{times:?}");
+}
+
+// A host's whole rules document is read: a week of its own (two ranges on Monday, the
+// days it leaves out off), an override, the step and the lengths.
+#[wasm_bindgen_test]
+async fn a_hosts_week_overrides_and_step_are_read_from_the_document() {
+    let backend = alice_and_bob("[]", "[]");
+    let document = r#"{"time_zone":"UTC","horizon_days":3650,"notice_minutes":0,
+        "weekly":{"monday":[{"start":"09:00","end":"12:00"},{"start":"13:00","end":"17:00"}],
+                  "tuesday":[{"start":"10:00","end":"11:00"}]},
+        "overrides":[{"date":"2030-01-08","hours":[{"start":"15:00","end":"16:00"}]}],
+        "step_minutes":30,"durations_minutes":[60,30],"max_per_day":null,
+        "book_over_tentative":false,"a_newer_setting":1}"#;
+    backend.answer("/v1/rules/alice%40example.com", vec![ok(document)]);
+    backend.answer("/v1/rules/bob%40example.com", vec![ok(document)]);
+    let widget = Widget::open(&ALICE_AND_BOB, backend).await;
+    assert_eq!(widget.alert(), "", "no error expected");
+    assert_eq!(widget.status_of("2030-01-07T11:30:00Z"), "free");
+    assert_eq!(
+        widget.status_of("2030-01-07T12:00:00Z"),
+        "unavailable",
+        "lunch"
+    );
+    assert_eq!(widget.status_of("2030-01-07T13:00:00Z"), "free");
+    assert_eq!(
+        widget.status_of("2030-01-08T10:00:00Z"),
+        "unavailable",
+        "the override replaces Tuesday's hours"
+    );
+    assert_eq!(widget.status_of("2030-01-08T15:00:00Z"), "free");
+    assert_eq!(
+        widget.status_of("2030-01-09T10:00:00Z"),
+        "unavailable",
+        "Wednesday is left out: a day off"
+    );
+    assert!(widget.try_find("[data-duration='60']").is_some());
+}
+
+// A document the engine refuses fails the week with an alert naming the setting, never
+// a grid that offers time the host does not.
+#[wasm_bindgen_test]
+async fn a_rules_document_the_engine_refuses_names_the_setting() {
+    for (document, setting) in [
+        (
+            r#"{"weekly":{"monday":[{"start":"09:00","end":"12:00"},{"start":"11:00","end":"13:00"}]}}"#,
+            "monday",
+        ),
+        (r#"{"step_minutes":0}"#, "step_minutes"),
+        (r#"{"notice_minutes":"soon"}"#, "notice_minutes"),
+        (r#"{"durations_minutes":[30,30]}"#, "durations_minutes"),
+        (
+            r#"{"overrides":[{"date":"2030-01-08"},{"date":"2030-01-08"}]}"#,
+            "overrides",
+        ),
+        (r#"{"time_zone":"Europe/Not a zone"}"#, "time_zone"),
+        (r#"[1,2]"#, "the answer"),
+    ] {
+        let backend = alice_and_bob("[]", "[]");
+        backend.answer("/v1/rules/alice%40example.com", vec![ok(document)]);
+        backend.answer("/v1/rules/bob%40example.com", vec![ok("{}")]);
+        let widget = Widget::open(&ALICE_AND_BOB, backend).await;
+        widget
+            .until("the alert", |w| w.alert().contains("cannot be read"))
+            .await;
+        assert!(
+            widget
+                .alert()
+                .contains(&format!("(rules: {setting} cannot be used)")),
+            "{document}: {}",
+            widget.alert()
+        );
+        assert!(
+            widget
+                .root
+                .query_selector("[data-status='free'] button")
+                .unwrap()
+                .is_none(),
+            "{document}: nothing offered"
+        );
+    }
+}

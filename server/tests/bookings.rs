@@ -563,6 +563,31 @@ fn recording_guard(
     }
 }
 
+/// What a guard over `window` saw when `host` booked 12:00-12:30 on 2026-04-20 (which
+/// must land), at `now`.
+async fn seen_by_a_guard(
+    store: &Store,
+    host: i64,
+    window: (&str, &str),
+    blocking: Blocking,
+    now: &str,
+) -> Vec<HostSnapshot> {
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let guard = recording_guard(window, seen.clone(), Ok(()));
+    let meeting = request(
+        host,
+        "2026-04-20T12:00:00Z",
+        "2026-04-20T12:30:00Z",
+        Some("meeting"),
+    );
+    let outcome = store
+        .insert_booking_checked(meeting, blocking, guard, at(now))
+        .await
+        .unwrap();
+    assert!(matches!(outcome, BookingOutcome::Created(_)), "{outcome:?}");
+    seen.lock().unwrap().clone()
+}
+
 // Pins what a guard sees: the host's events not deleted, every status, clipped to its
 // window, and their bookings not cancelled, read inside the booking's transaction.
 async fn a_booking_guard_sees_the_hosts_events_and_bookings_in_its_window(db: TestDb) {
@@ -579,24 +604,14 @@ async fn a_booking_guard_sees_the_hosts_events_and_bookings_in_its_window(db: Te
         .unwrap();
     assert!(matches!(outcome, BookingOutcome::Created(_)));
 
-    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
-    let guard = recording_guard(
-        ("2026-04-20T09:30:00Z", "2026-04-20T17:00:00Z"),
-        seen.clone(),
-        Ok(()),
-    );
-    let second = request(
+    let seen = seen_by_a_guard(
+        &store,
         alice,
-        "2026-04-20T12:00:00Z",
-        "2026-04-20T12:30:00Z",
-        Some("k2"),
-    );
-    let outcome = store
-        .insert_booking_checked(second, BLOCK_TENTATIVE, guard, at("2026-04-19T00:00:00Z"))
-        .await
-        .unwrap();
-    assert!(matches!(outcome, BookingOutcome::Created(_)), "{outcome:?}");
-    let seen = seen.lock().unwrap().clone();
+        ("2026-04-20T09:30:00Z", "2026-04-20T17:00:00Z"),
+        BLOCK_TENTATIVE,
+        "2026-04-19T00:00:00Z",
+    )
+    .await;
     assert_eq!(seen.len(), 1);
     assert_eq!(seen[0].account_id, alice);
     let period = |start: &str, end: &str, status| Period::new(at(start), at(end), status).unwrap();
@@ -692,24 +707,14 @@ async fn a_booking_guard_sees_long_and_crossing_events_and_bookings_but_nothing_
         );
     }
 
-    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
-    let guard = recording_guard(
-        ("2026-04-19T21:00:00Z", "2026-04-21T00:00:00Z"),
-        seen.clone(),
-        Ok(()),
-    );
-    let meeting = request(
+    let seen = seen_by_a_guard(
+        &store,
         alice,
-        "2026-04-20T12:00:00Z",
-        "2026-04-20T12:30:00Z",
-        Some("meeting"),
-    );
-    let outcome = store
-        .insert_booking_checked(meeting, over_tentative, guard, at("2026-04-01T00:00:00Z"))
-        .await
-        .unwrap();
-    assert!(matches!(outcome, BookingOutcome::Created(_)), "{outcome:?}");
-    let seen = seen.lock().unwrap().clone();
+        ("2026-04-19T21:00:00Z", "2026-04-21T00:00:00Z"),
+        over_tentative,
+        "2026-04-01T00:00:00Z",
+    )
+    .await;
     let period = |start: &str, end: &str, status| Period::new(at(start), at(end), status).unwrap();
     let window = |start: &str, end: &str| Window::new(at(start), at(end)).unwrap();
     assert_eq!(

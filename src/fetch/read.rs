@@ -8,12 +8,12 @@
 //! `from_fields`, statuses through [`WireStatus::from_text`], leniently where the
 //! engine's serde form is lenient (an odd period is skipped later, not fatal).
 
+use freebusy_core::rule::{Rules, TimeRange};
 use freebusy_core::wire::WireStatus;
 use freebusy_core::wire::cronofy::{FreeBusyPeriod, FreeBusyResponse, Pages, PeriodTime};
+use freebusy_core::wire::date;
 use freebusy_core::wire::rfc3339;
-use freebusy_core::wire::rules::{
-    OverrideDocument, RangeDocument, RulesDocument, WEEKDAYS, WeeklyDocument, weekday_key,
-};
+use freebusy_core::wire::rules::{WEEKDAYS, weekday_key};
 use freebusy_core::wire::zonio::AvailabilityPeriod;
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
@@ -110,7 +110,9 @@ fn period_time(value: &JsValue) -> PeriodTime {
 /// A page of a Cronofy-style answer: `{pages, free_busy}`.
 pub fn cronofy_response(value: &JsValue) -> Result<FreeBusyResponse, String> {
     let pages = field(value, "pages");
-    let number = |key: &str| whole(&field(&pages, key), key).map_err(|why| format!("pages.{why}"));
+    let number = |key: &str| {
+        whole(&field(&pages, key)).ok_or_else(|| format!("pages.{key} is not a whole number"))
+    };
     let pages = Pages {
         current: number("current")?,
         total: number("total")?,
@@ -159,101 +161,119 @@ pub fn field_errors(value: &JsValue) -> Result<Vec<(String, String)>, String> {
     Ok(read)
 }
 
-/// A whole number from 0 to `u32::MAX`, or why not.
-fn whole(value: &JsValue, key: &str) -> Result<u32, String> {
+/// A whole number from 0 to `u32::MAX`.
+fn whole(value: &JsValue) -> Option<u32> {
     value
         .as_f64()
         .filter(|number| number.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(number))
         .map(|number| number as u32)
-        .ok_or_else(|| format!("{key} is not a whole number"))
 }
 
-/// `[{start, end}]`: wall-clock ranges, texts checked later by the engine.
-fn ranges(value: &JsValue, what: &str) -> Result<Vec<RangeDocument>, String> {
-    let items = list(value, what)?;
+/// `[{start, end}]`: wall-clock ranges, each checked by the engine; `None` for anything
+/// else.
+fn time_ranges(value: &JsValue) -> Option<Vec<TimeRange>> {
+    let items = Array::is_array(value).then(|| value.unchecked_ref::<Array>().clone())?;
     let mut read = Vec::with_capacity(items.length() as usize);
     for item in items.iter() {
-        let end = |key: &str| {
-            text(&field(&item, key)).map_err(|kind| format!("{what}: a range's {key} is {kind}"))
-        };
-        read.push(RangeDocument {
-            start: end("start")?,
-            end: end("end")?,
-        });
+        let end = |key: &str| field(&item, key).as_string();
+        read.push(TimeRange::parse(&end("start")?, &end("end")?).ok()?);
     }
-    Ok(read)
+    Some(read)
 }
 
-/// A host's rules document (`GET /v1/rules/{email}`): every field optional, each taking
-/// the engine's default when missing, exactly as the server reads its seed. Fields the
-/// widget does not know are ignored (a newer server may add some; it still checks every
-/// booking). The values are checked by `Rules::try_from`, not here.
-pub fn rules_document(value: &JsValue) -> Result<RulesDocument, String> {
+/// A host's rules (`GET /v1/rules/{email}`), read and checked in one pass: every field
+/// optional, each taking the engine's default when missing, exactly as the server reads
+/// its seed (`weekly` given replaces the default week whole: a day it leaves out is a
+/// day off), every value through the engine's own checks ([`Rules::set_hours`] and the
+/// other setters). Fields the widget does not know are ignored (a newer server may add
+/// some; it still checks every booking).
+///
+/// # Errors
+///
+/// The key of the first field that is not what the engine accepts ("the answer" when
+/// it is not an object). Why not is not said: the server checks the same rules at
+/// start-up, so this is a server the widget does not match, and the words for every
+/// problem would cost the bundle more than they could tell.
+pub fn rules(value: &JsValue) -> Result<Rules, &'static str> {
     if !value.is_object() || Array::is_array(value) {
-        return Err(format!("the rules are {}, not an object", kind(value)));
+        return Err("the answer");
     }
-    let mut document = RulesDocument::default();
+    let mut rules = Rules::default();
     let present = |key: &str| Some(field(value, key)).filter(|field| !field.is_undefined());
     if let Some(zone) = present("time_zone") {
-        document.time_zone = text(&zone).map_err(|kind| format!("time_zone is {kind}"))?;
+        zone.as_string()
+            .and_then(|zone| rules.set_time_zone(&zone).ok())
+            .ok_or("time_zone")?;
     }
     if let Some(weekly) = present("weekly") {
-        // A week given replaces the default one whole: a day left out is a day off.
-        document.weekly = WeeklyDocument::default();
+        if !weekly.is_object() || Array::is_array(&weekly) {
+            return Err("weekly");
+        }
         for day in WEEKDAYS {
             let key = weekday_key(day);
-            let ranges_of_day = field(&weekly, key);
-            if !ranges_of_day.is_undefined() {
-                *document.weekly.day_mut(day) = ranges(&ranges_of_day, key)?;
-            }
+            let ranges = match field(&weekly, key) {
+                missing if missing.is_undefined() => Vec::new(),
+                given => time_ranges(&given).ok_or(key)?,
+            };
+            rules.set_hours(day, &ranges).map_err(|_| key)?;
         }
     }
     if let Some(overrides) = present("overrides") {
-        let entries = list(&overrides, "overrides")?;
-        for entry in entries.iter() {
-            let hours = field(&entry, "hours");
-            document.overrides.push(OverrideDocument {
-                date: text(&field(&entry, "date"))
-                    .map_err(|kind| format!("an override's date is {kind}"))?,
-                hours: if hours.is_undefined() {
-                    Vec::new()
-                } else {
-                    ranges(&hours, "overrides")?
-                },
-            });
+        let entries = Array::is_array(&overrides)
+            .then(|| overrides.unchecked_into::<Array>())
+            .ok_or("overrides")?;
+        for (index, entry) in entries.iter().enumerate() {
+            let date = field(&entry, "date")
+                .as_string()
+                .and_then(|text| date::parse(&text))
+                .ok_or("overrides")?;
+            let hours = match field(&entry, "hours") {
+                missing if missing.is_undefined() => Vec::new(),
+                given => time_ranges(&given).ok_or("overrides")?,
+            };
+            rules
+                .set_override(date, &hours, Some(index))
+                .map_err(|_| "overrides")?;
         }
     }
+    let mut numbers = rules.numbers();
     for (key, number) in [
-        ("notice_minutes", &mut document.notice_minutes),
-        ("horizon_days", &mut document.horizon_days),
-        ("buffer_before_minutes", &mut document.buffer_before_minutes),
-        ("buffer_after_minutes", &mut document.buffer_after_minutes),
-        ("step_minutes", &mut document.step_minutes),
+        ("notice_minutes", &mut numbers.notice_minutes),
+        ("horizon_days", &mut numbers.horizon_days),
+        ("buffer_before_minutes", &mut numbers.buffer_before_minutes),
+        ("buffer_after_minutes", &mut numbers.buffer_after_minutes),
+        ("step_minutes", &mut numbers.step_minutes),
     ] {
         if let Some(value) = present(key) {
-            *number = whole(&value, key)?;
-        }
-    }
-    if let Some(durations) = present("durations_minutes") {
-        let items = list(&durations, "durations_minutes")?;
-        document.durations_minutes = Vec::with_capacity(items.length() as usize);
-        for item in items.iter() {
-            document
-                .durations_minutes
-                .push(whole(&item, "durations_minutes")?);
+            *number = whole(&value).ok_or(key)?;
         }
     }
     if let Some(limit) = present("max_per_day") {
-        document.max_per_day = if limit.is_null() {
+        numbers.max_per_day = if limit.is_null() {
             None
         } else {
-            Some(whole(&limit, "max_per_day")?)
+            Some(whole(&limit).ok_or("max_per_day")?)
         };
     }
-    if let Some(tentative) = present("book_over_tentative") {
-        document.book_over_tentative = tentative
-            .as_bool()
-            .ok_or_else(|| format!("book_over_tentative is {}", kind(&tentative)))?;
+    rules
+        .set_numbers(numbers)
+        .map_err(|refused| refused.field.key())?;
+    if let Some(durations) = present("durations_minutes") {
+        let minutes = Array::is_array(&durations)
+            .then(|| durations.unchecked_into::<Array>())
+            .and_then(|items| {
+                items
+                    .iter()
+                    .map(|item| whole(&item))
+                    .collect::<Option<Vec<u32>>>()
+            })
+            .ok_or("durations_minutes")?;
+        rules
+            .set_durations(&minutes)
+            .map_err(|_| "durations_minutes")?;
     }
-    Ok(document)
+    if let Some(tentative) = present("book_over_tentative") {
+        rules.set_book_over_tentative(tentative.as_bool().ok_or("book_over_tentative")?);
+    }
+    Ok(rules)
 }

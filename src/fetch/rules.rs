@@ -68,12 +68,9 @@ async fn fetch_one(
         return Ok(None);
     }
     expect_success(response.status)?;
-    // Neither the setting refused nor why is named: the server checks the same rules at
-    // start-up, so this is a server the widget does not match, and the words for every
-    // field and problem would cost the bundle more than they could tell.
+    // The setting refused is named, not why (see `read::rules`).
     let rules = parse(&response.body, Some(attendee), |value| {
-        Rules::try_from(read::rules_document(value)?)
-            .map_err(|_| String::from("a setting this widget cannot use"))
+        read::rules(value).map_err(|key| format!("{key} cannot be used"))
     });
     // Said to be the rules, not the availability, that cannot be read.
     rules.map(Some).map_err(|error| match error {

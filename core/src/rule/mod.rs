@@ -70,10 +70,10 @@ pub use hours::TimeRange;
 pub use rules::{
     DEFAULT_DURATION_MINUTES, DEFAULT_HORIZON_DAYS, DEFAULT_NOTICE_MINUTES, DEFAULT_STEP_MINUTES,
     DEFAULT_TIME_ZONE, Field, MAX_BOOKINGS_PER_DAY, MAX_BUFFER_MINUTES, MAX_HORIZON_DAYS,
-    MAX_MINUTES, MAX_NOTICE_MINUTES, MAX_OVERRIDES, MAX_ZONE_NAME_BYTES, MIN_MINUTES, Problem,
-    RuleError, Rules,
+    MAX_MINUTES, MAX_NOTICE_MINUTES, MAX_OVERRIDES, MAX_ZONE_NAME_BYTES, MIN_MINUTES, Numbers,
+    Problem, RuleError, Rules,
 };
 pub use unavailable::{SlotOffer, Unavailable, unavailable};
 
 pub(crate) use hours::clock_text;
-pub(crate) use rules::{Numbers, day_key};
+pub(crate) use rules::day_key;

@@ -95,6 +95,24 @@ pub(crate) fn day_key(day: Weekday) -> &'static str {
     }
 }
 
+impl Field {
+    /// The document's key the field is under: `weekly`, `overrides`, `notice_minutes`, …
+    pub fn key(&self) -> &'static str {
+        match self {
+            Field::TimeZone => "time_zone",
+            Field::Weekly { .. } => "weekly",
+            Field::Overrides | Field::Override { .. } => "overrides",
+            Field::NoticeMinutes => "notice_minutes",
+            Field::HorizonDays => "horizon_days",
+            Field::BufferBeforeMinutes => "buffer_before_minutes",
+            Field::BufferAfterMinutes => "buffer_after_minutes",
+            Field::Durations { .. } => "durations_minutes",
+            Field::StepMinutes => "step_minutes",
+            Field::MaxPerDay => "max_per_day",
+        }
+    }
+}
+
 impl fmt::Display for Field {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
@@ -240,15 +258,22 @@ fn is_zone_name(name: &str) -> bool {
         && name.split('/').all(|part| !part.is_empty())
 }
 
-/// The numeric settings, checked together by `Rules::set_numbers`.
-#[derive(Clone, Copy)]
-pub(crate) struct Numbers {
-    pub(crate) notice_minutes: u32,
-    pub(crate) horizon_days: u32,
-    pub(crate) buffer_before_minutes: u32,
-    pub(crate) buffer_after_minutes: u32,
-    pub(crate) step_minutes: u32,
-    pub(crate) max_per_day: Option<u32>,
+/// The numeric settings, checked together by [`Rules::set_numbers`]; start from
+/// [`Rules::numbers`] and change the ones a document gives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Numbers {
+    /// Minimum notice, minutes.
+    pub notice_minutes: u32,
+    /// Booking horizon, local days after today.
+    pub horizon_days: u32,
+    /// Free time needed before a meeting, minutes.
+    pub buffer_before_minutes: u32,
+    /// Free time needed after a meeting, minutes.
+    pub buffer_after_minutes: u32,
+    /// Start-time step, minutes.
+    pub step_minutes: u32,
+    /// Most bookings starting on one local day; `None` for no limit.
+    pub max_per_day: Option<u32>,
 }
 
 /// A host's rules for being booked, every field checked.
@@ -548,10 +573,20 @@ impl Rules {
         self
     }
 
-    // The setters below do the checking, in place: `with_*` and the wire document share
-    // them, and the widget's bundle carries each check once.
+    /// Sets whether time the host holds only tentatively may be booked, in place.
+    pub fn set_book_over_tentative(&mut self, allowed: bool) {
+        self.book_over_tentative = allowed;
+    }
 
-    pub(crate) fn set_time_zone(&mut self, name: &str) -> Result<(), RuleError> {
+    // The setters below do the checking, in place: `with_*`, the wire document and the
+    // widget's one-pass reader share them, so the widget's bundle carries each check once.
+
+    /// Sets the home time zone's IANA name.
+    ///
+    /// # Errors
+    ///
+    /// `time_zone`: not shaped like an IANA name.
+    pub fn set_time_zone(&mut self, name: &str) -> Result<(), RuleError> {
         if !is_zone_name(name) {
             return Err(error(Field::TimeZone, Problem::NotAZoneName(name.into())));
         }
@@ -559,11 +594,12 @@ impl Rules {
         Ok(())
     }
 
-    pub(crate) fn set_hours(
-        &mut self,
-        day: Weekday,
-        ranges: &[TimeRange],
-    ) -> Result<(), RuleError> {
+    /// Sets the working ranges of `day` (none: a day off).
+    ///
+    /// # Errors
+    ///
+    /// `weekly.<day>[i]`: ranges that overlap.
+    pub fn set_hours(&mut self, day: Weekday, ranges: &[TimeRange]) -> Result<(), RuleError> {
         let hours = DayHours::checked(ranges).map_err(|(index, problem)| {
             error(
                 Field::Weekly {
@@ -582,7 +618,12 @@ impl Rules {
     /// Sets the override of `date`; `listed` is the entry's position in a document
     /// (errors name it, and a date listed twice is an error there) or `None` (errors name
     /// the position in date order, and a later override replaces an earlier one).
-    pub(crate) fn set_override(
+    ///
+    /// # Errors
+    ///
+    /// `overrides[i]`: overlapping ranges, a date listed twice, more than
+    /// [`MAX_OVERRIDES`].
+    pub fn set_override(
         &mut self,
         date: NaiveDate,
         ranges: &[TimeRange],
@@ -622,7 +663,12 @@ impl Rules {
         Ok(())
     }
 
-    pub(crate) fn set_durations(&mut self, minutes: &[u32]) -> Result<(), RuleError> {
+    /// Sets the meeting lengths offered, in any order.
+    ///
+    /// # Errors
+    ///
+    /// `durations_minutes`: none, one out of range, or one listed twice.
+    pub fn set_durations(&mut self, minutes: &[u32]) -> Result<(), RuleError> {
         if minutes.is_empty() {
             return Err(error(Field::Durations { index: None }, Problem::Missing));
         }
@@ -642,7 +688,8 @@ impl Rules {
         Ok(())
     }
 
-    fn numbers(&self) -> Numbers {
+    /// Every numeric setting, as [`Rules::set_numbers`] takes them.
+    pub fn numbers(&self) -> Numbers {
         Numbers {
             notice_minutes: self.notice_minutes,
             horizon_days: self.horizon_days,
@@ -654,7 +701,11 @@ impl Rules {
     }
 
     /// Checks and sets every numeric setting at once (nothing is set on an error).
-    pub(crate) fn set_numbers(&mut self, numbers: Numbers) -> Result<(), RuleError> {
+    ///
+    /// # Errors
+    ///
+    /// The first setting, in the document's order, out of its range.
+    pub fn set_numbers(&mut self, numbers: Numbers) -> Result<(), RuleError> {
         let notice_minutes = within(
             Field::NoticeMinutes,
             numbers.notice_minutes,
