@@ -113,6 +113,7 @@ pub fn week_seed(today: NaiveDate) -> Seed {
         .map(|(email, calendars)| SeedAccount {
             email: (*email).to_owned(),
             time_zone: None,
+            webhooks: Vec::new(),
             calendars: calendars
                 .iter()
                 .map(|(suffix, name)| SeedCalendar {

@@ -128,6 +128,7 @@ async fn book(store: &Store, hosts: Vec<i64>, offset: i64) -> String {
         },
         idempotency_key: Some(format!("key-{offset}")),
         cancel_token_hash: "hash".into(),
+        audience: Default::default(),
     };
     match store
         .insert_booking_if_free(new, Blocking { tentative: true }, at(NOW))

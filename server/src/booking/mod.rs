@@ -6,7 +6,9 @@
 //!   both pass); a repeated idempotency key is a retry only with the same terms.
 //! - [`cancel`]: with the token handed out at booking time.
 //! - [`links`]: the visitor's links to cancel, reschedule and add to a calendar.
+//! - [`invitation`]: the booking as an iCalendar invitation and the letter around it.
 
+pub mod invitation;
 pub mod links;
 pub mod request;
 
@@ -16,6 +18,7 @@ use chrono::{DateTime, Utc};
 
 use crate::auth::{self, CancelToken};
 use crate::error::{ApiError, ParamCheck};
+use crate::outbox::Outbox;
 use crate::state::BookingPolicy;
 use crate::store::{
     Account, Blocker, Blocking, Booking, BookingOutcome, BookingTerms, NewBooking, Store,
@@ -45,10 +48,14 @@ pub struct Booked {
 /// 422 for a host that is not an account or has no calendar, and for an idempotency
 /// key reused with other terms; 409 ([`ApiError::SlotTaken`]) when a host is not free,
 /// naming each with the strongest status in the way; 500 if the store fails.
+///
+/// `outbox` decides who else is told (emails, webhooks); those messages are written in
+/// the booking's transaction.
 pub async fn book(
     store: &Store,
     request: &BookingRequest,
     policy: BookingPolicy,
+    outbox: &Outbox,
     now: DateTime<Utc>,
 ) -> Result<Booked, ApiError> {
     let hosts = host_accounts(store, request.hosts()).await?;
@@ -68,6 +75,7 @@ pub async fn book(
         terms: terms.clone(),
         idempotency_key: Some(request.idempotency_key().to_owned()),
         cancel_token_hash: cancel_token.hash.clone(),
+        audience: outbox.audience(&hosts),
     };
     let blocking = Blocking {
         tentative: !policy.allow_over_tentative,

@@ -115,6 +115,10 @@ pub async fn deliver(store: &Store, sources: &Sources, message: &OutboxMessage) 
             };
             remove(&client, &url, &uid, etag).await
         }
+        // Moving the written event is the reschedule's part (issue 17, branch resched).
+        OutboxAction::Rescheduled => Attempt::Impossible(
+            "updating a calendar's copy after a reschedule is not implemented here".into(),
+        ),
     }
 }
 

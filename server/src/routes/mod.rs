@@ -5,6 +5,7 @@
 pub mod bookings;
 pub mod free_busy;
 pub mod health;
+pub mod invitation;
 pub mod openapi;
 pub mod sources;
 pub mod widget;

@@ -39,7 +39,7 @@ pub mod sqlite;
 
 pub use migrations::SCHEMA_VERSION;
 pub use model::{
-    Account, AccountEvents, AccountImport, Blocker, Blocking, Booking, BookingOutcome,
+    Account, AccountEvents, AccountImport, Audience, Blocker, Blocking, Booking, BookingOutcome,
     BookingTerms, Calendar, CalendarImport, Counts, DeliveryKind, Event, EventFilter, EventImport,
     EventQuery, EventSpan, ImportReport, Lease, NewBooking, OUTBOX_LEASE, ObjectChange,
     OutboxAction, OutboxMessage, OutboxOutcome, OutboxState, Snapshot, SnapshotEvent,
@@ -423,6 +423,35 @@ impl Store {
                     .await?
             }
             Store::Postgres(postgres) => postgres.cancel_booking(id, cancel_token_hash, now).await,
+        }
+    }
+
+    /// The accounts of booking `id`'s hosts, ascending by id (the first is the
+    /// invitation's organizer); empty for an unknown booking.
+    pub async fn hosts_of(&self, id: &str) -> Result<Vec<Account>, StoreError> {
+        match self {
+            Store::Sqlite(sqlite) => {
+                let id = id.to_owned();
+                sqlite.read(move |db| db.hosts_of(&id)).await?
+            }
+            Store::Postgres(postgres) => postgres.hosts_of(id).await,
+        }
+    }
+
+    /// Booking `id`, cancelled or not, if `cancel_token_hash` is one of its cancel
+    /// tokens' hashes (as [`Store::cancel_booking`] checks them); else `None`, whether
+    /// the id or the token is wrong.
+    pub async fn booking_opened_by(
+        &self,
+        id: &str,
+        cancel_token_hash: &str,
+    ) -> Result<Option<Booking>, StoreError> {
+        match self {
+            Store::Sqlite(sqlite) => {
+                let (id, hash) = (id.to_owned(), cancel_token_hash.to_owned());
+                sqlite.read(move |db| db.booking_opened_by(&id, &hash)).await?
+            }
+            Store::Postgres(postgres) => postgres.booking_opened_by(id, cancel_token_hash).await,
         }
     }
 

@@ -278,6 +278,21 @@ pub struct NewBooking {
     pub idempotency_key: Option<String>,
     /// A hash of the cancel token handed to the booker (the token itself is not kept).
     pub cancel_token_hash: String,
+    /// Who hears about it besides the hosts' calendars (emails, webhooks); written to the
+    /// outbox in the booking's transaction.
+    pub audience: Audience,
+}
+
+/// Who is told about a booking besides the hosts' writable calendars, as the server's
+/// configuration decides at booking time: the store writes one outbox message for each
+/// in the booking's own transaction, and its cancel and reschedules reach the same ones.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Audience {
+    /// An invitation email to the visitor and to each host (SMTP is configured).
+    pub email: bool,
+    /// The webhooks to call, by name ([`crate::outbox::webhook::Webhooks`]: `server`, or
+    /// `HOST_EMAIL#NAME` for a host's own).
+    pub webhooks: Vec<String>,
 }
 
 /// A stored booking.
@@ -295,6 +310,8 @@ pub struct Booking {
     pub created_at: DateTime<Utc>,
     /// When it was cancelled, if it was.
     pub cancelled_at: Option<DateTime<Utc>>,
+    /// Its iCalendar `SEQUENCE`: 0 when booked, raised by each reschedule.
+    pub sequence: u32,
 }
 
 /// Which event statuses keep a host from being booked: those that
@@ -748,16 +765,27 @@ pub enum DeliveryKind {
     /// A booking written to (or removed from) a host's writable CalDAV calendar; the
     /// message's target is that source calendar's id.
     CalendarWrite,
+    /// An invitation email (or its cancel or update) to one person; the target is the
+    /// address.
+    Email,
+    /// A webhook call; the target is the webhook's name in the configuration.
+    Webhook,
 }
 
 impl DeliveryKind {
     /// Every kind, in the order the loop looks at them.
-    pub const ALL: [DeliveryKind; 1] = [DeliveryKind::CalendarWrite];
+    pub const ALL: [DeliveryKind; 3] = [
+        DeliveryKind::CalendarWrite,
+        DeliveryKind::Email,
+        DeliveryKind::Webhook,
+    ];
 
     /// The name in the `outbox.kind` column.
     pub fn as_str(self) -> &'static str {
         match self {
             DeliveryKind::CalendarWrite => "calendar_write",
+            DeliveryKind::Email => "email",
+            DeliveryKind::Webhook => "webhook",
         }
     }
 
@@ -776,6 +804,8 @@ pub enum OutboxAction {
     Created,
     /// The booking was cancelled.
     Cancelled,
+    /// The booking was moved to another time (its `sequence` raised).
+    Rescheduled,
 }
 
 impl OutboxAction {
@@ -784,12 +814,17 @@ impl OutboxAction {
         match self {
             OutboxAction::Created => "created",
             OutboxAction::Cancelled => "cancelled",
+            OutboxAction::Rescheduled => "rescheduled",
         }
     }
 
     /// The action of a column value.
     pub fn from_name(name: &str) -> Option<OutboxAction> {
-        [OutboxAction::Created, OutboxAction::Cancelled]
+        [
+            OutboxAction::Created,
+            OutboxAction::Cancelled,
+            OutboxAction::Rescheduled,
+        ]
             .into_iter()
             .find(|action| action.as_str() == name)
     }
@@ -858,6 +893,9 @@ pub struct OutboxMessage {
     /// The result of the delivered `created` message of the same booking and target,
     /// for a `cancelled` one (what to remove).
     pub created_result: Option<String>,
+    /// What the delivery needs that the booking does not keep (JSON), if its writer left
+    /// anything; cleared once the message is settled.
+    pub payload: Option<String>,
 }
 
 /// How one delivery attempt ended, as [`crate::store::Store::finish_outbox`] records it.
@@ -894,7 +932,7 @@ pub(crate) mod outbox_sql {
         o.state, o.attempts, o.created_at, o.due_at, o.last_error, o.done_at, o.result, \
         (SELECT p.result FROM outbox p WHERE p.booking_id = o.booking_id \
            AND p.target = o.target AND p.kind = o.kind AND p.action = 'created' \
-           AND p.state = 'done' ORDER BY p.seq DESC LIMIT 1)";
+           AND p.state = 'done' ORDER BY p.seq DESC LIMIT 1), o.payload";
 
     /// Pending messages due at `?1`, at most `?2`, whose earlier messages (same booking,
     /// target and kind) are all settled: a cancel never overtakes its create.
@@ -910,7 +948,8 @@ pub(crate) mod outbox_sql {
     /// lease was taken over records nothing.
     pub const FINISH: &str = "UPDATE outbox SET state = ?3, attempts = attempts + 1,
             last_attempt_at = ?4, due_at = coalesce(?5, due_at), done_at = ?6,
-            result = coalesce(?7, result), last_error = ?8
+            result = coalesce(?7, result), last_error = ?8,
+            payload = CASE WHEN ?3 = 'pending' THEN payload END
         WHERE id = ?1 AND state = 'pending' AND EXISTS (
             SELECT 1 FROM leases l WHERE l.name = 'outbox' AND l.item = ?1
               AND l.holder = ?2 AND l.generation = ?9)";
@@ -924,6 +963,24 @@ pub(crate) mod outbox_sql {
                           AND x.target = o.target AND x.kind = o.kind
                           AND x.action = 'cancelled')
         ORDER BY o.seq";
+
+    /// The booking's `rescheduled` messages (`?1` booking, `?2` now): one per target its
+    /// `created` ones went to, each reschedule again, none once it is cancelled.
+    pub const RESCHEDULED_FROM: &str = "FROM outbox o
+        WHERE o.booking_id = ?1 AND o.action = 'created'
+          AND NOT EXISTS (SELECT 1 FROM outbox x WHERE x.booking_id = o.booking_id
+                          AND x.action = 'cancelled')
+        ORDER BY o.seq";
+
+    /// The booking's invitation emails (`?1` booking, `?2` now; the new ids come from
+    /// each backend): the visitor first, then each host who is not the visitor.
+    pub const EMAILS_FROM: &str = "FROM (
+          SELECT b.booker_email AS target, 0 AS rank FROM bookings b WHERE b.id = ?1
+          UNION ALL
+          SELECT a.email, 1 + a.id FROM booking_hosts h
+            JOIN accounts a ON a.id = h.account_id JOIN bookings b ON b.id = h.booking_id
+            WHERE h.booking_id = ?1 AND lower(a.email) <> lower(b.booker_email)
+        ) r ORDER BY r.rank";
 }
 
 /// `sql` with `?N` parameters written as PostgreSQL's `$N`.
@@ -947,7 +1004,7 @@ impl OutboxMessage {
         times: (i64, i64, Option<i64>),
         last_error: Option<String>,
         result: Option<String>,
-        created_result: Option<String>,
+        (created_result, payload): (Option<String>, Option<String>),
     ) -> Result<OutboxMessage, crate::store::StoreError> {
         let corrupt = |what: &str, value: &str| {
             crate::store::StoreError::Corrupt(format!("outbox {what} {value:?} is unknown"))
@@ -973,6 +1030,7 @@ impl OutboxMessage {
             last_error,
             result,
             created_result,
+            payload,
         })
     }
 

@@ -35,7 +35,7 @@ use tokio_postgres::error::SqlState;
 use super::{ATTEMPTS, PgStore, StoreError, has_code, is_retryable, unix_seconds};
 use crate::store::migrations::LONG_EVENT_SECONDS as LONG;
 use crate::store::model::{
-    Blocker, Blocking, Booking, BookingOutcome, BookingTerms, NewBooking, OutboxAction,
+    Account, Blocker, Blocking, Booking, BookingOutcome, BookingTerms, NewBooking, OutboxAction,
     bookings_calendar_id,
 };
 
@@ -50,7 +50,7 @@ enum Conflict {
 const BOOKING_SELECT: &str = "SELECT b.id, b.start_at, b.end_at, b.booker_name, b.booker_email,
          b.note, b.idempotency_key, b.cancel_token_hash, b.created_at, b.cancelled_at,
          ARRAY(SELECT h.account_id FROM booking_hosts h WHERE h.booking_id = b.id
-               ORDER BY h.account_id)
+               ORDER BY h.account_id), b.sequence
      FROM bookings b";
 
 impl PgStore {
@@ -200,6 +200,7 @@ impl PgStore {
             .await?;
         // In the booking's transaction: a crash after the answer loses no delivery.
         super::outbox::enqueue(&tx, &id, OutboxAction::Created, now).await?;
+        super::outbox::announce(&tx, &id, &booking.audience, now).await?;
         let created = booking_from_row(&tx.query_one(&by_id, &[&id]).await?)?;
         tx.commit().await?;
         Ok(Ok(BookingOutcome::Created(created)))
@@ -276,6 +277,44 @@ impl PgStore {
             .transpose()?;
         tx.commit().await?;
         Ok(booking)
+    }
+
+    /// See `Store::hosts_of`.
+    pub(in crate::store) async fn hosts_of(&self, id: &str) -> Result<Vec<Account>, StoreError> {
+        let client = self.client().await?;
+        let statement = client
+            .prepare_cached(
+                "SELECT a.id, a.email, a.time_zone FROM booking_hosts h
+                 JOIN accounts a ON a.id = h.account_id WHERE h.booking_id = $1 ORDER BY a.id",
+            )
+            .await?;
+        client
+            .query(&statement, &[&id])
+            .await?
+            .iter()
+            .map(super::account_from_row)
+            .collect()
+    }
+
+    /// See `Store::booking_opened_by`.
+    pub(in crate::store) async fn booking_opened_by(
+        &self,
+        id: &str,
+        cancel_token_hash: &str,
+    ) -> Result<Option<Booking>, StoreError> {
+        let client = self.client().await?;
+        let statement = client
+            .prepare_cached(&format!(
+                "{BOOKING_SELECT} WHERE b.id = $1 AND (b.cancel_token_hash = $2 OR EXISTS (
+                     SELECT 1 FROM booking_cancel_tokens t
+                     WHERE t.booking_id = $1 AND t.token_hash = $2))"
+            ))
+            .await?;
+        client
+            .query_opt(&statement, &[&id, &cancel_token_hash])
+            .await?
+            .map(|row| booking_from_row(&row))
+            .transpose()
     }
 
     /// See `Store::add_cancel_token`.
@@ -362,5 +401,6 @@ fn booking_from_row(row: &tokio_postgres::Row) -> Result<Booking, StoreError> {
         cancel_token_hash: row.try_get(7)?,
         created_at: unix_seconds(row.try_get(8)?)?,
         cancelled_at: cancelled_at.map(unix_seconds).transpose()?,
+        sequence: u32::try_from(row.try_get::<_, i32>(11)?).unwrap_or(0),
     })
 }

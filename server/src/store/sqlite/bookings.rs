@@ -17,12 +17,12 @@ use rusqlite::{OptionalExtension, Row, TransactionBehavior, params, params_from_
 use super::{Database, StoreError, time_column};
 use crate::store::migrations::LONG_EVENT_SECONDS as LONG;
 use crate::store::model::{
-    Blocker, Blocking, Booking, BookingOutcome, BookingTerms, NewBooking, OutboxAction,
+    Account, Blocker, Blocking, Booking, BookingOutcome, BookingTerms, NewBooking, OutboxAction,
     bookings_calendar_id,
 };
 
 const BOOKING_COLUMNS: &str = "id, start_at, end_at, booker_name, booker_email, note, \
-     idempotency_key, cancel_token_hash, created_at, cancelled_at";
+     idempotency_key, cancel_token_hash, created_at, cancelled_at, sequence";
 
 impl Database {
     /// See `Store::insert_booking_if_free`.
@@ -163,6 +163,7 @@ impl Database {
         }
         // In the booking's transaction: a crash after the answer loses no delivery.
         super::outbox::enqueue(&tx, &id, OutboxAction::Created, now)?;
+        super::outbox::announce(&tx, &id, &booking.audience, now)?;
         let created = read_booking(&tx, &id)?.ok_or_else(|| vanished(&id))?;
         tx.commit()?;
         Ok(BookingOutcome::Created(created))
@@ -208,6 +209,38 @@ impl Database {
         };
         tx.commit()?;
         Ok(booking)
+    }
+
+    /// See `Store::hosts_of`.
+    pub(in crate::store) fn hosts_of(&self, id: &str) -> Result<Vec<Account>, StoreError> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT a.id, a.email, a.time_zone FROM booking_hosts h
+             JOIN accounts a ON a.id = h.account_id WHERE h.booking_id = ?1 ORDER BY a.id",
+        )?;
+        let hosts = statement
+            .query_map(params![id], super::account_from_row)?
+            .collect::<Result<_, _>>()?;
+        Ok(hosts)
+    }
+
+    /// See `Store::booking_opened_by`.
+    pub(in crate::store) fn booking_opened_by(
+        &self,
+        id: &str,
+        cancel_token_hash: &str,
+    ) -> Result<Option<Booking>, StoreError> {
+        let opens: bool = self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM bookings WHERE id = ?1 AND cancel_token_hash = ?2)
+                 OR EXISTS (SELECT 1 FROM booking_cancel_tokens
+                            WHERE booking_id = ?1 AND token_hash = ?2)",
+            params![id, cancel_token_hash],
+            |row| row.get(0),
+        )?;
+        if opens {
+            read_booking(&self.conn, id)
+        } else {
+            Ok(None)
+        }
     }
 
     /// See `Store::add_cancel_token`.
@@ -264,6 +297,7 @@ fn booking_from_row(row: &Row<'_>) -> rusqlite::Result<Booking> {
             Some(_) => Some(time_column(row, 9)?),
             None => None,
         },
+        sequence: row.get(10)?,
     })
 }
 
