@@ -314,10 +314,12 @@ impl Config {
         };
         let server = match &self.webhook_url {
             Some(url) => {
+                Webhook::check_url(url).map_err(|e| format!("--webhook-url: {e}"))?;
                 let secret = secret_from_env("FREEBUSY_WEBHOOK_SECRET")?.ok_or(
                     "--webhook-url needs FREEBUSY_WEBHOOK_SECRET (or _FILE): whsec_ then base64",
                 )?;
-                let secret = SigningKey::parse(&secret).map_err(|e| format!("FREEBUSY_WEBHOOK_SECRET: {e}"))?;
+                let secret = SigningKey::parse(&secret)
+                    .map_err(|e| format!("FREEBUSY_WEBHOOK_SECRET: {e}"))?;
                 Some(Webhook::new(url, secret).map_err(|e| format!("--webhook-url: {e}"))?)
             }
             None => None,

@@ -65,7 +65,12 @@ pub fn calendar(
         start: booking.terms.start,
         end: booking.terms.end,
         summary: summary(booking, hosts),
-        description: booking.terms.note.clone(),
+        // One kind of line break: iCalendar escapes `\n` only.
+        description: booking
+            .terms
+            .note
+            .as_ref()
+            .map(|note| note.replace("\r\n", "\n").replace('\r', "\n")),
         location: None,
         organizer: Attendee {
             email: organizer,

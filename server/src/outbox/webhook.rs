@@ -97,11 +97,23 @@ impl Webhook {
     /// A message for another scheme or a URL that does not parse (without the URL: it
     /// may hold a token).
     pub fn new(url: &str, secret: SigningKey) -> Result<Webhook, String> {
+        Ok(Webhook {
+            url: Webhook::check_url(url)?,
+            secret,
+        })
+    }
+
+    /// `url` if it can be a webhook's: http or https, with a host.
+    ///
+    /// # Errors
+    ///
+    /// As [`Webhook::new`].
+    pub fn check_url(url: &str) -> Result<url::Url, String> {
         let url = url::Url::parse(url).map_err(|e| format!("the webhook URL is not a URL: {e}"))?;
         if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
             return Err("a webhook URL must be http:// or https:// with a host".into());
         }
-        Ok(Webhook { url, secret })
+        Ok(url)
     }
 }
 
