@@ -16,7 +16,7 @@ use freebusy_core::wire::date;
 use serde::{Deserialize, Serialize};
 
 use crate::email;
-use crate::outbox::webhook::{SigningKey, Webhook};
+use crate::outbox::webhook::{HostConfig, SigningKey, Webhook};
 use crate::sources::SourceSpec;
 use crate::sources::spec::one_secret;
 use crate::store::model::BOOKINGS_CALENDAR_PREFIX;
@@ -151,7 +151,7 @@ pub struct CheckedSeed {
     /// The seed's sources, secrets resolved.
     pub sources: Vec<SourceSpec>,
     /// Each host's webhooks (address, then name and webhook), secrets resolved.
-    pub webhooks: Vec<(String, Vec<(String, Webhook)>)>,
+    pub webhooks: Vec<HostConfig>,
 }
 
 /// One event of a seed calendar.
@@ -309,7 +309,10 @@ impl Seed {
                 calendars.push(checked);
             }
             if !account.webhooks.is_empty() {
-                webhooks.push((account.email.clone(), check_webhooks(&at, &account.webhooks)?));
+                webhooks.push((
+                    account.email.clone(),
+                    check_webhooks(&at, &account.webhooks)?,
+                ));
             }
             accounts.push(AccountImport {
                 email: account.email.clone(),
@@ -372,14 +375,22 @@ fn check_webhooks(at: &str, hooks: &[SeedWebhook]) -> Result<Vec<(String, Webhoo
         let name = hook.name.clone().unwrap_or_else(|| (w + 1).to_string());
         let at = format!("{at} / webhooks[{w}] {name:?}");
         if name.is_empty() || name.contains('#') || name.chars().any(char::is_control) {
-            return Err(invalid(&at, "a webhook name must be non-empty, without '#'".into()));
+            return Err(invalid(
+                &at,
+                "a webhook name must be non-empty, without '#'".into(),
+            ));
         }
         if !names.insert(name.clone()) {
             return Err(invalid(&at, "duplicate webhook name".into()));
         }
         let secret = one_secret("the secret", &None, &hook.secret_env, &hook.secret_file)
             .map_err(|why| invalid(&at, why))?
-            .ok_or_else(|| invalid(&at, "needs its secret in `secret_env` or `secret_file`".into()))?;
+            .ok_or_else(|| {
+                invalid(
+                    &at,
+                    "needs its secret in `secret_env` or `secret_file`".into(),
+                )
+            })?;
         let key = SigningKey::parse(secret.expose()).map_err(|why| invalid(&at, why))?;
         let webhook = Webhook::new(&hook.url, key).map_err(|why| invalid(&at, why))?;
         checked.push((name, webhook));

@@ -32,8 +32,8 @@ use common::db::TestDb;
 use common::source_api::wait_for;
 use freebusy_server::booking;
 use freebusy_server::store::{
-    AccountImport, Audience, Blocking, BookingOutcome, BookingTerms, CalendarImport,
-    DeliveryKind, NewBooking, OutboxAction, Store,
+    AccountImport, Audience, Blocking, BookingOutcome, BookingTerms, CalendarImport, DeliveryKind,
+    NewBooking, OutboxAction, Store,
 };
 use hmac::{Hmac, Mac};
 use reqwest::StatusCode;
@@ -332,8 +332,7 @@ fn seed(hook: Option<(&str, &Path)>) -> String {
 }
 
 const HOSTILE_NAME: &str = "Eve \"the\" <Mallory>; ROLE=CHAIR:";
-const HOSTILE_NOTE: &str =
-    "Agenda; pricing, the demo\r\nATTENDEE:mailto:mallory@evil.example\nEND:VEVENT\nBcc: x@evil.example";
+const HOSTILE_NOTE: &str = "Agenda; pricing, the demo\r\nATTENDEE:mailto:mallory@evil.example\nEND:VEVENT\nBcc: x@evil.example";
 
 fn booking_body(key: &str, hosts: &[&str], name: &str, note: Option<&str>) -> Value {
     json!({
@@ -438,7 +437,12 @@ async fn invitations_reach_the_visitor_and_each_host_and_a_cancel_follows() {
         let mail = read_with_python(&to(&received, address).data, false).unwrap();
         assert_eq!(mail["content_type"], "multipart/alternative");
         assert_eq!(mail["calendar_method"], "REQUEST");
-        assert!(mail["from"].as_str().unwrap().contains("bookings@freebusy.test"));
+        assert!(
+            mail["from"]
+                .as_str()
+                .unwrap()
+                .contains("bookings@freebusy.test")
+        );
         assert!(mail["to"].as_str().unwrap().contains(address), "{mail}");
         assert!(!mail["to"].as_str().unwrap().contains("evil"), "{mail}");
         let message_id = mail["message_id"].as_str().unwrap();
@@ -481,7 +485,8 @@ async fn invitations_reach_the_visitor_and_each_host_and_a_cancel_follows() {
         let message_id = mail["message_id"].as_str().unwrap().to_owned();
         assert!(
             rows.iter()
-                .any(|(row, kind, _)| kind == "email" && message_id == format!("<{row}@freebusy.test>")),
+                .any(|(row, kind, _)| kind == "email"
+                    && message_id == format!("<{row}@freebusy.test>")),
             "{message_id} is no email row of {rows:?}"
         );
     }
@@ -527,7 +532,10 @@ async fn invitations_reach_the_visitor_and_each_host_and_a_cancel_follows() {
     assert_eq!(file["uid"], uid.as_str());
     assert_eq!(file["sequence"], 0);
     assert_eq!(file["dtstart"], utc(&common::at("10:00")));
-    assert_eq!(download("0".repeat(64)).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        download("0".repeat(64)).await.status(),
+        StatusCode::NOT_FOUND
+    );
 
     // The email's token cancels too; the same three people hear of it.
     cancel(&server.base, id, &email_token).await;
@@ -543,8 +551,7 @@ async fn invitations_reach_the_visitor_and_each_host_and_a_cancel_follows() {
         assert!(mail["subject"].as_str().unwrap().starts_with("Cancelled: "));
         assert!(!mail["text"].as_str().unwrap().contains("token="));
     }
-    let file = read_with_python(&download(email_token).await.bytes().await.unwrap(), true)
-        .unwrap();
+    let file = read_with_python(&download(email_token).await.bytes().await.unwrap(), true).unwrap();
     assert_eq!(file["method"], "CANCEL");
     assert_eq!(file["sequence"], 1);
 }
@@ -603,14 +610,17 @@ async fn webhooks_are_signed_retried_with_the_same_id_and_arrive_in_order() {
     let dir = tempfile::tempdir().unwrap();
     let secret_file = dir.path().join("crm.secret");
     std::fs::write(&secret_file, format!("{SECRET}\n")).unwrap();
-    let server = common::TestServer::start_with_seed(
-        &seed(Some((&receiver.url(), &secret_file))),
-        &[],
-    )
-    .await;
+    let server =
+        common::TestServer::start_with_seed(&seed(Some((&receiver.url(), &secret_file))), &[])
+            .await;
     let booked = post_booking(
         &server.base,
-        &booking_body("hooked", &["alice@example.com", "bob@example.com"], "Dana", None),
+        &booking_body(
+            "hooked",
+            &["alice@example.com", "bob@example.com"],
+            "Dana",
+            None,
+        ),
     )
     .await;
     let id = booked["id"].as_str().unwrap();
@@ -624,15 +634,28 @@ async fn webhooks_are_signed_retried_with_the_same_id_and_arrive_in_order() {
     let created = &calls[0].id;
     assert!(calls[..3].iter().all(|c| &c.id == created), "{calls:?}");
     assert_ne!(&calls[3].id, created);
-    assert!(calls[2].at - calls[1].at >= Duration::from_secs(9), "{calls:?}");
-    assert!(calls[..3].iter().all(|c| c.body["type"] == "booking.created"));
+    assert!(
+        calls[2].at - calls[1].at >= Duration::from_secs(9),
+        "{calls:?}"
+    );
+    assert!(
+        calls[..3]
+            .iter()
+            .all(|c| c.body["type"] == "booking.created")
+    );
     assert_eq!(calls[3].body["type"], "booking.cancelled");
     let data = &calls[3].body["data"];
     assert_eq!(data["id"], id);
     assert_eq!(data["start"], booked["start"]);
     assert_eq!(data["end"], booked["end"]);
-    assert_eq!(data["hosts"], json!(["alice@example.com", "bob@example.com"]));
-    assert_eq!(data["attendee"], json!({"name": "Dana", "email": "dana@example.org"}));
+    assert_eq!(
+        data["hosts"],
+        json!(["alice@example.com", "bob@example.com"])
+    );
+    assert_eq!(
+        data["attendee"],
+        json!({"name": "Dana", "email": "dana@example.org"})
+    );
     assert_eq!(data["sequence"], 0);
     assert_eq!(data["status"], "cancelled");
     for call in &calls {
@@ -641,9 +664,10 @@ async fn webhooks_are_signed_retried_with_the_same_id_and_arrive_in_order() {
     // Each webhook-id is an outbox row of the booking.
     let rows = server_outbox(&server, id).await;
     for call in &calls {
-        assert!(rows.iter().any(|(row, kind, state)| row == &call.id
-            && kind == "webhook"
-            && state == "done"));
+        assert!(
+            rows.iter()
+                .any(|(row, kind, state)| row == &call.id && kind == "webhook" && state == "done")
+        );
     }
 }
 
@@ -686,7 +710,10 @@ async fn an_email_and_a_webhook_owed_at_kill_9_are_delivered_once_by_the_next_pr
             .args(["--smtp-url", &format!("smtp://127.0.0.1:{smtp_port}")])
             .args(["--mail-from", "bookings@freebusy.test"])
             .args(["--public-url", "http://127.0.0.1:9"])
-            .args(["--webhook-url", &format!("http://127.0.0.1:{hook_port}/hook")])
+            .args([
+                "--webhook-url",
+                &format!("http://127.0.0.1:{hook_port}/hook"),
+            ])
             .env("FREEBUSY_WEBHOOK_SECRET", SECRET);
         let mut child = Running(command.spawn().unwrap());
         let _ = common::collect_stderr(&mut child.0);
@@ -754,10 +781,17 @@ fn smtp_without_a_public_url_or_a_sender_and_a_webhook_without_its_secret_are_re
         assert!(!db.exists(), "refused before opening the database");
         String::from_utf8_lossy(&output.stderr).into_owned()
     };
-    let smtp = ["--smtp-url", "smtp://127.0.0.1:2525", "--mail-from", "b@freebusy.test"];
+    let smtp = [
+        "--smtp-url",
+        "smtp://127.0.0.1:2525",
+        "--mail-from",
+        "b@freebusy.test",
+    ];
     assert!(refused(&smtp).contains("--public-url"));
     assert!(refused(&["--smtp-url", "smtp://127.0.0.1:2525"]).contains("--mail-from"));
-    assert!(refused(&["--smtp-url", "smtp://user:pw@127.0.0.1"]).contains("FREEBUSY_SMTP_USERNAME"));
+    assert!(
+        refused(&["--smtp-url", "smtp://user:pw@127.0.0.1"]).contains("FREEBUSY_SMTP_USERNAME")
+    );
     assert!(refused(&["--smtp-url", "imap://127.0.0.1"]).contains("smtp://"));
     let message = refused(&["--webhook-url", "http://127.0.0.1:9/hook"]);
     assert!(message.contains("FREEBUSY_WEBHOOK_SECRET"), "{message}");
@@ -794,8 +828,16 @@ async fn two_hosts(db: &TestDb) -> (Store, i64, i64) {
         )
         .await
         .unwrap();
-    let ann = store.account_by_email("ann@example.com").await.unwrap().unwrap();
-    let bob = store.account_by_email("bob@example.com").await.unwrap().unwrap();
+    let ann = store
+        .account_by_email("ann@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    let bob = store
+        .account_by_email("bob@example.com")
+        .await
+        .unwrap()
+        .unwrap();
     (store, ann.id, bob.id)
 }
 
@@ -841,11 +883,27 @@ async fn a_booking_writes_its_emails_and_webhooks_in_order_and_a_cancel_reaches_
     assert_eq!(
         written,
         [
-            (DeliveryKind::Email, "Dana@Example.org", OutboxAction::Created),
-            (DeliveryKind::Email, "ann@example.com", OutboxAction::Created),
-            (DeliveryKind::Email, "bob@example.com", OutboxAction::Created),
+            (
+                DeliveryKind::Email,
+                "Dana@Example.org",
+                OutboxAction::Created
+            ),
+            (
+                DeliveryKind::Email,
+                "ann@example.com",
+                OutboxAction::Created
+            ),
+            (
+                DeliveryKind::Email,
+                "bob@example.com",
+                OutboxAction::Created
+            ),
             (DeliveryKind::Webhook, "server", OutboxAction::Created),
-            (DeliveryKind::Webhook, "ann@example.com#crm", OutboxAction::Created),
+            (
+                DeliveryKind::Webhook,
+                "ann@example.com#crm",
+                OutboxAction::Created
+            ),
         ]
     );
     let mut ids: Vec<&str> = rows.iter().map(|m| m.id.as_str()).collect();
@@ -853,8 +911,14 @@ async fn a_booking_writes_its_emails_and_webhooks_in_order_and_a_cancel_reaches_
     assert_eq!(ids.len(), 5);
     assert!(rows.iter().all(|m| m.payload.is_none()));
 
-    store.cancel_booking(&id, "first-hash", Utc::now()).await.unwrap();
-    store.cancel_booking(&id, "first-hash", Utc::now()).await.unwrap();
+    store
+        .cancel_booking(&id, "first-hash", Utc::now())
+        .await
+        .unwrap();
+    store
+        .cancel_booking(&id, "first-hash", Utc::now())
+        .await
+        .unwrap();
     let rows = store.outbox_of(&id).await.unwrap();
     let cancelled: Vec<(DeliveryKind, &str)> = rows
         .iter()
@@ -884,7 +948,10 @@ async fn a_booking_writes_its_emails_and_webhooks_in_order_and_a_cancel_reaches_
 async fn without_an_audience_a_booking_writes_no_email_or_webhook(db: TestDb) {
     let (store, ann, _) = two_hosts(&db).await;
     let id = book(&store, vec![ann], Audience::default()).await;
-    store.cancel_booking(&id, "first-hash", Utc::now()).await.unwrap();
+    store
+        .cancel_booking(&id, "first-hash", Utc::now())
+        .await
+        .unwrap();
     assert_eq!(store.outbox_of(&id).await.unwrap(), Vec::new());
 }
 
@@ -894,9 +961,18 @@ async fn a_booking_opens_only_with_one_of_its_tokens_and_names_its_hosts(db: Tes
     let opened = store.booking_opened_by(&id, "first-hash").await.unwrap();
     assert_eq!(opened.map(|b| b.sequence), Some(0));
     assert_eq!(store.booking_opened_by(&id, "other").await.unwrap(), None);
-    assert_eq!(store.booking_opened_by("nope", "first-hash").await.unwrap(), None);
+    assert_eq!(
+        store.booking_opened_by("nope", "first-hash").await.unwrap(),
+        None
+    );
     store.add_cancel_token(&id, "second-hash").await.unwrap();
-    assert!(store.booking_opened_by(&id, "second-hash").await.unwrap().is_some());
+    assert!(
+        store
+            .booking_opened_by(&id, "second-hash")
+            .await
+            .unwrap()
+            .is_some()
+    );
     let hosts: Vec<(String, Tz)> = store
         .hosts_of(&id)
         .await
@@ -912,7 +988,14 @@ async fn a_booking_opens_only_with_one_of_its_tokens_and_names_its_hosts(db: Tes
         ]
     );
     // Cancelled, it still opens (the download answers its CANCEL form).
-    store.cancel_booking(&id, "second-hash", Utc::now()).await.unwrap();
-    let opened = store.booking_opened_by(&id, "first-hash").await.unwrap().unwrap();
+    store
+        .cancel_booking(&id, "second-hash", Utc::now())
+        .await
+        .unwrap();
+    let opened = store
+        .booking_opened_by(&id, "first-hash")
+        .await
+        .unwrap()
+        .unwrap();
     assert!(opened.cancelled_at.is_some());
 }

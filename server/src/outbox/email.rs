@@ -150,7 +150,11 @@ pub async fn deliver(store: &Store, mailer: &Mailer, message: &OutboxMessage) ->
             if let Err(error) = store.add_cancel_token(&booking.id, &token.hash).await {
                 return store_failed(&error);
             }
-            Some(ManageLinks::new(&mailer.public_url, &booking.id, &token.token))
+            Some(ManageLinks::new(
+                &mailer.public_url,
+                &booking.id,
+                &token.token,
+            ))
         };
         Reader::Visitor {
             zone: chrono_tz::UTC,

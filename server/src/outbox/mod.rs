@@ -115,12 +115,7 @@ const IDLE: Duration = Duration::from_secs(15);
 impl Outbox {
     /// An outbox over `store`, writing to the calendars `sources` configures, and
     /// sending emails and webhook calls through `channels`.
-    pub fn new(
-        store: Store,
-        sources: Sources,
-        policy: OutboxPolicy,
-        channels: Channels,
-    ) -> Outbox {
+    pub fn new(store: Store, sources: Sources, policy: OutboxPolicy, channels: Channels) -> Outbox {
         Outbox {
             inner: Arc::new(Inner {
                 store,

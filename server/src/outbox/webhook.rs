@@ -123,8 +123,15 @@ impl Webhook {
 #[derive(Debug, Clone, Default)]
 pub struct Webhooks {
     server: Option<Arc<Webhook>>,
-    hosts: Arc<RwLock<HashMap<String, Vec<(String, Arc<Webhook>)>>>>,
+    hosts: Arc<RwLock<HostWebhooks>>,
 }
+
+/// Each host's webhooks by lower-cased address: (name, webhook) in the config's order.
+type HostWebhooks = HashMap<String, Vec<(String, Arc<Webhook>)>>;
+
+/// One host's webhooks as the config file names them: the address, then each webhook's
+/// name and webhook.
+pub type HostConfig = (String, Vec<(String, Webhook)>);
 
 impl Webhooks {
     /// The server-wide webhook, if any, and no host's yet.
@@ -137,7 +144,7 @@ impl Webhooks {
 
     /// Makes `hosts` (address, then each webhook's name and webhook) the hosts' webhooks
     /// in force.
-    pub fn configure_hosts(&self, hosts: Vec<(String, Vec<(String, Webhook)>)>) {
+    pub fn configure_hosts(&self, hosts: Vec<HostConfig>) {
         let map = hosts
             .into_iter()
             .map(|(email, hooks)| {
@@ -335,7 +342,10 @@ pub async fn deliver(
             } else {
                 ""
             };
-            failed(format!("the webhook answered HTTP {status}{why}"), retry_after)
+            failed(
+                format!("the webhook answered HTTP {status}{why}"),
+                retry_after,
+            )
         }
         Err(error) => {
             let why = if error.is_timeout() {
@@ -377,10 +387,7 @@ mod tests {
             1614265330,
             br#"{"test": 2432232314}"#,
         );
-        assert_eq!(
-            signature,
-            "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
-        );
+        assert_eq!(signature, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
     }
 
     #[test]

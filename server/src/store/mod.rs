@@ -449,7 +449,9 @@ impl Store {
         match self {
             Store::Sqlite(sqlite) => {
                 let (id, hash) = (id.to_owned(), cancel_token_hash.to_owned());
-                sqlite.read(move |db| db.booking_opened_by(&id, &hash)).await?
+                sqlite
+                    .read(move |db| db.booking_opened_by(&id, &hash))
+                    .await?
             }
             Store::Postgres(postgres) => postgres.booking_opened_by(id, cancel_token_hash).await,
         }

@@ -825,8 +825,8 @@ impl OutboxAction {
             OutboxAction::Cancelled,
             OutboxAction::Rescheduled,
         ]
-            .into_iter()
-            .find(|action| action.as_str() == name)
+        .into_iter()
+        .find(|action| action.as_str() == name)
     }
 }
 

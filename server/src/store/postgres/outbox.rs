@@ -75,7 +75,9 @@ pub(super) async fn announce(
             ))
             .await?;
         for webhook in &audience.webhooks {
-            written += tx.execute(&statement, &[&booking_id, &now, webhook]).await?;
+            written += tx
+                .execute(&statement, &[&booking_id, &now, webhook])
+                .await?;
         }
     }
     Ok(written)
