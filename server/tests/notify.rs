@@ -414,16 +414,14 @@ async fn invitations_reach_the_visitor_and_each_host_and_a_cancel_follows() {
         ],
     )
     .await;
-    let booked = post_booking(
-        &server.base,
-        &booking_body(
-            "invite",
-            &["alice@example.com", "bob@example.com"],
-            HOSTILE_NAME,
-            Some(HOSTILE_NOTE),
-        ),
-    )
-    .await;
+    let mut body = booking_body(
+        "invite",
+        &["alice@example.com", "bob@example.com"],
+        HOSTILE_NAME,
+        Some(HOSTILE_NOTE),
+    );
+    body["time_zone"] = json!("Asia/Tokyo");
+    let booked = post_booking(&server.base, &body).await;
     let id = booked["id"].as_str().unwrap();
     let received = sink.wait_for_count(3).await;
     let Some(visitor) = read_with_python(&to(&received, "dana@example.org").data, false) else {
@@ -499,7 +497,7 @@ async fn invitations_reach_the_visitor_and_each_host_and_a_cancel_follows() {
     let bob = read_with_python(&to(&received, "bob@example.com").data, false).unwrap();
     assert!(bob["text"].as_str().unwrap().contains("(America/New_York)"));
     let text = visitor["text"].as_str().unwrap();
-    assert!(text.contains("(UTC)"), "{text}");
+    assert!(text.contains("(Asia/Tokyo)"), "the request's zone: {text}");
     let calendar_link = link(text, "Add to calendar");
     let prefix = format!("http://127.0.0.1:9/base/v1/bookings/{id}/invitation.ics?token=");
     assert!(calendar_link.starts_with(&prefix), "{calendar_link}");
@@ -551,6 +549,8 @@ async fn invitations_reach_the_visitor_and_each_host_and_a_cancel_follows() {
         assert!(mail["subject"].as_str().unwrap().starts_with("Cancelled: "));
         assert!(!mail["text"].as_str().unwrap().contains("token="));
     }
+    let visitor = read_with_python(&to(cancels, "dana@example.org").data, false).unwrap();
+    assert!(visitor["text"].as_str().unwrap().contains("(Asia/Tokyo)"));
     let file = read_with_python(&download(email_token).await.bytes().await.unwrap(), true).unwrap();
     assert_eq!(file["method"], "CANCEL");
     assert_eq!(file["sequence"], 1);
@@ -585,10 +585,25 @@ async fn server_outbox(server: &common::TestServer, id: &str) -> Vec<(String, St
         .collect()
 }
 
-// Without --smtp-url and webhooks, a booking and its cancel queue nothing for anyone.
+// Without --smtp-url and webhooks, a booking and its cancel queue nothing for anyone;
+// a visitor's zone that does not exist is refused by name.
 #[tokio::test]
 async fn without_smtp_or_webhooks_nothing_is_queued() {
     let server = common::TestServer::start_with_seed(&seed(None), &[]).await;
+    let mut body = booking_body("mars", &["alice@example.com"], "Dana", None);
+    body["time_zone"] = json!("Mars/Olympus_Mons");
+    let response = client()
+        .post(server.url("/v1/bookings"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let refused: Value = response.json().await.unwrap();
+    assert_eq!(
+        refused["errors"]["time_zone"][0]["key"],
+        "errors.unknown_tzid"
+    );
     let booked = post_booking(
         &server.base,
         &booking_body("quiet", &["alice@example.com"], "Dana", None),
@@ -721,16 +736,18 @@ async fn an_email_and_a_webhook_owed_at_kill_9_are_delivered_once_by_the_next_pr
         (child, base)
     };
     let (mut first, base) = start();
-    let booked = post_booking(
-        &base,
-        &booking_body("kill-9", &["alice@example.com"], "Dana", None),
-    )
-    .await;
+    let mut body = booking_body("kill-9", &["alice@example.com"], "Dana", None);
+    body["time_zone"] = json!("Europe/Lisbon");
+    let booked = post_booking(&base, &body).await;
     let id = booked["id"].as_str().unwrap().to_owned();
     assert_eq!(
         query(&db, "SELECT count(*) FROM outbox WHERE state = 'pending'"),
         3,
         "two emails and a webhook are owed, committed with the booking"
+    );
+    assert_eq!(
+        query(&db, "SELECT count(*) FROM outbox WHERE payload IS NOT NULL"),
+        1
     );
     wait_for("first attempts, recorded and let go", || async {
         query(&db, "SELECT min(attempts) FROM outbox") >= 1
@@ -750,6 +767,11 @@ async fn an_email_and_a_webhook_owed_at_kill_9_are_delivered_once_by_the_next_pr
         query(&db, "SELECT count(*) FROM outbox WHERE state = 'done'") == 3
     })
     .await;
+    assert_eq!(
+        query(&db, "SELECT count(*) FROM outbox WHERE payload IS NOT NULL"),
+        0,
+        "a settled message keeps no payload"
+    );
     let received = sink.received();
     assert_eq!(received.len(), 2, "each email once");
     to(&received, "dana@example.org");
@@ -760,6 +782,7 @@ async fn an_email_and_a_webhook_owed_at_kill_9_are_delivered_once_by_the_next_pr
     assert_eq!(calls[0].body["data"]["id"], id.as_str());
     if let Some(mail) = read_with_python(&to(&received, "dana@example.org").data, false) {
         assert_eq!(mail["calendar"]["uid"], booking::event_uid(&id));
+        assert!(mail["text"].as_str().unwrap().contains("(Europe/Lisbon)"));
     }
 }
 
@@ -873,6 +896,7 @@ async fn a_booking_writes_its_emails_and_webhooks_in_order_and_a_cancel_reaches_
     let audience = Audience {
         email: true,
         webhooks: vec!["server".into(), "ann@example.com#crm".into()],
+        visitor_zone: Some("Asia/Tokyo".into()),
     };
     let id = book(&store, vec![ann, bob], audience).await;
     let rows = store.outbox_of(&id).await.unwrap();
@@ -909,7 +933,18 @@ async fn a_booking_writes_its_emails_and_webhooks_in_order_and_a_cancel_reaches_
     let mut ids: Vec<&str> = rows.iter().map(|m| m.id.as_str()).collect();
     ids.dedup();
     assert_eq!(ids.len(), 5);
-    assert!(rows.iter().all(|m| m.payload.is_none()));
+    let payloads: Vec<Option<&str>> = rows.iter().map(|m| m.payload.as_deref()).collect();
+    assert_eq!(
+        payloads,
+        [
+            Some(r#"{"time_zone":"Asia/Tokyo"}"#),
+            None,
+            None,
+            None,
+            None
+        ],
+        "only the visitor's invitation carries their zone"
+    );
 
     store
         .cancel_booking(&id, "first-hash", Utc::now())

@@ -21,7 +21,7 @@ use crate::error::{ApiError, ParamCheck};
 use crate::outbox::Outbox;
 use crate::state::BookingPolicy;
 use crate::store::{
-    Account, Blocker, Blocking, Booking, BookingOutcome, BookingTerms, NewBooking, Store,
+    Account, Audience, Blocker, Blocking, Booking, BookingOutcome, BookingTerms, NewBooking, Store,
 };
 
 /// A booking that holds: new, or the one an earlier identical request made.
@@ -75,7 +75,10 @@ pub async fn book(
         terms: terms.clone(),
         idempotency_key: Some(request.idempotency_key().to_owned()),
         cancel_token_hash: cancel_token.hash.clone(),
-        audience: outbox.audience(&hosts),
+        audience: Audience {
+            visitor_zone: request.time_zone().map(|zone| zone.name().to_owned()),
+            ..outbox.audience(&hosts)
+        },
     };
     let blocking = Blocking {
         tentative: !policy.allow_over_tentative,

@@ -4,7 +4,8 @@
 //! SMTP (`--smtp-url`) with lettre.
 //!
 //! - The message is `multipart/alternative`: a text/plain letter (times in the reader's
-//!   zone: a host's account zone, UTC for the visitor) and the invitation as
+//!   zone: a host's account zone, the visitor's from the booking request or UTC) and the
+//!   invitation as
 //!   `text/calendar; method=…` ([`invitation`]).
 //! - The visitor's letter carries links to cancel, reschedule and download
 //!   ([`ManageLinks`]); they need a clear cancel token, and only hashes are stored, so
@@ -45,6 +46,16 @@ pub struct Sent {
     /// Why nothing was sent, if it was not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skipped: Option<String>,
+    /// The zone the times were written in for the visitor, kept for the cancel and
+    /// updates that follow (the message's own `payload` is cleared once settled).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
+}
+
+/// The zone named by a `{"time_zone": …}` JSON (a payload or a [`Sent`]), if any.
+fn zone_in(json: Option<&str>) -> Option<chrono_tz::Tz> {
+    let value: serde_json::Value = serde_json::from_str(json?).ok()?;
+    value.get("time_zone")?.as_str()?.parse().ok()
 }
 
 /// The SMTP side of invitations: the transport, the sender, the links' base.
@@ -121,10 +132,12 @@ pub async fn deliver(store: &Store, mailer: &Mailer, message: &OutboxMessage) ->
         OutboxAction::Rescheduled => Change::Moved,
         OutboxAction::Cancelled => Change::Cancelled,
     };
-    let never_sent = message
+    let created = message
         .created_result
         .as_deref()
-        .and_then(|json| serde_json::from_str::<Sent>(json).ok())
+        .and_then(|json| serde_json::from_str::<Sent>(json).ok());
+    let never_sent = created
+        .as_ref()
         .is_some_and(|sent| sent.message_id.is_none());
     let skip = match change {
         Change::Booked | Change::Moved if booking.cancelled_at.is_some() => {
@@ -134,7 +147,7 @@ pub async fn deliver(store: &Store, mailer: &Mailer, message: &OutboxMessage) ->
         _ => None,
     };
     if let Some(why) = skip {
-        return sent(None, Some(why));
+        return sent(None, Some(why), None);
     }
     let visitor = message
         .target
@@ -156,10 +169,11 @@ pub async fn deliver(store: &Store, mailer: &Mailer, message: &OutboxMessage) ->
                 &token.token,
             ))
         };
-        Reader::Visitor {
-            zone: chrono_tz::UTC,
-            links,
-        }
+        // The request's zone: in this message's payload, or kept by the invitation.
+        let zone = zone_in(message.payload.as_deref())
+            .or_else(|| zone_in(message.created_result.as_deref()))
+            .unwrap_or(chrono_tz::UTC);
+        Reader::Visitor { zone, links }
     } else {
         let zone = hosts
             .iter()
@@ -212,16 +226,21 @@ pub async fn deliver(store: &Store, mailer: &Mailer, message: &OutboxMessage) ->
         Ok(email) => email,
         Err(error) => return Attempt::Impossible(format!("cannot build the email: {error}")),
     };
+    let kept_zone = match &reader {
+        Reader::Visitor { zone, .. } if *zone != chrono_tz::UTC => Some(zone.name().to_owned()),
+        _ => None,
+    };
     match mailer.transport.send(email).await {
-        Ok(_) => sent(Some(message_id), None),
+        Ok(_) => sent(Some(message_id), None, kept_zone),
         Err(error) => failed(format!("SMTP: {error}")),
     }
 }
 
-fn sent(message_id: Option<String>, skipped: Option<&str>) -> Attempt {
+fn sent(message_id: Option<String>, skipped: Option<&str>, time_zone: Option<String>) -> Attempt {
     let sent = Sent {
         message_id,
         skipped: skipped.map(str::to_owned),
+        time_zone,
     };
     Attempt::Delivered(serde_json::to_string(&sent).ok())
 }

@@ -135,6 +135,7 @@ impl Outbox {
         Audience {
             email: self.inner.channels.mailer.is_some(),
             webhooks: self.inner.channels.webhooks.names_for(hosts),
+            visitor_zone: None,
         }
     }
 

@@ -390,6 +390,29 @@ mod tests {
         assert_eq!(signature, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
     }
 
+    // The README's example call verifies with the secret it names, so the documented
+    // format is the one sent.
+    #[test]
+    fn the_documented_example_call_verifies() {
+        let readme = include_str!("../../README.md");
+        let example = &readme[readme.find("```http\nPOST /hook").unwrap()..];
+        let header = |name: &str| {
+            example
+                .lines()
+                .find_map(|line| line.strip_prefix(&format!("{name}: ")))
+                .unwrap()
+        };
+        let body = example.lines().nth(7).unwrap();
+        let secret = SigningKey::parse("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap();
+        let timestamp = header("webhook-timestamp").parse().unwrap();
+        assert_eq!(
+            secret.sign(header("webhook-id"), timestamp, body.as_bytes()),
+            header("webhook-signature")
+        );
+        let event: serde_json::Value = serde_json::from_str(body).unwrap();
+        assert_eq!(event["type"], "booking.created");
+    }
+
     #[test]
     fn secrets_must_be_whsec_base64_and_never_echoed() {
         for bad in ["plain-secret-value", "whsec_!!!notbase64", "whsec_c2hvcnQ="] {

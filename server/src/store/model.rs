@@ -293,6 +293,18 @@ pub struct Audience {
     /// The webhooks to call, by name ([`crate::outbox::webhook::Webhooks`]: `server`, or
     /// `HOST_EMAIL#NAME` for a host's own).
     pub webhooks: Vec<String>,
+    /// The visitor's time zone (IANA name), if the request named one: kept in their
+    /// email's `payload` as `{"time_zone": …}`.
+    pub visitor_zone: Option<String>,
+}
+
+impl Audience {
+    /// The `payload` of the visitor's invitation message, if it needs one.
+    pub fn visitor_payload(&self) -> Option<String> {
+        self.visitor_zone
+            .as_ref()
+            .map(|zone| serde_json::json!({ "time_zone": zone }).to_string())
+    }
 }
 
 /// A stored booking.

@@ -60,12 +60,17 @@ pub(super) async fn announce(
     if audience.email {
         let statement = tx
             .prepare_cached(&format!(
-                "INSERT INTO outbox (id, kind, booking_id, target, action, created_at, due_at)
-                 SELECT {NEW_ID}, 'email', $1, r.target, 'created', $2, $2 {}",
+                "INSERT INTO outbox (id, kind, booking_id, target, action, created_at, due_at,
+                                     payload)
+                 SELECT {NEW_ID}, 'email', $1, r.target, 'created', $2, $2,
+                        CASE WHEN r.rank = 0 THEN $3::text END {}",
                 pg(sql::EMAILS_FROM)
             ))
             .await?;
-        written += tx.execute(&statement, &[&booking_id, &now]).await?;
+        let payload = audience.visitor_payload();
+        written += tx
+            .execute(&statement, &[&booking_id, &now, &payload])
+            .await?;
     }
     if !audience.webhooks.is_empty() {
         let statement = tx

@@ -69,11 +69,13 @@ pub(super) fn announce(
     if audience.email {
         written += tx.execute(
             &format!(
-                "INSERT INTO outbox (id, kind, booking_id, target, action, created_at, due_at)
-                 SELECT {NEW_ID}, 'email', ?1, r.target, 'created', ?2, ?2 {}",
+                "INSERT INTO outbox (id, kind, booking_id, target, action, created_at, due_at,
+                                     payload)
+                 SELECT {NEW_ID}, 'email', ?1, r.target, 'created', ?2, ?2,
+                        CASE WHEN r.rank = 0 THEN ?3 END {}",
                 sql::EMAILS_FROM
             ),
-            params![booking_id, now.timestamp()],
+            params![booking_id, now.timestamp(), audience.visitor_payload()],
         )?;
     }
     for webhook in &audience.webhooks {
