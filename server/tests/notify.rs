@@ -32,8 +32,8 @@ use common::db::TestDb;
 use common::source_api::wait_for;
 use freebusy_server::booking;
 use freebusy_server::store::{
-    AccountImport, Audience, Blocking, BookingOutcome, BookingTerms, CalendarImport, DeliveryKind,
-    NewBooking, OutboxAction, Store,
+    AccountImport, Audience, BookingTerms, CalendarImport, DeliveryKind, NewBooking, OutboxAction,
+    Store,
 };
 use hmac::{Hmac, Mac};
 use reqwest::StatusCode;
@@ -691,20 +691,8 @@ async fn webhooks_are_signed_retried_with_the_same_id_and_arrive_in_order() {
 
 const BINARY: &str = env!("CARGO_BIN_EXE_freebusy-server");
 
-/// A child process killed when dropped, also when an assertion fails first.
-struct Running(std::process::Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 fn query(db: &Path, sql: &str) -> i64 {
-    let conn = rusqlite::Connection::open(db).unwrap();
-    conn.busy_timeout(Duration::from_secs(5)).unwrap();
-    conn.query_row(sql, [], |row| row.get(0)).unwrap()
+    common::sqlite_number(db, sql)
 }
 
 // The real binary, SMTP and webhook receivers down: a booking answers 201 and the
@@ -730,7 +718,7 @@ async fn an_email_and_a_webhook_owed_at_kill_9_are_delivered_once_by_the_next_pr
                 &format!("http://127.0.0.1:{hook_port}/hook"),
             ])
             .env("FREEBUSY_WEBHOOK_SECRET", SECRET);
-        let mut child = Running(command.spawn().unwrap());
+        let mut child = common::Running(command.spawn().unwrap());
         let _ = common::collect_stderr(&mut child.0);
         let base = common::listening_url(&mut child.0).unwrap_or_else(|line| panic!("{line:?}"));
         (child, base)
@@ -749,16 +737,7 @@ async fn an_email_and_a_webhook_owed_at_kill_9_are_delivered_once_by_the_next_pr
         query(&db, "SELECT count(*) FROM outbox WHERE payload IS NOT NULL"),
         1
     );
-    wait_for("first attempts, recorded and let go", || async {
-        query(&db, "SELECT min(attempts) FROM outbox") >= 1
-            && query(
-                &db,
-                "SELECT count(*) FROM leases WHERE name = 'outbox' AND holder <> ''",
-            ) == 0
-    })
-    .await;
-    first.0.kill().unwrap();
-    first.0.wait().unwrap();
+    common::kill_9_once_tried(&mut first, &db).await;
 
     let sink = SmtpSink::start(smtp_port).await;
     let receiver = Receiver::start(hook_port, &[]).await;
@@ -879,14 +858,7 @@ async fn book(store: &Store, hosts: Vec<i64>, audience: Audience) -> String {
         cancel_token_hash: "first-hash".into(),
         audience,
     };
-    match store
-        .insert_booking_if_free(new, Blocking { tentative: true }, Utc::now())
-        .await
-        .unwrap()
-    {
-        BookingOutcome::Created(booking) => booking.id,
-        other => panic!("not booked: {other:?}"),
-    }
+    common::book_in_store(store, new, Utc::now()).await
 }
 
 async fn a_booking_writes_its_emails_and_webhooks_in_order_and_a_cancel_reaches_the_same_ones(

@@ -28,9 +28,9 @@ use common::source_api::{next_monday, start, wait_for, wait_for_state, zonio_wee
 use freebusy_core::Window;
 use freebusy_server::booking;
 use freebusy_server::store::{
-    AccountImport, Blocking, BookingOutcome, BookingTerms, CalendarImport, DeliveryKind,
-    NewBooking, OUTBOX_LEASE, ObjectChange, OutboxAction, OutboxOutcome, OutboxState, Snapshot,
-    SourceDefinition, SourceKind, Store, SyncOutcome, SyncRecord,
+    AccountImport, BookingTerms, CalendarImport, DeliveryKind, NewBooking, OUTBOX_LEASE,
+    ObjectChange, OutboxAction, OutboxOutcome, OutboxState, Snapshot, SourceDefinition, SourceKind,
+    Store, SyncOutcome, SyncRecord,
 };
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -130,14 +130,7 @@ async fn book(store: &Store, hosts: Vec<i64>, offset: i64) -> String {
         cancel_token_hash: "hash".into(),
         audience: Default::default(),
     };
-    match store
-        .insert_booking_if_free(new, Blocking { tentative: true }, at(NOW))
-        .await
-        .unwrap()
-    {
-        BookingOutcome::Created(booking) => booking.id,
-        other => panic!("expected a booking, got {other:?}"),
-    }
+    common::book_in_store(store, new, at(NOW)).await
 }
 
 async fn a_booking_writes_one_message_per_writable_calendar_of_its_hosts_in_its_transaction(
@@ -485,30 +478,17 @@ async fn a_booking_made_while_the_caldav_server_is_down_lands_once_it_is_back(ki
 
 const BINARY: &str = env!("CARGO_BIN_EXE_freebusy-server");
 
-/// A child process killed when dropped, also when an assertion fails first.
-struct Running(std::process::Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// The real binary on `seed` and `db`, and its base URL.
-fn binary(seed: &std::path::Path, db: &std::path::Path) -> (Running, String) {
-    let mut child = Running(common::binary_with_seed(BINARY, seed, db).spawn().unwrap());
+fn binary(seed: &std::path::Path, db: &std::path::Path) -> (common::Running, String) {
+    let mut child = common::Running(common::binary_with_seed(BINARY, seed, db).spawn().unwrap());
     // Logs are not read here; drain them so the child never blocks on a full pipe.
     let _ = common::collect_stderr(&mut child.0);
     let base = common::listening_url(&mut child.0).unwrap_or_else(|line| panic!("{line:?}"));
     (child, base)
 }
 
-/// One number from the SQLite file behind the binary.
 fn query(db: &std::path::Path, sql: &str) -> i64 {
-    let conn = rusqlite::Connection::open(db).unwrap();
-    conn.busy_timeout(Duration::from_secs(5)).unwrap();
-    conn.query_row(sql, [], |row| row.get(0)).unwrap()
+    common::sqlite_number(db, sql)
 }
 
 // `kill -9` after the 201 of a booking whose calendar write could not be delivered yet
@@ -554,17 +534,7 @@ async fn a_write_owed_when_the_server_is_killed_is_delivered_by_the_next_process
         .as_str()
         .unwrap()
         .to_owned();
-    wait_for("a failed attempt, recorded and let go", || async {
-        query(&db, "SELECT attempts FROM outbox") >= 1
-            && query(
-                &db,
-                "SELECT count(*) FROM leases WHERE name = 'outbox' AND holder <> ''",
-            ) == 0
-    })
-    .await;
-    // SIGKILL: no shutdown, nothing flushed by the process itself.
-    first.0.kill().unwrap();
-    first.0.wait().unwrap();
+    common::kill_9_once_tried(&mut first, &db).await;
 
     peer.restart().await;
     let (_second, _) = binary(&seed, &db);

@@ -984,6 +984,14 @@ pub(crate) mod outbox_sql {
                           AND x.action = 'cancelled')
         ORDER BY o.seq";
 
+    /// Which `created` messages a cancel or a reschedule copies (`FROM …`).
+    pub fn copied_from(action: super::OutboxAction) -> &'static str {
+        match action {
+            super::OutboxAction::Rescheduled => RESCHEDULED_FROM,
+            _ => CANCELLED_FROM,
+        }
+    }
+
     /// The booking's invitation emails (`?1` booking, `?2` now; the new ids come from
     /// each backend): the visitor first, then each host who is not the visitor.
     pub const EMAILS_FROM: &str = "FROM (

@@ -32,15 +32,11 @@ pub(super) async fn enqueue(
              WHERE h.booking_id = $1 AND s.writable AND s.kind = 'caldav'
              ORDER BY s.calendar_id"
         ),
-        OutboxAction::Cancelled => format!(
+        OutboxAction::Cancelled | OutboxAction::Rescheduled => format!(
             "INSERT INTO outbox (id, kind, booking_id, target, action, created_at, due_at)
-             SELECT {NEW_ID}, o.kind, o.booking_id, o.target, 'cancelled', $2, $2 {}",
-            pg(sql::CANCELLED_FROM)
-        ),
-        OutboxAction::Rescheduled => format!(
-            "INSERT INTO outbox (id, kind, booking_id, target, action, created_at, due_at)
-             SELECT {NEW_ID}, o.kind, o.booking_id, o.target, 'rescheduled', $2, $2 {}",
-            pg(sql::RESCHEDULED_FROM)
+             SELECT {NEW_ID}, o.kind, o.booking_id, o.target, '{}', $2, $2 {}",
+            action.as_str(),
+            pg(sql::copied_from(action))
         ),
     };
     let statement = tx.prepare_cached(&statement).await?;

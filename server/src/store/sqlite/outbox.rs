@@ -35,21 +35,13 @@ pub(super) fn enqueue(
             ),
             params![booking_id, now.timestamp()],
         )?,
-        OutboxAction::Cancelled => tx.execute(
+        OutboxAction::Cancelled | OutboxAction::Rescheduled => tx.execute(
+            // The action's name is a fixed word, safe in the SQL text.
             &format!(
                 "INSERT INTO outbox (id, kind, booking_id, target, action, created_at, due_at)
-                 SELECT {NEW_ID}, o.kind, o.booking_id, o.target, 'cancelled', ?2, ?2
-                 {}",
-                sql::CANCELLED_FROM
-            ),
-            params![booking_id, now.timestamp()],
-        )?,
-        OutboxAction::Rescheduled => tx.execute(
-            &format!(
-                "INSERT INTO outbox (id, kind, booking_id, target, action, created_at, due_at)
-                 SELECT {NEW_ID}, o.kind, o.booking_id, o.target, 'rescheduled', ?2, ?2
-                 {}",
-                sql::RESCHEDULED_FROM
+                 SELECT {NEW_ID}, o.kind, o.booking_id, o.target, '{}', ?2, ?2 {}",
+                action.as_str(),
+                sql::copied_from(action)
             ),
             params![booking_id, now.timestamp()],
         )?,
