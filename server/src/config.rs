@@ -533,6 +533,39 @@ mod tests {
         }
     }
 
+    // Pins --smtp-url: the three forms, their default ports, and no credentials in it.
+    #[test]
+    fn smtp_urls_name_their_protection_and_never_carry_credentials() {
+        let url = |text| parse_smtp_url(text).map(|u| (u.host, u.port, u.security));
+        assert_eq!(
+            url("smtps://mail.example.com"),
+            Ok(("mail.example.com".into(), 465, SmtpSecurity::Tls))
+        );
+        assert_eq!(
+            url("smtp://mail.example.com?tls=starttls"),
+            Ok(("mail.example.com".into(), 587, SmtpSecurity::StartTls))
+        );
+        assert_eq!(
+            url("smtp://127.0.0.1:2525"),
+            Ok(("127.0.0.1".into(), 2525, SmtpSecurity::Plain))
+        );
+        assert_eq!(
+            url("smtp://[::1]:25"),
+            Ok(("::1".into(), 25, SmtpSecurity::Plain))
+        );
+        for bad in [
+            "smtp://user:secret@mail.example.com",
+            "smtps://mail.example.com?tls=starttls",
+            "smtp://mail.example.com?tls=maybe",
+            "smtp://mail.example.com/path",
+            "http://mail.example.com",
+            "smtp://",
+        ] {
+            let error = parse_smtp_url(bad).unwrap_err();
+            assert!(!error.contains("secret"), "{error}");
+        }
+    }
+
     // Pins that --listen names the wrong part, and refuses ports past 65535.
     #[test]
     fn listen_addresses_need_an_ip_and_a_port_that_exists() {
