@@ -1006,3 +1006,90 @@ async fn a_booking_opens_only_with_one_of_its_tokens_and_names_its_hosts(db: Tes
         .unwrap();
     assert!(opened.cancelled_at.is_some());
 }
+
+// A reschedule as resched's transaction writes it (the booking moved, its SEQUENCE
+// raised, one `rescheduled` message per target the creation reached; done here in SQL
+// on the server's file): each person gets an updated REQUEST with the same UID, the new
+// SEQUENCE and times (the visitor with fresh links), and the host's webhook gets
+// booking.rescheduled.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reschedule_sends_updated_requests_and_a_rescheduled_event() {
+    let sink = SmtpSink::start(0).await;
+    let receiver = Receiver::start(0, &[]).await;
+    let secrets = tempfile::tempdir().unwrap();
+    let secret_file = secrets.path().join("crm.secret");
+    std::fs::write(&secret_file, SECRET).unwrap();
+    let smtp = format!("smtp://127.0.0.1:{}", sink.port);
+    let (config, state, router, dir) = common::TestServer::configured(
+        Some(&seed(Some((&receiver.url(), &secret_file)))),
+        &[
+            "--smtp-url",
+            &smtp,
+            "--mail-from",
+            "bookings@freebusy.test",
+            "--public-url",
+            "http://127.0.0.1:9",
+        ],
+    )
+    .await;
+    let db = dir.path().join("freebusy.sqlite3");
+    let server = common::TestServer::serve_with(router, dir, &config).await;
+    let booked = post_booking(
+        &server.base,
+        &booking_body("moving", &["alice@example.com"], "Dana", None),
+    )
+    .await;
+    let id = booked["id"].as_str().unwrap();
+    sink.wait_for_count(2).await;
+    receiver.wait_for_successes(1).await;
+
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.busy_timeout(Duration::from_secs(5)).unwrap();
+    let now = Utc::now().timestamp();
+    conn.execute(
+        "UPDATE bookings SET sequence = 1, start_at = start_at + 3600, end_at = end_at + 3600
+         WHERE id = ?1",
+        rusqlite::params![id],
+    )
+    .unwrap();
+    conn.execute(
+        "INSERT INTO outbox (id, kind, booking_id, target, action, created_at, due_at)
+         SELECT lower(hex(randomblob(16))), kind, booking_id, target, 'rescheduled', ?2, ?2
+         FROM outbox WHERE booking_id = ?1 AND action = 'created' ORDER BY seq",
+        rusqlite::params![id, now],
+    )
+    .unwrap();
+    state.outbox().wake();
+
+    let received = sink.wait_for_count(4).await;
+    let updates = &received[2..];
+    for address in ["dana@example.org", "alice@example.com"] {
+        let Some(mail) = read_with_python(&to(updates, address).data, false) else {
+            return;
+        };
+        assert_eq!(mail["calendar_method"], "REQUEST");
+        assert_eq!(mail["calendar"]["uid"], booking::event_uid(id));
+        assert_eq!(mail["calendar"]["sequence"], 1);
+        assert_eq!(mail["calendar"]["dtstart"], utc(&common::at("11:00")));
+        assert_eq!(mail["calendar"]["dtend"], utc(&common::at("11:30")));
+        assert!(
+            mail["subject"]
+                .as_str()
+                .unwrap()
+                .starts_with("Updated invitation: ")
+        );
+    }
+    let visitor = read_with_python(&to(updates, "dana@example.org").data, false).unwrap();
+    assert!(
+        visitor["text"]
+            .as_str()
+            .unwrap()
+            .contains("Reschedule: http://127.0.0.1:9/bookings/")
+    );
+    let calls = receiver.wait_for_successes(2).await;
+    assert_eq!(calls[1].body["type"], "booking.rescheduled");
+    assert_eq!(calls[1].body["data"]["sequence"], 1);
+    assert_eq!(calls[1].body["data"]["start"], common::at("11:00").as_str());
+    assert!(calls[1].signature_ok);
+    assert_ne!(calls[1].id, calls[0].id);
+}
