@@ -80,13 +80,25 @@ impl SigningKey {
     }
 }
 
-/// One webhook: where to POST, and the secret to sign with.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One webhook: where to POST, and the secret to sign with. `{:?}` shows only the URL's
+/// scheme and host (its path or query may hold a token).
+#[derive(Clone, PartialEq, Eq)]
 pub struct Webhook {
     /// An `http` or `https` URL.
     pub url: url::Url,
     /// The signing secret.
     pub secret: SigningKey,
+}
+
+impl fmt::Debug for Webhook {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Webhook({}://{}/…)",
+            self.url.scheme(),
+            self.url.host_str().unwrap_or("")
+        )
+    }
 }
 
 impl Webhook {
@@ -426,7 +438,8 @@ mod tests {
     #[test]
     fn only_http_urls_are_webhooks() {
         let secret = SigningKey::parse("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap();
-        assert!(Webhook::new("https://hooks.example.com/in?t=1", secret.clone()).is_ok());
+        let hook = Webhook::new("https://hooks.example.com/in?t=s3cret", secret.clone()).unwrap();
+        assert_eq!(format!("{hook:?}"), "Webhook(https://hooks.example.com/…)");
         for bad in ["ftp://hooks.example.com", "file:///etc/passwd", "not a url"] {
             assert!(Webhook::new(bad, secret.clone()).is_err(), "{bad}");
         }
