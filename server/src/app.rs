@@ -53,9 +53,11 @@ pub async fn open_store(config: &Config, now: DateTime<Utc>) -> Result<Store, Se
 /// The seed's error at start-up, naming the entry; nothing runs then.
 pub async fn start_sources(state: &AppState, config: &Config) -> Result<(), SeedError> {
     if let Some(path) = &config.seed {
-        let applied = reload::apply(path, state.store(), state.sources(), Utc::now()).await?;
+        let webhooks = state.outbox().webhooks();
+        let applied =
+            reload::apply(path, state.store(), state.sources(), webhooks, Utc::now()).await?;
         tracing::info!(seed = %path.display(), sources = applied.sources, "sources configured");
-        reload::watch(path.clone(), state.sources());
+        reload::watch(path.clone(), state.sources(), webhooks);
     } else {
         // No config file, so no source: ones a former config left in the database stop
         // (rather than serve their last snapshot forever).
@@ -84,6 +86,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("PATCH", "/v1/bookings/{id}"),
     ("DELETE", "/v1/bookings/{id}"),
     ("GET", "/v1/rules/{email}"),
+    ("GET", "/v1/bookings/{id}/invitation.ics"),
     ("GET", "/v1/sources"),
     ("GET", "/widget/{file}"),
 ];
@@ -104,6 +107,10 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .route(
             "/v1/bookings/{id}",
             delete(routes::bookings::cancel).patch(routes::bookings::change),
+        )
+        .route(
+            "/v1/bookings/{id}/invitation.ics",
+            get(routes::invitation::download),
         )
         .route("/v1/rules/{email}", get(routes::rules::of_host))
         .route("/v1/sources", get(routes::sources::status))

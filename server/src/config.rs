@@ -11,6 +11,8 @@ use axum::http::HeaderValue;
 use clap::Parser;
 
 use crate::auth::{TokenGrant, parse_token};
+use crate::outbox::email::Mailer;
+use crate::outbox::webhook::{SigningKey, Webhook, Webhooks};
 use crate::store::{Location, StoreOptions};
 use crate::widget::WidgetFiles;
 
@@ -135,6 +137,120 @@ pub struct Config {
     /// Read once at start-up.
     #[arg(long = "widget-dir", env = "FREEBUSY_WIDGET_DIR", value_name = "DIR", value_parser = parse_widget_dir)]
     pub widget_dir: Option<WidgetFiles>,
+
+    /// The SMTP relay invitations go through: `smtps://HOST[:PORT]` (implicit TLS, port
+    /// 465), `smtp://HOST[:PORT]?tls=starttls` (STARTTLS required, port 587) or
+    /// `smtp://HOST[:PORT]` (plain, port 25: for a local relay or sink only). Credentials
+    /// come from `FREEBUSY_SMTP_USERNAME` and `FREEBUSY_SMTP_PASSWORD` (or
+    /// `FREEBUSY_SMTP_PASSWORD_FILE`), never the URL. Needs `--mail-from` and
+    /// `--public-url`. Without it no email is sent and none is queued.
+    #[arg(long = "smtp-url", env = "FREEBUSY_SMTP_URL", value_parser = parse_smtp_url)]
+    pub smtp_url: Option<SmtpUrl>,
+
+    /// The sender of invitation emails, e.g. `Bookings <bookings@example.com>`.
+    #[arg(long = "mail-from", env = "FREEBUSY_MAIL_FROM")]
+    pub mail_from: Option<String>,
+
+    /// A webhook every booking's `booking.created`, `booking.cancelled` and
+    /// `booking.rescheduled` are POSTed to (http or https), signed with the secret in
+    /// `FREEBUSY_WEBHOOK_SECRET` (or the file `FREEBUSY_WEBHOOK_SECRET_FILE` names):
+    /// `whsec_` then base64, as Standard Webhooks has it.
+    #[arg(long = "webhook-url", env = "FREEBUSY_WEBHOOK_URL")]
+    pub webhook_url: Option<String>,
+}
+
+/// How the SMTP connection is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpSecurity {
+    /// No TLS at all (`smtp://`): a relay on this machine or a test sink.
+    Plain,
+    /// STARTTLS, required (`smtp://…?tls=starttls`).
+    StartTls,
+    /// TLS from the first byte (`smtps://`).
+    Tls,
+}
+
+/// `--smtp-url`, checked: where the relay is and how to talk to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmtpUrl {
+    /// The relay's host name or IP address.
+    pub host: String,
+    /// Its port.
+    pub port: u16,
+    /// TLS or not.
+    pub security: SmtpSecurity,
+}
+
+/// Parses `--smtp-url`.
+///
+/// # Errors
+///
+/// A message for another scheme, credentials in the URL (they belong in the
+/// environment), a path, or a query other than `tls=starttls`.
+pub fn parse_smtp_url(text: &str) -> Result<SmtpUrl, String> {
+    let url = url::Url::parse(text).map_err(|e| format!("not an SMTP URL: {e}"))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("put SMTP credentials in FREEBUSY_SMTP_USERNAME and \
+             FREEBUSY_SMTP_PASSWORD (or FREEBUSY_SMTP_PASSWORD_FILE), not in the URL"
+            .into());
+    }
+    let host = url
+        .host_str()
+        .filter(|host| !host.is_empty())
+        .ok_or_else(|| format!("{text:?} needs a host"))?
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_owned();
+    if !matches!(url.path(), "" | "/") || url.fragment().is_some() {
+        return Err(format!("{text:?} must not have a path or a fragment"));
+    }
+    let query: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+    let starttls = match query.as_slice() {
+        [] => false,
+        [(key, value)] if key == "tls" && matches!(value.as_str(), "starttls" | "required") => true,
+        _ => return Err(format!("{text:?}: the only query is ?tls=starttls")),
+    };
+    let (security, port) = match (url.scheme(), starttls) {
+        ("smtps", false) => (SmtpSecurity::Tls, 465),
+        ("smtp", true) => (SmtpSecurity::StartTls, 587),
+        ("smtp", false) => (SmtpSecurity::Plain, 25),
+        ("smtps", true) => return Err("smtps:// is TLS already; drop ?tls=starttls".into()),
+        _ => return Err(format!("{text:?} must start with smtp:// or smtps://")),
+    };
+    Ok(SmtpUrl {
+        host,
+        port: url.port().unwrap_or(port),
+        security,
+    })
+}
+
+/// A secret from the environment variable `name`, or from the file `{name}_FILE` names
+/// (its trailing line break dropped).
+///
+/// # Errors
+///
+/// A message naming the variable or the file, never the secret.
+pub fn secret_from_env(name: &str) -> Result<Option<String>, String> {
+    if let Ok(value) = std::env::var(name) {
+        return Ok(Some(value));
+    }
+    let file_var = format!("{name}_FILE");
+    match std::env::var(&file_var) {
+        Ok(path) => std::fs::read_to_string(&path)
+            .map(|text| Some(text.trim_end_matches(['\r', '\n']).to_owned()))
+            .map_err(|e| format!("{file_var}: cannot read {path}: {e}")),
+        Err(_) => Ok(None),
+    }
+}
+
+/// The outbox's ways out besides calendars, as the flags configure them.
+#[derive(Debug, Clone, Default)]
+pub struct Channels {
+    /// Invitation emails, if `--smtp-url` is set.
+    pub mailer: Option<Mailer>,
+    /// The webhooks: the server's (`--webhook-url`) and, once the config file is
+    /// applied, each host's.
+    pub webhooks: Webhooks,
 }
 
 /// Reads the widget directory while the flags are parsed, so a bad one stops the server
@@ -167,6 +283,53 @@ impl Config {
         usize::try_from(self.max_body_bytes).unwrap_or(usize::MAX)
     }
 
+    /// The outbox's ways out that the flags configure: the mailer (`--smtp-url`) and the
+    /// server's webhook (`--webhook-url`), with their secrets read from the environment.
+    ///
+    /// # Errors
+    ///
+    /// A message naming the flag or variable at fault (never a secret).
+    pub fn channels(&self) -> Result<Channels, String> {
+        let mailer = match (&self.smtp_url, &self.mail_from, &self.public_url) {
+            (Some(smtp), Some(from), Some(public_url)) => {
+                let user = std::env::var("FREEBUSY_SMTP_USERNAME").ok();
+                let password = secret_from_env("FREEBUSY_SMTP_PASSWORD")?;
+                let credentials = match (user, password) {
+                    (Some(user), Some(password)) => Some((user, password)),
+                    (None, None) => None,
+                    _ => {
+                        return Err("set both FREEBUSY_SMTP_USERNAME and \
+                             FREEBUSY_SMTP_PASSWORD, or neither"
+                            .into());
+                    }
+                };
+                if credentials.is_some() && smtp.security == SmtpSecurity::Plain {
+                    return Err("--smtp-url: credentials are never sent over plain \
+                         smtp://; use smtps:// or ?tls=starttls"
+                        .into());
+                }
+                Some(Mailer::new(smtp, from, credentials, public_url.clone())?)
+            }
+            _ => None,
+        };
+        let server = match &self.webhook_url {
+            Some(url) => {
+                Webhook::check_url(url).map_err(|e| format!("--webhook-url: {e}"))?;
+                let secret = secret_from_env("FREEBUSY_WEBHOOK_SECRET")?.ok_or(
+                    "--webhook-url needs FREEBUSY_WEBHOOK_SECRET (or _FILE): whsec_ then base64",
+                )?;
+                let secret = SigningKey::parse(&secret)
+                    .map_err(|e| format!("FREEBUSY_WEBHOOK_SECRET: {e}"))?;
+                Some(Webhook::new(url, secret).map_err(|e| format!("--webhook-url: {e}"))?)
+            }
+            None => None,
+        };
+        Ok(Channels {
+            mailer,
+            webhooks: Webhooks::new(server),
+        })
+    }
+
     /// Checks rules between flags that clap cannot express one flag at a time.
     ///
     /// # Errors
@@ -197,6 +360,17 @@ impl Config {
                 self.max_connections_per_ip
             ));
         }
+        if self.smtp_url.is_some() {
+            if self.mail_from.is_none() {
+                return Err("--smtp-url needs --mail-from (the invitations' sender)".into());
+            }
+            if self.public_url.is_none() {
+                return Err("--smtp-url needs --public-url: the invitations' links to \
+                     cancel and reschedule must be absolute"
+                    .into());
+            }
+        }
+        self.channels()?;
         let mut seen = std::collections::HashSet::new();
         for grant in &self.tokens {
             if !seen.insert(grant.token.as_str()) {
@@ -356,6 +530,39 @@ mod tests {
             "https://me@calendar.example.com",
         ] {
             assert!(parse_public_url(text).is_err(), "{text:?}");
+        }
+    }
+
+    // Pins --smtp-url: the three forms, their default ports, and no credentials in it.
+    #[test]
+    fn smtp_urls_name_their_protection_and_never_carry_credentials() {
+        let url = |text| parse_smtp_url(text).map(|u| (u.host, u.port, u.security));
+        assert_eq!(
+            url("smtps://mail.example.com"),
+            Ok(("mail.example.com".into(), 465, SmtpSecurity::Tls))
+        );
+        assert_eq!(
+            url("smtp://mail.example.com?tls=starttls"),
+            Ok(("mail.example.com".into(), 587, SmtpSecurity::StartTls))
+        );
+        assert_eq!(
+            url("smtp://127.0.0.1:2525"),
+            Ok(("127.0.0.1".into(), 2525, SmtpSecurity::Plain))
+        );
+        assert_eq!(
+            url("smtp://[::1]:25"),
+            Ok(("::1".into(), 25, SmtpSecurity::Plain))
+        );
+        for bad in [
+            "smtp://user:secret@mail.example.com",
+            "smtps://mail.example.com?tls=starttls",
+            "smtp://mail.example.com?tls=maybe",
+            "smtp://mail.example.com/path",
+            "http://mail.example.com",
+            "smtp://",
+        ] {
+            let error = parse_smtp_url(bad).unwrap_err();
+            assert!(!error.contains("secret"), "{error}");
         }
     }
 

@@ -168,6 +168,7 @@ pub fn week_seed(today: NaiveDate) -> Seed {
             email: (*email).to_owned(),
             time_zone: rules_of(email).0.map(str::to_owned),
             rules: rules_of(email).1,
+            webhooks: Vec::new(),
             calendars: calendars
                 .iter()
                 .map(|(suffix, name)| SeedCalendar {

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use freebusy_server::app;
-use freebusy_server::config::Config;
+use freebusy_server::config::{Config, SmtpSecurity};
 use freebusy_server::listener::ConnectionLimits;
 use freebusy_server::state::AppState;
 use tracing_subscriber::EnvFilter;
@@ -50,6 +50,20 @@ async fn run(config: Config) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     let router = app::router(state, &config);
+    match &config.smtp_url {
+        Some(smtp)
+            if smtp.security == SmtpSecurity::Plain
+                && !matches!(smtp.host.as_str(), "localhost" | "127.0.0.1" | "::1") =>
+        {
+            tracing::warn!(
+                host = %smtp.host,
+                "--smtp-url is plain smtp:// to another machine: invitations travel \
+                 unencrypted; use smtps:// or ?tls=starttls"
+            );
+        }
+        Some(_) => tracing::info!("invitation emails on"),
+        None => tracing::info!("no --smtp-url: no invitation emails are sent or queued"),
+    }
     if address.ip().is_unspecified() && config.public_url.is_none() {
         tracing::warn!(
             "listening on every interface without --public-url: page links name the \

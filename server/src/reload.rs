@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 use tokio::task::JoinHandle;
 
+use crate::outbox::webhook::Webhooks;
 use crate::seed::{Seed, SeedError};
 use crate::sources::Sources;
 use crate::store::Store;
@@ -29,7 +30,8 @@ pub struct Applied {
 }
 
 /// Reads `path` and makes it the config in force: the store upserts it, sources it no
-/// longer names stop, and `sources` syncs what it names.
+/// longer names stop, `sources` syncs what it names, and its hosts' webhooks replace
+/// those in `webhooks`.
 ///
 /// # Errors
 ///
@@ -38,9 +40,10 @@ pub async fn apply(
     path: &Path,
     store: &Store,
     sources: &Sources,
+    webhooks: &Webhooks,
     now: DateTime<Utc>,
 ) -> Result<Applied, SeedError> {
-    let result = apply_seed(&Seed::read(path)?, store, sources, now).await;
+    let result = apply_seed(&Seed::read(path)?, store, sources, webhooks, now).await;
     sources.record_config(now, result.as_ref().err().map(ToString::to_string));
     result
 }
@@ -49,22 +52,25 @@ async fn apply_seed(
     seed: &Seed,
     store: &Store,
     sources: &Sources,
+    webhooks: &Webhooks,
     now: DateTime<Utc>,
 ) -> Result<Applied, SeedError> {
-    let (report, retired, specs) = seed.apply(store, now).await?;
+    let (report, retired, checked) = seed.apply(store, now).await?;
     let applied = Applied {
         changed: report.accounts + report.calendars + report.events,
         retired,
-        sources: specs.len(),
+        sources: checked.sources.len(),
     };
-    sources.configure(specs);
+    sources.configure(checked.sources);
+    webhooks.configure_hosts(checked.webhooks);
     Ok(applied)
 }
 
 /// Watches `path` for as long as `sources` lives: applies it on SIGHUP and when its
 /// bytes change, logging what was applied or why it was refused.
-pub fn watch(path: PathBuf, sources: &Sources) -> JoinHandle<()> {
+pub fn watch(path: PathBuf, sources: &Sources, webhooks: &Webhooks) -> JoinHandle<()> {
     let sources = sources.downgrade();
+    let webhooks = webhooks.clone();
     tokio::spawn(async move {
         let mut seen = digest(&path);
         #[cfg(unix)]
@@ -99,7 +105,7 @@ pub fn watch(path: PathBuf, sources: &Sources) -> JoinHandle<()> {
             } else {
                 why
             };
-            match apply(&path, sources.store(), &sources, Utc::now()).await {
+            match apply(&path, sources.store(), &sources, &webhooks, Utc::now()).await {
                 Ok(applied) => tracing::info!(
                     config = %path.display(),
                     reason = why,

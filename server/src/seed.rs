@@ -17,8 +17,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::email;
+use crate::outbox::webhook::{HostConfig, SigningKey, Webhook};
 use crate::rules;
 use crate::sources::SourceSpec;
+use crate::sources::spec::one_secret;
 use crate::store::model::BOOKINGS_CALENDAR_PREFIX;
 use crate::store::{
     AccountImport, CalendarImport, EventImport, EventSpan, ImportReport, Store, StoreError,
@@ -50,6 +52,28 @@ pub struct SeedAccount {
     /// The account's calendars.
     #[serde(default)]
     pub calendars: Vec<SeedCalendar>,
+    /// The host's own webhooks: each of their bookings' events is POSTed to each.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub webhooks: Vec<SeedWebhook>,
+}
+
+/// A host's webhook as written in a seed: the URL, and where its signing secret is
+/// (`whsec_` then base64, never in the file).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedWebhook {
+    /// Its name among the host's webhooks (default: its position, `1`, `2`, …); keep it
+    /// when the list changes, so calls still owed find their webhook.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// An `https://` (or `http://`) URL.
+    pub url: String,
+    /// The environment variable holding the secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_env: Option<String>,
+    /// The file holding the secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_file: Option<String>,
 }
 
 /// One calendar of a seed account.
@@ -133,6 +157,8 @@ pub struct CheckedSeed {
     pub accounts: Vec<AccountImport>,
     /// The seed's sources, secrets resolved.
     pub sources: Vec<SourceSpec>,
+    /// Each host's webhooks (address, then name and webhook), secrets resolved.
+    pub webhooks: Vec<HostConfig>,
 }
 
 /// One event of a seed calendar.
@@ -234,6 +260,7 @@ impl Seed {
         let mut calendar_ids = HashSet::new();
         let mut accounts = Vec::with_capacity(self.accounts.len());
         let mut sources = Vec::new();
+        let mut webhooks = Vec::new();
         for (a, account) in self.accounts.iter().enumerate() {
             let at = format!("accounts[{a}] {:?}", account.email);
             email::check(&account.email)
@@ -295,6 +322,12 @@ impl Seed {
                 .map(|object| rules::from_seed(object, time_zone))
                 .transpose()
                 .map_err(|why| invalid(&at, why))?;
+            if !account.webhooks.is_empty() {
+                webhooks.push((
+                    account.email.clone(),
+                    check_webhooks(&at, &account.webhooks)?,
+                ));
+            }
             accounts.push(AccountImport {
                 email: account.email.clone(),
                 time_zone,
@@ -302,7 +335,11 @@ impl Seed {
                 calendars,
             });
         }
-        Ok(CheckedSeed { accounts, sources })
+        Ok(CheckedSeed {
+            accounts,
+            sources,
+            webhooks,
+        })
     }
 
     /// Validates the seed and upserts it into `store` atomically.
@@ -330,17 +367,50 @@ impl Seed {
         &self,
         store: &Store,
         now: DateTime<Utc>,
-    ) -> Result<(ImportReport, usize, Vec<SourceSpec>), SeedError> {
-        let checked = self.check()?;
+    ) -> Result<(ImportReport, usize, CheckedSeed), SeedError> {
+        let mut checked = self.check()?;
         let keep: Vec<String> = checked
             .sources
             .iter()
             .map(|spec| spec.calendar_id.clone())
             .collect();
-        let report = store.import(checked.accounts, now).await?;
+        let report = store
+            .import(std::mem::take(&mut checked.accounts), now)
+            .await?;
         let retired = store.retire_sources_except(keep, now).await?;
-        Ok((report, retired, checked.sources))
+        Ok((report, retired, checked))
     }
+}
+
+/// A host's webhooks, each named (unique among theirs), its URL and secret checked.
+fn check_webhooks(at: &str, hooks: &[SeedWebhook]) -> Result<Vec<(String, Webhook)>, SeedError> {
+    let mut names = HashSet::new();
+    let mut checked = Vec::with_capacity(hooks.len());
+    for (w, hook) in hooks.iter().enumerate() {
+        let name = hook.name.clone().unwrap_or_else(|| (w + 1).to_string());
+        let at = format!("{at} / webhooks[{w}] {name:?}");
+        if name.is_empty() || name.contains('#') || name.chars().any(char::is_control) {
+            return Err(invalid(
+                &at,
+                "a webhook name must be non-empty, without '#'".into(),
+            ));
+        }
+        if !names.insert(name.clone()) {
+            return Err(invalid(&at, "duplicate webhook name".into()));
+        }
+        let secret = one_secret("the secret", &None, &hook.secret_env, &hook.secret_file)
+            .map_err(|why| invalid(&at, why))?
+            .ok_or_else(|| {
+                invalid(
+                    &at,
+                    "needs its secret in `secret_env` or `secret_file`".into(),
+                )
+            })?;
+        let key = SigningKey::parse(secret.expose()).map_err(|why| invalid(&at, why))?;
+        let webhook = Webhook::new(&hook.url, key).map_err(|why| invalid(&at, why))?;
+        checked.push((name, webhook));
+    }
+    Ok(checked)
 }
 
 fn validate_calendar(at: &str, calendar: &SeedCalendar) -> Result<CalendarImport, SeedError> {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::auth::Tokens;
-use crate::config::{Config, PublicUrl};
+use crate::config::{Channels, Config, PublicUrl};
 use crate::outbox::{Outbox, OutboxPolicy};
 use crate::sources::Sources;
 use crate::store::Store;
@@ -35,8 +35,18 @@ impl AppState {
     /// State over an opened store, with the handler settings taken from `config`.
     pub fn new(store: Store, config: &Config) -> AppState {
         let sources = Sources::new(store.clone());
+        // `Config::check` (run first by the binary) has refused what `channels` refuses.
+        let channels = config.channels().unwrap_or_else(|error| {
+            tracing::error!(%error, "emails and webhooks are off");
+            Channels::default()
+        });
         AppState {
-            outbox: Outbox::new(store.clone(), sources.clone(), OutboxPolicy::default()),
+            outbox: Outbox::new(
+                store.clone(),
+                sources.clone(),
+                OutboxPolicy::default(),
+                channels,
+            ),
             sources,
             store,
             tokens: Arc::new(Tokens::new(&config.tokens)),

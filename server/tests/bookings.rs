@@ -108,6 +108,7 @@ fn request(host: i64, start: &str, end: &str, key: Option<&str>) -> NewBooking {
         },
         idempotency_key: key.map(str::to_owned),
         cancel_token_hash: "hash-of-token".into(),
+        audience: Default::default(),
     }
 }
 

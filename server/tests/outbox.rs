@@ -119,7 +119,6 @@ async fn store_with_source(db: &TestDb, writable: bool) -> (Store, i64, i64) {
     (store, ann, bob)
 }
 
-/// Books `hosts` 10:00-10:30 on 2026-04-21 plus `offset` hours; the booking's id.
 /// A 30-minute booking of `hosts` on 2026-04-21, `offset` hours after 10:00 UTC.
 fn booking_of(hosts: Vec<i64>, offset: i64) -> NewBooking {
     let start = at("2026-04-21T10:00:00Z") + TimeDelta::hours(offset);
@@ -134,19 +133,13 @@ fn booking_of(hosts: Vec<i64>, offset: i64) -> NewBooking {
         },
         idempotency_key: Some(format!("key-{offset}")),
         cancel_token_hash: "hash".into(),
+        audience: Default::default(),
     }
 }
 
+/// Books `hosts` 10:00-10:30 on 2026-04-21 plus `offset` hours; the booking's id.
 async fn book(store: &Store, hosts: Vec<i64>, offset: i64) -> String {
-    let new = booking_of(hosts, offset);
-    match store
-        .insert_booking_if_free(new, Blocking { tentative: true }, at(NOW))
-        .await
-        .unwrap()
-    {
-        BookingOutcome::Created(booking) => booking.id,
-        other => panic!("expected a booking, got {other:?}"),
-    }
+    common::book_in_store(store, booking_of(hosts, offset), at(NOW)).await
 }
 
 /// A guard over the booking's day that answers `verdict`, whatever it sees.
@@ -541,30 +534,17 @@ async fn a_booking_made_while_the_caldav_server_is_down_lands_once_it_is_back(ki
 
 const BINARY: &str = env!("CARGO_BIN_EXE_freebusy-server");
 
-/// A child process killed when dropped, also when an assertion fails first.
-struct Running(std::process::Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// The real binary on `seed` and `db`, and its base URL.
-fn binary(seed: &std::path::Path, db: &std::path::Path) -> (Running, String) {
-    let mut child = Running(common::binary_with_seed(BINARY, seed, db).spawn().unwrap());
+fn binary(seed: &std::path::Path, db: &std::path::Path) -> (common::Running, String) {
+    let mut child = common::Running(common::binary_with_seed(BINARY, seed, db).spawn().unwrap());
     // Logs are not read here; drain them so the child never blocks on a full pipe.
     let _ = common::collect_stderr(&mut child.0);
     let base = common::listening_url(&mut child.0).unwrap_or_else(|line| panic!("{line:?}"));
     (child, base)
 }
 
-/// One number from the SQLite file behind the binary.
 fn query(db: &std::path::Path, sql: &str) -> i64 {
-    let conn = rusqlite::Connection::open(db).unwrap();
-    conn.busy_timeout(Duration::from_secs(5)).unwrap();
-    conn.query_row(sql, [], |row| row.get(0)).unwrap()
+    common::sqlite_number(db, sql)
 }
 
 // `kill -9` after the 201 of a booking whose calendar write could not be delivered yet
@@ -610,17 +590,7 @@ async fn a_write_owed_when_the_server_is_killed_is_delivered_by_the_next_process
         .as_str()
         .unwrap()
         .to_owned();
-    wait_for("a failed attempt, recorded and let go", || async {
-        query(&db, "SELECT attempts FROM outbox") >= 1
-            && query(
-                &db,
-                "SELECT count(*) FROM leases WHERE name = 'outbox' AND holder <> ''",
-            ) == 0
-    })
-    .await;
-    // SIGKILL: no shutdown, nothing flushed by the process itself.
-    first.0.kill().unwrap();
-    first.0.wait().unwrap();
+    common::kill_9_once_tried(&mut first, &db).await;
 
     peer.restart().await;
     let (_second, _) = binary(&seed, &db);

@@ -174,6 +174,7 @@ fn new_booking(hosts: Vec<i64>, start: &str, end: &str, key: &str) -> NewBooking
         },
         idempotency_key: Some(key.into()),
         cancel_token_hash: "hash-of-token".into(),
+        audience: Default::default(),
     }
 }
 

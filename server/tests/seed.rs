@@ -364,3 +364,58 @@ on_both_backends!(
     a_refused_seed_writes_nothing,
     the_demo_week_is_realistic_and_reloads_without_change,
 );
+
+// Pins a host's webhooks: http(s) only, a `whsec_` secret from a file or variable that
+// no error ever repeats, names unique and without `#`; a good one is checked whole.
+#[test]
+fn a_hosts_webhooks_are_checked_and_their_secrets_never_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.secret");
+    std::fs::write(&good, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n").unwrap();
+    let bad = dir.path().join("bad.secret");
+    std::fs::write(&bad, "hunter2-plain-secret\n").unwrap();
+    let seed = |hooks: &str| {
+        format!(r#"{{"accounts": [{{"email": "ann@example.com", "webhooks": {hooks}}}]}}"#)
+    };
+    let file = |path: &std::path::Path| path.display().to_string();
+    let hook = |url: &str, secret: &std::path::Path| {
+        format!(r#"{{"url": "{url}", "secret_file": "{}"}}"#, file(secret))
+    };
+
+    let checked = Seed::from_json(&seed(&format!(
+        "[{}, {}]",
+        hook("https://crm.example.com/in", &good),
+        hook("http://127.0.0.1:9/hook", &good)
+    )))
+    .unwrap()
+    .check()
+    .unwrap();
+    let names: Vec<&str> = checked.webhooks[0]
+        .1
+        .iter()
+        .map(|(n, _)| n.as_str())
+        .collect();
+    assert_eq!(checked.webhooks[0].0, "ann@example.com");
+    assert_eq!(names, ["1", "2"]);
+
+    let message = rejection(&seed(&format!(
+        "[{}]",
+        hook("https://crm.example.com", &bad)
+    )));
+    assert!(message.contains(r#"webhooks[0] "1""#), "{message}");
+    assert!(message.contains("whsec_"), "{message}");
+    assert!(!message.contains("hunter2"), "{message}");
+    let message = rejection(&seed(&format!(
+        "[{}]",
+        hook("ftp://crm.example.com", &good)
+    )));
+    assert!(message.contains("http"), "{message}");
+    let message = rejection(&seed(r#"[{"url": "https://crm.example.com"}]"#));
+    assert!(message.contains("secret_env"), "{message}");
+    let twice = format!(
+        r#"[{{"name": "crm", "url": "https://a.example", "secret_file": "{0}"}},
+            {{"name": "crm", "url": "https://b.example", "secret_file": "{0}"}}]"#,
+        file(&good)
+    );
+    assert!(rejection(&seed(&twice)).contains("duplicate webhook name"));
+}

@@ -9,8 +9,10 @@
 //! - [`links`]: the visitor's links to cancel, reschedule and add to a calendar.
 //! - [`change`]: a `PATCH` read strictly, and moving a booking to another time
 //!   ([`Store::reschedule_booking`], as atomic as booking).
+//! - [`invitation`]: the booking as an iCalendar invitation and the letter around it.
 
 pub mod change;
+pub mod invitation;
 pub mod links;
 pub mod openings;
 pub mod request;
@@ -22,10 +24,11 @@ use freebusy_core::Window;
 
 use crate::auth::{self, CancelToken};
 use crate::error::{ApiError, ParamCheck};
+use crate::outbox::Outbox;
 use crate::rules;
 use crate::state::BookingPolicy;
 use crate::store::{
-    Account, Blocker, Blocking, Booking, BookingOutcome, BookingTerms, NewBooking, Store,
+    Account, Audience, Blocker, Blocking, Booking, BookingOutcome, BookingTerms, NewBooking, Store,
 };
 
 /// A booking that holds: new, or the one an earlier identical request made.
@@ -58,10 +61,14 @@ pub struct Booked {
 /// 409 ([`ApiError::SlotTaken`]) when a host is not free, naming each with the
 /// strongest status in the way, and ([`ApiError::RuleConflict`]) for a full day or a
 /// buffer that is not free; 500 if the store fails.
+///
+/// `outbox` decides who else is told (emails, webhooks); those messages are written in
+/// the booking's transaction.
 pub async fn book(
     store: &Store,
     request: &BookingRequest,
     policy: BookingPolicy,
+    outbox: &Outbox,
     now: DateTime<Utc>,
 ) -> Result<Booked, ApiError> {
     let hosts = host_accounts(store, request.hosts()).await?;
@@ -81,6 +88,10 @@ pub async fn book(
         terms: terms.clone(),
         idempotency_key: Some(request.idempotency_key().to_owned()),
         cancel_token_hash: cancel_token.hash.clone(),
+        audience: Audience {
+            visitor_zone: request.time_zone().map(|zone| zone.name().to_owned()),
+            ..outbox.audience(&hosts)
+        },
     };
     let mut judged = Vec::with_capacity(hosts.len());
     for account in &hosts {

@@ -26,6 +26,7 @@ pub struct BookingRequest {
     email: String,
     note: Option<String>,
     idempotency_key: String,
+    time_zone: Option<chrono_tz::Tz>,
 }
 
 impl BookingRequest {
@@ -35,7 +36,8 @@ impl BookingRequest {
     /// `start`, `end`: RFC 3339 whole seconds, `start` not before `now`, `end` after it
     /// and at most `policy.max_minutes` later. `name` (trimmed, not blank), `email`,
     /// `idempotency_key`: required strings without control characters. `note`:
-    /// optional, line breaks allowed; a blank note is no note.
+    /// optional, line breaks allowed; a blank note is no note. `time_zone`: optional,
+    /// an IANA zone (the visitor's, for their invitation).
     ///
     /// # Errors
     ///
@@ -63,7 +65,8 @@ impl BookingRequest {
                 false,
             ),
         );
-        let request = match (hosts, start, end, name, email, note, key) {
+        let time_zone = check.take("time_zone", zone(fields.get("time_zone")));
+        let request = match (hosts, start, end, name, email, note, key, time_zone) {
             (
                 Some(hosts),
                 Some(start),
@@ -72,6 +75,7 @@ impl BookingRequest {
                 Some(email),
                 Some(note),
                 Some(idempotency_key),
+                Some(time_zone),
             ) => Some(BookingRequest {
                 hosts,
                 start,
@@ -80,6 +84,7 @@ impl BookingRequest {
                 email,
                 note,
                 idempotency_key,
+                time_zone,
             }),
             _ => None,
         };
@@ -119,6 +124,24 @@ impl BookingRequest {
     /// The client's idempotency key.
     pub fn idempotency_key(&self) -> &str {
         &self.idempotency_key
+    }
+
+    /// The visitor's time zone, if the request named one (their invitation's times are
+    /// written in it; otherwise UTC).
+    pub fn time_zone(&self) -> Option<chrono_tz::Tz> {
+        self.time_zone
+    }
+}
+
+/// `time_zone`: absent, `null`, or an IANA zone name.
+fn zone(value: Option<&Value>) -> Result<Option<chrono_tz::Tz>, ParamError> {
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(name)) => name
+            .parse::<chrono_tz::Tz>()
+            .map(Some)
+            .map_err(|_| ParamError::new("errors.unknown_tzid", "not a zone of the IANA database")),
+        Some(_) => Err(ParamError::new("errors.invalid", "must be a string")),
     }
 }
 

@@ -11,10 +11,15 @@
 //! message is then delivered again, which every deliverer makes harmless (a calendar
 //! write is `If-None-Match: *` with a stable UID).
 //!
-//! Kinds: [`DeliveryKind::CalendarWrite`] ([`calendar_write`]) now; emails and webhooks
-//! are to plug in as further kinds and deliverers.
+//! Kinds: [`DeliveryKind::CalendarWrite`] ([`calendar_write`]), [`DeliveryKind::Email`]
+//! ([`email`]: invitations over SMTP) and [`DeliveryKind::Webhook`] ([`webhook`]:
+//! Standard Webhooks calls). Which emails and webhooks a booking owes is its
+//! [`Audience`], decided here from the configuration ([`Outbox::audience`]) and written
+//! by the store with the booking.
 
 pub mod calendar_write;
+pub mod email;
+pub mod webhook;
 
 use std::sync::{Arc, Weak};
 use std::time::Duration;
@@ -24,9 +29,11 @@ use futures_util::StreamExt;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
+use crate::config::Channels;
 use crate::sources::Sources;
 use crate::store::{
-    DeliveryKind, Lease, OUTBOX_LEASE, OutboxMessage, OutboxOutcome, OutboxState, Store,
+    Account, Audience, DeliveryKind, Lease, OUTBOX_LEASE, OutboxMessage, OutboxOutcome,
+    OutboxState, Store,
 };
 
 /// How the loop retries.
@@ -94,6 +101,9 @@ struct Inner {
     wake: Arc<Notify>,
     holder: String,
     policy: OutboxPolicy,
+    channels: Channels,
+    /// Webhook calls' client, built on first use.
+    http: tokio::sync::OnceCell<Result<reqwest::Client, String>>,
 }
 
 /// The most messages claimed per round, and delivered at once.
@@ -103,8 +113,9 @@ const CONCURRENT: usize = 4;
 const IDLE: Duration = Duration::from_secs(15);
 
 impl Outbox {
-    /// An outbox over `store`, writing to the calendars `sources` configures.
-    pub fn new(store: Store, sources: Sources, policy: OutboxPolicy) -> Outbox {
+    /// An outbox over `store`, writing to the calendars `sources` configures, and
+    /// sending emails and webhook calls through `channels`.
+    pub fn new(store: Store, sources: Sources, policy: OutboxPolicy, channels: Channels) -> Outbox {
         Outbox {
             inner: Arc::new(Inner {
                 store,
@@ -112,8 +123,25 @@ impl Outbox {
                 wake: Arc::new(Notify::new()),
                 holder: crate::sources::sync::holder_name(),
                 policy,
+                channels,
+                http: tokio::sync::OnceCell::new(),
             }),
         }
+    }
+
+    /// Who a booking of `hosts` tells besides their calendars: everyone by email when
+    /// SMTP is configured, and the server's and those hosts' webhooks.
+    pub fn audience(&self, hosts: &[Account]) -> Audience {
+        Audience {
+            email: self.inner.channels.mailer.is_some(),
+            webhooks: self.inner.channels.webhooks.names_for(hosts),
+            visitor_zone: None,
+        }
+    }
+
+    /// The webhooks in force (the config file replaces the hosts' ones).
+    pub fn webhooks(&self) -> &webhook::Webhooks {
+        &self.inner.channels.webhooks
     }
 
     /// Tells the loop that messages were written (a booking, a cancel): it looks now.
@@ -211,6 +239,32 @@ impl Outbox {
             DeliveryKind::CalendarWrite => {
                 calendar_write::deliver(&self.inner.store, &self.inner.sources, message).await
             }
+            DeliveryKind::Email => match &self.inner.channels.mailer {
+                Some(mailer) => email::deliver(&self.inner.store, mailer, message).await,
+                // Written while SMTP was configured; kept for a restart that has it again.
+                None => Attempt::Failed {
+                    error: "no --smtp-url is configured now".into(),
+                    retry_after: None,
+                },
+            },
+            DeliveryKind::Webhook => {
+                let client = self.inner.http.get_or_init(|| async { webhook::client() });
+                match client.await {
+                    Ok(client) => {
+                        webhook::deliver(
+                            &self.inner.store,
+                            client,
+                            &self.inner.channels.webhooks,
+                            message,
+                        )
+                        .await
+                    }
+                    Err(error) => Attempt::Failed {
+                        error: error.clone(),
+                        retry_after: None,
+                    },
+                }
+            }
         }
     }
 
@@ -295,6 +349,7 @@ mod tests {
             done_at: None,
             result: None,
             created_result: None,
+            payload: None,
         }
     }
 

@@ -70,7 +70,14 @@ pub async fn create(
         return Err(ApiError::InvalidBody("expected a JSON object".into()));
     };
     let request = BookingRequest::read(&fields, state.booking_policy(), now)?;
-    let booked = booking::book(state.store(), &request, state.booking_policy(), now).await?;
+    let booked = booking::book(
+        state.store(),
+        &request,
+        state.booking_policy(),
+        state.outbox(),
+        now,
+    )
+    .await?;
     // The booking's deliveries are in the outbox already (same transaction): start them.
     state.outbox().wake();
     let status = if booked.replayed {

@@ -5,6 +5,7 @@
 pub mod bookings;
 pub mod free_busy;
 pub mod health;
+pub mod invitation;
 pub mod manage;
 pub mod openapi;
 pub mod rules;

@@ -282,7 +282,7 @@ fn credentials(seed: &SeedSource) -> Result<Option<Credentials>, String> {
 
 /// The secret given in clear (only for URLs), in an environment variable, or in a file;
 /// at most one of the three.
-fn one_secret(
+pub(crate) fn one_secret(
     what: &str,
     clear: &Option<String>,
     env: &Option<String>,

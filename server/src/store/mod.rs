@@ -39,7 +39,7 @@ pub mod sqlite;
 
 pub use migrations::SCHEMA_VERSION;
 pub use model::{
-    Account, AccountEvents, AccountImport, Blocker, Blocking, Booking, BookingGuard,
+    Account, AccountEvents, AccountImport, Audience, Blocker, Blocking, Booking, BookingGuard,
     BookingOutcome, BookingTerms, Calendar, CalendarImport, Counts, DeliveryKind, Event,
     EventFilter, EventImport, EventQuery, EventSpan, HostSnapshot, ImportReport, Lease, NewBooking,
     OUTBOX_LEASE, ObjectChange, OutboxAction, OutboxMessage, OutboxOutcome, OutboxState,

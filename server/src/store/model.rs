@@ -315,6 +315,33 @@ pub struct NewBooking {
     pub idempotency_key: Option<String>,
     /// A hash of the cancel token handed to the booker (the token itself is not kept).
     pub cancel_token_hash: String,
+    /// Who hears about it besides the hosts' calendars (emails, webhooks); written to the
+    /// outbox in the booking's transaction.
+    pub audience: Audience,
+}
+
+/// Who is told about a booking besides the hosts' writable calendars, as the server's
+/// configuration decides at booking time: the store writes one outbox message for each
+/// in the booking's own transaction, and its cancel and reschedules reach the same ones.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Audience {
+    /// An invitation email to the visitor and to each host (SMTP is configured).
+    pub email: bool,
+    /// The webhooks to call, by name ([`crate::outbox::webhook::Webhooks`]: `server`, or
+    /// `HOST_EMAIL#NAME` for a host's own).
+    pub webhooks: Vec<String>,
+    /// The visitor's time zone (IANA name), if the request named one: kept in their
+    /// email's `payload` as `{"time_zone": …}`.
+    pub visitor_zone: Option<String>,
+}
+
+impl Audience {
+    /// The `payload` of the visitor's invitation message, if it needs one.
+    pub fn visitor_payload(&self) -> Option<String> {
+        self.visitor_zone
+            .as_ref()
+            .map(|zone| serde_json::json!({ "time_zone": zone }).to_string())
+    }
 }
 
 /// A stored booking.
@@ -858,16 +885,27 @@ pub enum DeliveryKind {
     /// A booking written to (or removed from) a host's writable CalDAV calendar; the
     /// message's target is that source calendar's id.
     CalendarWrite,
+    /// An invitation email (or its cancel or update) to one person; the target is the
+    /// address.
+    Email,
+    /// A webhook call; the target is the webhook's name in the configuration.
+    Webhook,
 }
 
 impl DeliveryKind {
     /// Every kind, in the order the loop looks at them.
-    pub const ALL: [DeliveryKind; 1] = [DeliveryKind::CalendarWrite];
+    pub const ALL: [DeliveryKind; 3] = [
+        DeliveryKind::CalendarWrite,
+        DeliveryKind::Email,
+        DeliveryKind::Webhook,
+    ];
 
     /// The name in the `outbox.kind` column.
     pub fn as_str(self) -> &'static str {
         match self {
             DeliveryKind::CalendarWrite => "calendar_write",
+            DeliveryKind::Email => "email",
+            DeliveryKind::Webhook => "webhook",
         }
     }
 
@@ -973,9 +1011,14 @@ pub struct OutboxMessage {
     /// What the delivery left (JSON), e.g. the written resource and its ETag.
     pub result: Option<String>,
     /// The result of the last delivered write (`created` or `rescheduled`) of the same
-    /// booking and target: what a `rescheduled` one replaces and a `cancelled` one
-    /// removes (the resource and its ETag).
+    /// booking, target and kind that left one: what a `rescheduled` one replaces and a
+    /// `cancelled` one removes (the resource and its ETag; for an email, what was sent).
+    /// A write that was skipped (cancelled before it went out) leaves none, so it never
+    /// hides the one before it.
     pub created_result: Option<String>,
+    /// What the delivery needs that the booking does not keep (JSON), if its writer left
+    /// anything; cleared once the message is settled.
+    pub payload: Option<String>,
 }
 
 /// How one delivery attempt ended, as [`crate::store::Store::finish_outbox`] records it.
@@ -1007,13 +1050,15 @@ pub const OUTBOX_LEASE: &str = "outbox";
 /// takes them as `$N`: [`outbox_sql_for_postgres`]). Each query selects
 /// `COLUMNS`, read by [`OutboxMessage::from_columns`].
 pub(crate) mod outbox_sql {
-    /// The columns of a message, then the result of its booking's delivered create.
+    /// The columns of a message, then the result of its last delivered write (see
+    /// `OutboxMessage::created_result`), then its payload.
     pub const COLUMNS: &str = "o.seq, o.id, o.kind, o.booking_id, o.target, o.action, \
         o.state, o.attempts, o.created_at, o.due_at, o.last_error, o.done_at, o.result, \
         (SELECT p.result FROM outbox p WHERE p.booking_id = o.booking_id \
            AND p.target = o.target AND p.kind = o.kind \
            AND p.action IN ('created', 'rescheduled') \
-           AND p.state = 'done' ORDER BY p.seq DESC LIMIT 1)";
+           AND p.state = 'done' AND p.result IS NOT NULL ORDER BY p.seq DESC LIMIT 1), \
+        o.payload";
 
     /// Pending messages due at `?1`, at most `?2`, whose earlier messages (same booking,
     /// target and kind) are all settled: a cancel never overtakes its create.
@@ -1029,7 +1074,8 @@ pub(crate) mod outbox_sql {
     /// lease was taken over records nothing.
     pub const FINISH: &str = "UPDATE outbox SET state = ?3, attempts = attempts + 1,
             last_attempt_at = ?4, due_at = coalesce(?5, due_at), done_at = ?6,
-            result = coalesce(?7, result), last_error = ?8
+            result = coalesce(?7, result), last_error = ?8,
+            payload = CASE WHEN ?3 = 'pending' THEN payload END
         WHERE id = ?1 AND state = 'pending' AND EXISTS (
             SELECT 1 FROM leases l WHERE l.name = 'outbox' AND l.item = ?1
               AND l.holder = ?2 AND l.generation = ?9)";
@@ -1051,6 +1097,24 @@ pub(crate) mod outbox_sql {
           AND NOT EXISTS (SELECT 1 FROM outbox x WHERE x.booking_id = o.booking_id
                           AND x.action = 'cancelled')
         ORDER BY o.seq";
+
+    /// Which `created` messages a cancel or a reschedule copies (`FROM …`).
+    pub fn copied_from(action: super::OutboxAction) -> &'static str {
+        match action {
+            super::OutboxAction::Rescheduled => RESCHEDULED_FROM,
+            _ => CANCELLED_FROM,
+        }
+    }
+
+    /// The booking's invitation emails (`?1` booking, `?2` now; the new ids come from
+    /// each backend): the visitor first, then each host who is not the visitor.
+    pub const EMAILS_FROM: &str = "FROM (
+          SELECT b.booker_email AS target, 0 AS rank FROM bookings b WHERE b.id = ?1
+          UNION ALL
+          SELECT a.email, 1 + a.id FROM booking_hosts h
+            JOIN accounts a ON a.id = h.account_id JOIN bookings b ON b.id = h.booking_id
+            WHERE h.booking_id = ?1 AND lower(a.email) <> lower(b.booker_email)
+        ) r ORDER BY r.rank";
 }
 
 /// `sql` with `?N` parameters written as PostgreSQL's `$N`.
@@ -1074,7 +1138,7 @@ impl OutboxMessage {
         times: (i64, i64, Option<i64>),
         last_error: Option<String>,
         result: Option<String>,
-        created_result: Option<String>,
+        (created_result, payload): (Option<String>, Option<String>),
     ) -> Result<OutboxMessage, crate::store::StoreError> {
         let corrupt = |what: &str, value: &str| {
             crate::store::StoreError::Corrupt(format!("outbox {what} {value:?} is unknown"))
@@ -1100,6 +1164,7 @@ impl OutboxMessage {
             last_error,
             result,
             created_result,
+            payload,
         })
     }
 

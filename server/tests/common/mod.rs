@@ -358,6 +358,59 @@ pub fn collect_stderr(child: &mut Child) -> (Arc<Mutex<String>>, std::thread::Jo
     (collected, reader)
 }
 
+/// Books `new` in `store` at `now` (tentative time blocking), which must succeed; the
+/// booking's id.
+pub async fn book_in_store(
+    store: &freebusy_server::store::Store,
+    new: freebusy_server::store::NewBooking,
+    now: chrono::DateTime<chrono::Utc>,
+) -> String {
+    use freebusy_server::store::{Blocking, BookingOutcome};
+    match store
+        .insert_booking_if_free(new, Blocking { tentative: true }, now)
+        .await
+        .unwrap()
+    {
+        BookingOutcome::Created(booking) => booking.id,
+        other => panic!("expected a booking, got {other:?}"),
+    }
+}
+
+/// A child process killed when dropped, also when an assertion fails first.
+pub struct Running(pub Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// One number from the SQLite file `db` (behind a running binary).
+pub fn sqlite_number(db: &std::path::Path, sql: &str) -> i64 {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .unwrap();
+    conn.query_row(sql, [], |row| row.get(0)).unwrap()
+}
+
+/// `kill -9` of `child` (a binary on the SQLite file `db`) once every outbox message
+/// has been tried and no outbox lease is held, so that the next process need not wait
+/// out a dead one's leases.
+pub async fn kill_9_once_tried(child: &mut Running, db: &std::path::Path) {
+    source_api::wait_for("first attempts, recorded and let go", || async {
+        sqlite_number(db, "SELECT min(attempts) FROM outbox") >= 1
+            && sqlite_number(
+                db,
+                "SELECT count(*) FROM leases WHERE name = 'outbox' AND holder <> ''",
+            ) == 0
+    })
+    .await;
+    // SIGKILL: no shutdown, nothing flushed by the process itself.
+    child.0.kill().unwrap();
+    child.0.wait().unwrap();
+}
+
 /// The server binary (`binary`, the test's `CARGO_BIN_EXE_freebusy-server`) on a free
 /// loopback port with `seed` and the SQLite file `db`, a token `ops` with scope
 /// `read_sources`, logging at debug level, its output piped; add environment variables

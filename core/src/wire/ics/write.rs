@@ -24,6 +24,9 @@ pub enum Method {
     None,
     /// An invitation to the attendees.
     Request,
+    /// A copy to keep, expecting no reply (an "Add to calendar" download): written
+    /// without `ATTENDEE`s, which RFC 5546 §3.2.1 leaves out of a `PUBLISH`.
+    Publish,
     /// The event is cancelled: written with `STATUS:CANCELLED` and a higher `SEQUENCE`
     /// is the caller's job (keep the `UID`).
     Cancel,
@@ -147,6 +150,10 @@ pub fn write(event: &NewEvent, method: Method) -> Result<String, WriteError> {
             ICalendarProperty::Method,
             ICalendarValue::Method(ICalendarMethod::Request),
         ),
+        Method::Publish => calendar.add_property(
+            ICalendarProperty::Method,
+            ICalendarValue::Method(ICalendarMethod::Publish),
+        ),
         Method::Cancel => calendar.add_property(
             ICalendarProperty::Method,
             ICalendarValue::Method(ICalendarMethod::Cancel),
@@ -187,7 +194,12 @@ pub fn write(event: &NewEvent, method: Method) -> Result<String, WriteError> {
         name_parameter(&event.organizer),
         address(&event.organizer)?,
     );
-    for attendee in &event.attendees {
+    let attendees = if method == Method::Publish {
+        &[][..]
+    } else {
+        &event.attendees[..]
+    };
+    for attendee in attendees {
         let mut parameters = name_parameter(attendee);
         parameters.push(ICalendarParameter::role(
             ICalendarParticipationRole::ReqParticipant,

@@ -249,6 +249,7 @@ impl PgStore {
             .await?;
         // In the booking's transaction: a crash after the answer loses no delivery.
         super::outbox::enqueue(&tx, &id, OutboxAction::Created, now).await?;
+        super::outbox::announce(&tx, &id, &booking.audience, now).await?;
         let created = booking_from_row(&tx.query_one(&by_id, &[&id]).await?)?;
         tx.commit().await?;
         Ok(Ok(BookingOutcome::Created(created)))

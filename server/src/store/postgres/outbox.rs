@@ -7,7 +7,7 @@ use tokio_postgres::Row;
 
 use super::{PgStore, StoreError};
 use crate::store::model::{
-    Lease, OutboxAction, OutboxMessage, OutboxOutcome, outbox_sql as sql,
+    Audience, Lease, OutboxAction, OutboxMessage, OutboxOutcome, outbox_sql as sql,
     outbox_sql_for_postgres as pg,
 };
 
@@ -32,19 +32,56 @@ pub(super) async fn enqueue(
              WHERE h.booking_id = $1 AND s.writable AND s.kind = 'caldav'
              ORDER BY s.calendar_id"
         ),
-        OutboxAction::Cancelled => format!(
+        OutboxAction::Cancelled | OutboxAction::Rescheduled => format!(
             "INSERT INTO outbox (id, kind, booking_id, target, action, created_at, due_at)
-             SELECT {NEW_ID}, o.kind, o.booking_id, o.target, 'cancelled', $2, $2 {}",
-            pg(sql::CANCELLED_FROM)
-        ),
-        OutboxAction::Rescheduled => format!(
-            "INSERT INTO outbox (id, kind, booking_id, target, action, created_at, due_at)
-             SELECT {NEW_ID}, o.kind, o.booking_id, o.target, 'rescheduled', $2, $2 {}",
-            pg(sql::RESCHEDULED_FROM)
+             SELECT {NEW_ID}, o.kind, o.booking_id, o.target, '{}', $2, $2 {}",
+            action.as_str(),
+            pg(sql::copied_from(action))
         ),
     };
     let statement = tx.prepare_cached(&statement).await?;
     Ok(tx.execute(&statement, &[&booking_id, &now]).await?)
+}
+
+/// Writes the `created` emails and webhook calls `audience` asks for, inside `tx` (see
+/// the SQLite twin).
+pub(super) async fn announce(
+    tx: &impl GenericClient,
+    booking_id: &str,
+    audience: &Audience,
+    now: DateTime<Utc>,
+) -> Result<u64, StoreError> {
+    let now = now.timestamp();
+    let mut written = 0;
+    if audience.email {
+        let statement = tx
+            .prepare_cached(&format!(
+                "INSERT INTO outbox (id, kind, booking_id, target, action, created_at, due_at,
+                                     payload)
+                 SELECT {NEW_ID}, 'email', $1, r.target, 'created', $2, $2,
+                        CASE WHEN r.rank = 0 THEN $3::text END {}",
+                pg(sql::EMAILS_FROM)
+            ))
+            .await?;
+        let payload = audience.visitor_payload();
+        written += tx
+            .execute(&statement, &[&booking_id, &now, &payload])
+            .await?;
+    }
+    if !audience.webhooks.is_empty() {
+        let statement = tx
+            .prepare_cached(&format!(
+                "INSERT INTO outbox (id, kind, booking_id, target, action, created_at, due_at)
+                 VALUES ({NEW_ID}, 'webhook', $1, $3, 'created', $2, $2)"
+            ))
+            .await?;
+        for webhook in &audience.webhooks {
+            written += tx
+                .execute(&statement, &[&booking_id, &now, webhook])
+                .await?;
+        }
+    }
+    Ok(written)
 }
 
 impl PgStore {
@@ -158,6 +195,6 @@ fn message(row: &Row) -> Result<OutboxMessage, StoreError> {
         (row.try_get(8)?, row.try_get(9)?, row.try_get(11)?),
         row.try_get(10)?,
         row.try_get(12)?,
-        row.try_get(13)?,
+        (row.try_get(13)?, row.try_get(14)?),
     )
 }

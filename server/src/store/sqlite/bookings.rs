@@ -137,6 +137,7 @@ impl Database {
         }
         // In the booking's transaction: a crash after the answer loses no delivery.
         super::outbox::enqueue(&tx, &id, OutboxAction::Created, now)?;
+        super::outbox::announce(&tx, &id, &booking.audience, now)?;
         let created = read_booking(&tx, &id)?.ok_or_else(|| vanished(&id))?;
         tx.commit()?;
         Ok(BookingOutcome::Created(created))

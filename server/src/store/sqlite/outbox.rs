@@ -5,7 +5,9 @@ use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Row, Transaction, params};
 
 use super::{Database, StoreError};
-use crate::store::model::{Lease, OutboxAction, OutboxMessage, OutboxOutcome, outbox_sql as sql};
+use crate::store::model::{
+    Audience, Lease, OutboxAction, OutboxMessage, OutboxOutcome, outbox_sql as sql,
+};
 
 /// A fresh message id per row (128 random bits, hex).
 const NEW_ID: &str = "lower(hex(randomblob(16)))";
@@ -33,25 +35,50 @@ pub(super) fn enqueue(
             ),
             params![booking_id, now.timestamp()],
         )?,
-        OutboxAction::Cancelled => tx.execute(
+        OutboxAction::Cancelled | OutboxAction::Rescheduled => tx.execute(
+            // The action's name is a fixed word, safe in the SQL text.
             &format!(
                 "INSERT INTO outbox (id, kind, booking_id, target, action, created_at, due_at)
-                 SELECT {NEW_ID}, o.kind, o.booking_id, o.target, 'cancelled', ?2, ?2
-                 {}",
-                sql::CANCELLED_FROM
-            ),
-            params![booking_id, now.timestamp()],
-        )?,
-        OutboxAction::Rescheduled => tx.execute(
-            &format!(
-                "INSERT INTO outbox (id, kind, booking_id, target, action, created_at, due_at)
-                 SELECT {NEW_ID}, o.kind, o.booking_id, o.target, 'rescheduled', ?2, ?2
-                 {}",
-                sql::RESCHEDULED_FROM
+                 SELECT {NEW_ID}, o.kind, o.booking_id, o.target, '{}', ?2, ?2 {}",
+                action.as_str(),
+                sql::copied_from(action)
             ),
             params![booking_id, now.timestamp()],
         )?,
     };
+    Ok(written)
+}
+
+/// Writes the `created` emails and webhook calls of booking `booking_id` that `audience`
+/// asks for, inside `tx` (after [`enqueue`], so the order is calendars, emails, webhooks).
+pub(super) fn announce(
+    tx: &Transaction<'_>,
+    booking_id: &str,
+    audience: &Audience,
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    let mut written = 0;
+    if audience.email {
+        written += tx.execute(
+            &format!(
+                "INSERT INTO outbox (id, kind, booking_id, target, action, created_at, due_at,
+                                     payload)
+                 SELECT {NEW_ID}, 'email', ?1, r.target, 'created', ?2, ?2,
+                        CASE WHEN r.rank = 0 THEN ?3 END {}",
+                sql::EMAILS_FROM
+            ),
+            params![booking_id, now.timestamp(), audience.visitor_payload()],
+        )?;
+    }
+    for webhook in &audience.webhooks {
+        written += tx.execute(
+            &format!(
+                "INSERT INTO outbox (id, kind, booking_id, target, action, created_at, due_at)
+                 VALUES ({NEW_ID}, 'webhook', ?1, ?3, 'created', ?2, ?2)"
+            ),
+            params![booking_id, now.timestamp(), webhook],
+        )?;
+    }
     Ok(written)
 }
 
@@ -143,6 +170,6 @@ fn message_columns(row: &Row<'_>) -> rusqlite::Result<Result<OutboxMessage, Stor
         (row.get(8)?, row.get(9)?, row.get(11)?),
         row.get(10)?,
         row.get(12)?,
-        row.get(13)?,
+        (row.get(13)?, row.get(14)?),
     ))
 }
