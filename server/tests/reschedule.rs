@@ -31,9 +31,10 @@ use freebusy_core::rule::{Reason, Refusal};
 use freebusy_core::{Status, Window};
 use freebusy_server::booking;
 use freebusy_server::store::{
-    AccountImport, Blocker, Blocking, BookingGuard, BookingOutcome, BookingTerms, CalendarImport,
-    EventImport, EventSpan, NewBooking, ObjectChange, OutboxAction, OutboxState, Reschedule,
-    RescheduleOutcome, Snapshot, SourceDefinition, SourceKind, Store, SyncOutcome, SyncRecord,
+    AccountImport, Audience, Blocker, Blocking, BookingGuard, BookingOutcome, BookingTerms,
+    CalendarImport, EventImport, EventSpan, NewBooking, OUTBOX_LEASE, ObjectChange, OutboxAction,
+    OutboxOutcome, OutboxState, Reschedule, RescheduleOutcome, Snapshot, SourceDefinition,
+    SourceKind, Store, SyncOutcome, SyncRecord,
 };
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -47,6 +48,7 @@ on_both_backends!(
     the_same_move_again_changes_nothing,
     a_guard_sees_the_hosts_without_the_moving_booking_and_its_refusal_changes_nothing,
     each_move_owes_one_update_per_written_calendar_and_none_after_a_cancel,
+    a_move_reaches_every_email_and_webhook_once_and_a_cancel_sees_the_last_real_write,
     many_moves_and_bookings_racing_for_one_slot_leave_exactly_one_winner,
 );
 
@@ -617,6 +619,124 @@ async fn each_move_owes_one_update_per_written_calendar_and_none_after_a_cancel(
             OutboxAction::Cancelled
         ]
     );
+}
+
+/// Settles message `id` as delivered with `result`, as the delivery loop would.
+async fn settle(store: &Store, id: &str, result: Option<&str>) {
+    let lease = store
+        .acquire_lease(
+            OUTBOX_LEASE,
+            id,
+            "worker",
+            std::time::Duration::from_secs(60),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let delivered = OutboxOutcome::Delivered {
+        result: result.map(str::to_owned),
+    };
+    assert!(
+        store
+            .finish_outbox(&lease, delivered, later())
+            .await
+            .unwrap()
+    );
+    store.release_lease(&lease).await.unwrap();
+}
+
+// With emails and a webhook in its audience, a move owes one update to every target the
+// booking's creation reached (the calendar, the visitor and both hosts, the webhook),
+// exactly once per move; and what an update or removal builds on is the last delivered
+// write that left a result: an update skipped because the booking was cancelled in
+// between (no result) does not hide the write before it.
+async fn a_move_reaches_every_email_and_webhook_once_and_a_cancel_sees_the_last_real_write(
+    db: TestDb,
+) {
+    let (store, alice, bob) = open(&db, true).await;
+    let mut new = new_booking(
+        vec![alice, bob],
+        &day_at("10:00"),
+        &day_at("10:30"),
+        "audience",
+    );
+    new.audience = Audience {
+        email: true,
+        webhooks: vec!["server".into()],
+        visitor_zone: Some("Asia/Tokyo".into()),
+    };
+    let BookingOutcome::Created(booking) = store
+        .insert_booking_if_free(new, STRICT, at(NOW))
+        .await
+        .unwrap()
+    else {
+        panic!("expected a booking")
+    };
+    let id = booking.id;
+    for (start, end) in [("13:00", "13:30"), ("14:00", "14:30")] {
+        let outcome = store
+            .reschedule_booking(moving(&id, start, end), STRICT, None, later())
+            .await
+            .unwrap();
+        assert!(
+            matches!(outcome, RescheduleOutcome::Moved(_)),
+            "{outcome:?}"
+        );
+    }
+    let messages = store.outbox_of(&id).await.unwrap();
+    let targets = |action: OutboxAction| -> Vec<(String, String)> {
+        messages
+            .iter()
+            .filter(|m| m.action == action)
+            .map(|m| (m.kind.as_str().to_owned(), m.target.clone()))
+            .collect()
+    };
+    let created = targets(OutboxAction::Created);
+    assert_eq!(
+        created,
+        [
+            ("calendar_write", "cal_alice_dav"),
+            ("email", "bea@example.org"),
+            ("email", "alice@example.com"),
+            ("email", "bob@example.com"),
+            ("webhook", "server"),
+        ]
+        .map(|(kind, target)| (kind.to_owned(), target.to_owned()))
+    );
+    let moved = targets(OutboxAction::Rescheduled);
+    assert_eq!(moved.len(), 2 * created.len(), "{moved:?}");
+    assert_eq!(moved[..created.len()], created[..]);
+    assert_eq!(moved[created.len()..], created[..]);
+
+    // The visitor's invitation and first update went out; the second update is skipped
+    // (it finds the booking cancelled) and leaves no result.
+    let visitor: Vec<_> = messages
+        .iter()
+        .filter(|m| m.target == "bea@example.org")
+        .map(|m| m.id.clone())
+        .collect();
+    let first = r#"{"message_id":"<first@x>","time_zone":"Asia/Tokyo"}"#;
+    let update = r#"{"message_id":"<update@x>","time_zone":"Asia/Tokyo"}"#;
+    settle(&store, &visitor[0], Some(first)).await;
+    settle(&store, &visitor[1], Some(update)).await;
+    store
+        .cancel_booking(&id, "hash-of-token", later())
+        .await
+        .unwrap()
+        .unwrap();
+    settle(&store, &visitor[2], None).await;
+    let messages = store.outbox_of(&id).await.unwrap();
+    let cancels = messages
+        .iter()
+        .filter(|m| m.action == OutboxAction::Cancelled)
+        .count();
+    assert_eq!(cancels, created.len(), "one removal or CANCEL per target");
+    let cancel = messages
+        .iter()
+        .find(|m| m.action == OutboxAction::Cancelled && m.target == "bea@example.org")
+        .unwrap();
+    let cancel = store.outbox_message(&cancel.id).await.unwrap().unwrap();
+    assert_eq!(cancel.created_result.as_deref(), Some(update));
 }
 
 /// How many each side tries: moves of distinct bookings and fresh bookings, all into
