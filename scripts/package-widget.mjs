@@ -120,7 +120,9 @@ if (optimise) {
   const work = mkdtempSync(join(tmpdir(), 'package-widget-'));
   try {
     writeFileSync(join(work, 'in.wasm'), wasmBytes);
-    execFileSync(wasmOpt, ['-Oz', ...wasmFeatures, join(work, 'in.wasm'), '-o', join(work, 'out.wasm')], {
+    // The producers and target-features sections are for tools; no browser reads them.
+    const args = ['-Oz', '--strip-producers', '--strip-target-features', ...wasmFeatures];
+    execFileSync(wasmOpt, [...args, join(work, 'in.wasm'), '-o', join(work, 'out.wasm')], {
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     wasmBytes = readFileSync(join(work, 'out.wasm'));
