@@ -83,12 +83,14 @@ function backend(request, response) {
   if (request.method === 'OPTIONS') return response.writeHead(204, cors).end();
   seen.push(url.pathname);
   const send = (status, body) => response.writeHead(status, { ...cors, 'content-type': 'application/json' }).end(JSON.stringify(body));
+  // A backend that publishes no hosts' rules (a plain free/busy API) answers 404 there,
+  // at once in every mode: only the availability hangs for the loading state, so that
+  // it holds three of Firefox's six connections to this host, not all of them.
+  if (rest.at(-3) === 'v1' && rest.at(-2) === 'rules') return send(404, { error: { code: 'not_found', message: 'no rules' } });
   if (mode === 'never') return hung.push(response);
   if (mode === 'fail') return send(503, { error: { code: 'unavailable', message: 'down for the test' } });
   // Paths are /MODE[/LABEL]/EMAIL (the label keeps each page's requests apart).
   if (url.pathname.endsWith('/v1/bookings')) return send(201, { id: 'bk_pages' });
-  // A backend that publishes no hosts' rules (a plain free/busy API) answers 404 there.
-  if (rest.at(-3) === 'v1' && rest.at(-2) === 'rules') return send(404, { error: { code: 'not_found', message: 'no rules' } });
   const email = decodeURIComponent(rest.at(-1) ?? '');
   if (email === 'carol@example.com') return send(404, { error: { code: 'not_found', message: 'no calendar' } });
   return send(200, PERIODS[email] ?? []);
