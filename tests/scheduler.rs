@@ -478,6 +478,16 @@ async fn booking_a_free_slot_through_the_form() {
     );
 }
 
+/// Books Monday 14:00 through the form, as Dana.
+async fn book_monday_two_pm(widget: &Widget) {
+    widget
+        .click("[data-start='2030-01-07T14:00:00Z'] button")
+        .await;
+    widget.fill("name", "Dana");
+    widget.fill("email", "dana@example.com");
+    widget.submit().await;
+}
+
 // The 201's id and cancel token become the visitor's three links under the
 // confirmation, on the widget's API base, in the visitor's language; they open in a new
 // tab (the calendar file downloads).
@@ -505,12 +515,7 @@ async fn the_confirmation_links_to_the_calendar_file_and_the_reschedule_and_canc
         let mut attributes = ALICE_AND_BOB;
         attributes[1] = ("locale", locale);
         let widget = Widget::open(&attributes, backend).await;
-        widget
-            .click("[data-start='2030-01-07T14:00:00Z'] button")
-            .await;
-        widget.fill("name", "Dana");
-        widget.fill("email", "dana@example.com");
-        widget.submit().await;
+        book_monday_two_pm(&widget).await;
         widget
             .until("the visitor's links", |w| {
                 w.try_find(".freebusy-manage a").is_some()
@@ -547,12 +552,7 @@ async fn a_booking_answer_without_a_token_offers_no_links() {
     let backend = alice_busy_bob_tentative();
     backend.answer("/v1/bookings", vec![Ok(json(201, r#"{"id":"bk_9"}"#))]);
     let widget = Widget::open(&ALICE_AND_BOB, backend).await;
-    widget
-        .click("[data-start='2030-01-07T14:00:00Z'] button")
-        .await;
-    widget.fill("name", "Dana");
-    widget.fill("email", "dana@example.com");
-    widget.submit().await;
+    book_monday_two_pm(&widget).await;
     widget
         .until("the confirmation", |w| {
             w.text(".freebusy-confirmation").contains("Reference bk_9")
