@@ -39,15 +39,7 @@ pub async fn catalogue(
         .map(|byte| format!("{byte:02x}"))
         .collect();
     let etag = format!("\"{etag}\"");
-    let fresh = headers
-        .get_all(header::IF_NONE_MATCH)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(','))
-        .any(|tag| {
-            let tag = tag.trim();
-            tag == "*" || tag.trim_start_matches("W/") == etag
-        });
+    let fresh = crate::conditional::not_modified(&headers, &etag);
     let (status, body) = if fresh {
         (StatusCode::NOT_MODIFIED, Body::empty())
     } else {
