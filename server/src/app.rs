@@ -83,6 +83,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/bookings"),
     ("DELETE", "/v1/bookings/{id}"),
     ("GET", "/v1/rules/{email}"),
+    ("GET", "/v1/messages/{language}"),
     ("GET", "/v1/sources"),
     ("GET", "/widget/{file}"),
 ];
@@ -102,6 +103,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .route("/v1/bookings", post(routes::bookings::create))
         .route("/v1/bookings/{id}", delete(routes::bookings::cancel))
         .route("/v1/rules/{email}", get(routes::rules::of_host))
+        .route("/v1/messages/{language}", get(routes::messages::catalogue))
         .route("/v1/sources", get(routes::sources::status))
         .route(
             "/widget/{file}",

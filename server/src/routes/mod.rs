@@ -5,6 +5,7 @@
 pub mod bookings;
 pub mod free_busy;
 pub mod health;
+pub mod messages;
 pub mod openapi;
 pub mod rules;
 pub mod sources;
