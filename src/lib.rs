@@ -9,7 +9,7 @@
 //! - [`fetch`]: free/busy reads of both API styles and bookings, behind [`fetch::Http`].
 //! - [`state`]: the widget's state and its transitions ([`state::SchedulerState`]).
 //! - [`grid`]: the week as cells, blocks and keyboard moves, and its markup.
-//! - [`messages`] and [`locale`]: the texts in six languages, and which one; [`intl`]:
+//! - [`messages`] and [`locale`]: the texts (English built in, five more languages read from the server), and which one; [`intl`]:
 //!   dates, times and zones from the browser's `Intl`; [`browser_zone`]: the engine's
 //!   `Zone` answered by `Intl`; [`zone_picker`]: the zone list.
 //! - [`events`] and [`js`]: what the host page hears, as plain JS objects.

@@ -4,7 +4,7 @@
 
 use chrono::Weekday;
 
-/// A language with a built-in message catalogue.
+/// A language with a message catalogue (English built in, the others from the server).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Language {
     /// English, also for every language without a catalogue of its own.
@@ -31,6 +31,19 @@ impl Language {
         Language::Japanese,
         Language::Arabic,
     ];
+
+    /// The primary subtag whose catalogue the server serves (`GET /v1/messages/de`);
+    /// `None` for English, which is compiled in.
+    pub fn catalogue(self) -> Option<&'static str> {
+        match self {
+            Language::English => None,
+            Language::German => Some("de"),
+            Language::French => Some("fr"),
+            Language::Spanish => Some("es"),
+            Language::Japanese => Some("ja"),
+            Language::Arabic => Some("ar"),
+        }
+    }
 }
 
 /// A BCP 47 language tag (`de-DE`, `ar-EG`, `ja`), with what the widget derives from it.

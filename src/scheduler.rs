@@ -68,7 +68,7 @@ fn prepare(options: Options, problems: Vec<Problem>) -> Option<Prepared> {
         .filter(|tag| intl::accepts_locale(tag))
         .unwrap_or_else(intl::browser_locale);
     let locale = Locale::new(&tag);
-    let messages = Catalogue::new(locale.language(), options.messages.clone());
+    let messages = Catalogue::new(options.messages.clone());
     let mut notices: Vec<String> = problems.iter().map(|p| p.describe(&messages)).collect();
     if let Some(refused) = options.locale.as_ref().filter(|given| **given != tag) {
         notices.push(
@@ -109,10 +109,23 @@ fn prepare(options: Options, problems: Vec<Problem>) -> Option<Prepared> {
     });
     let first_weekday = options.first_day.unwrap_or_else(|| intl::first_day(&tag));
     let (zone, device_zone) = (zone?, device_zone?);
+    // A catalogue this page read already is used at once; another is read with the week.
+    let mut messages = messages;
+    let catalogue =
+        locale.language().catalogue().filter(|language| {
+            match fetch::catalogue::cached(&backend, language) {
+                Some(texts) => {
+                    messages = messages.translated(texts);
+                    false
+                }
+                None => can_fetch,
+            }
+        });
     Some(Prepared {
         setup: Setup {
             options,
             messages,
+            catalogue,
             right_to_left: locale.right_to_left(),
             first_weekday,
             zone,
@@ -270,20 +283,15 @@ pub fn Scheduler(
         let Some(element) = root.try_get_untracked().flatten() else {
             return;
         };
-        let read = |s: &SchedulerState| (s.compact(), s.loading(), s.grid_label());
-        let Some((compact, loading, label)) = (if tracked {
+        let read = |s: &SchedulerState| (s.compact(), s.loading(), s.grid_label(), s.translating());
+        let Some((compact, loading, label, translating)) = (if tracked {
             state.try_with(read)
         } else {
             state.try_with_untracked(read)
         }) else {
             return;
         };
-        let class = if compact {
-            "freebusy freebusy-compact"
-        } else {
-            "freebusy"
-        };
-        let _ = element.set_attribute("class", class);
+        let _ = element.set_attribute("class", root_class(compact, translating));
         let _ = element.set_attribute("aria-busy", if loading { "true" } else { "false" });
         regions.try_with_value(|regions| {
             for (selector, markup, drawn) in regions {
@@ -363,6 +371,22 @@ pub fn Scheduler(
             requests
         })
     };
+    // The whole widget drawn again from the state: new options, or a new language.
+    let reframe = move || {
+        let Some(element) = root.try_get_untracked().flatten() else {
+            return;
+        };
+        let Some(frame) = state.try_with_untracked(|s| frame_for(s, fixed.get_value())) else {
+            return;
+        };
+        element.set_inner_html(&frame);
+        regions.with_value(|regions| {
+            for (_, _, drawn) in regions {
+                drawn.set_value(String::new());
+            }
+        });
+        paint(false);
+    };
     let run = move |fetch: Option<Fetch>| {
         let Some(fetch) = fetch else { return };
         let (Some(requests), Some((options, zone)), Some(http), Some(backend)) = (
@@ -403,8 +427,26 @@ pub fn Scheduler(
                     })
                     .unwrap_or(Ok(None))
             };
+            // The visitor's catalogue, in parallel with the week: the first grid waits
+            // for both.
+            let catalogue = async {
+                match fetch.catalogue {
+                    Some(language) => {
+                        fetch::fetch_catalogue(http.as_ref(), &backend, language, &sending).await
+                    }
+                    None => None,
+                }
+            };
             let week = fetch::fetch_week(http.as_ref(), &query, zone.zone.as_ref(), &sending);
-            let (result, rules) = futures::future::join(week, rules).await;
+            let ((result, rules), texts) =
+                futures::future::join(futures::future::join(week, rules), catalogue).await;
+            if let Some(language) = fetch.catalogue
+                && state
+                    .try_update_untracked(|s| s.catalogue_loaded(fetch.generation, language, texts))
+                    == Some(true)
+            {
+                reframe();
+            }
             let notice = state
                 .try_update(|s| match (result, rules) {
                     (Ok(weeks), Ok(rules)) => {
@@ -727,14 +769,7 @@ pub fn Scheduler(
             let _ = element.set_attribute("lang", &prepared.tag);
             let _ =
                 element.set_attribute("dir", if prepared.right_to_left { "rtl" } else { "ltr" });
-            let frame = state.with_untracked(|s| frame_for(s, prepared.fixed_zone));
-            element.set_inner_html(&frame);
-            regions.with_value(|regions| {
-                for (_, _, drawn) in regions {
-                    drawn.set_value(String::new());
-                }
-            });
-            paint(false);
+            reframe();
             if let Some(name) = field {
                 if let Some(form) = find(".freebusy-confirm") {
                     focus_first(&form, &format!("[name='{name}']"));
@@ -749,9 +784,10 @@ pub fn Scheduler(
         on_cleanup(move || drop(changes.0.borrow_mut().take()));
     }
 
+    let class = root_class(false, state.with_untracked(SchedulerState::translating));
     view! {
         <div
-            class="freebusy"
+            class=class
             node_ref=root
             lang=tag
             dir=if right_to_left { "rtl" } else { "ltr" }
@@ -760,6 +796,16 @@ pub fn Scheduler(
         ></div>
     }
     .into_any()
+}
+
+/// The root's classes: the phone layout, and hidden while the catalogue is read.
+fn root_class(compact: bool, translating: bool) -> &'static str {
+    match (compact, translating) {
+        (false, false) => "freebusy",
+        (true, false) => "freebusy freebusy-compact",
+        (false, true) => "freebusy freebusy-translating",
+        (true, true) => "freebusy freebusy-compact freebusy-translating",
+    }
 }
 
 /// The hosts' rules with their home zones as the browser answers them; a zone the

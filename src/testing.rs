@@ -130,6 +130,7 @@ pub fn setup(options: Options) -> Setup {
     Setup {
         options,
         messages: Catalogue::default(),
+        catalogue: None,
         right_to_left: false,
         first_weekday: Weekday::Mon,
         zone: shown_zone("UTC"),

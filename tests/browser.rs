@@ -99,6 +99,161 @@ async fn a_german_visitor_reads_german() {
     );
 }
 
+// The German catalogue comes from the backend, asked for at once beside the week (not
+// after it), and the widget stays hidden until both are there: never English first.
+#[wasm_bindgen_test]
+async fn a_german_catalogue_is_read_beside_the_first_week_and_nothing_english_shows() {
+    let backend = backend();
+    backend.delay("/alice%40example.com?", 300);
+    let widget = Widget::mount_at(
+        1000,
+        &attributes(&[
+            ("backend", "https://parallel.test"),
+            ("locale", "de-DE"),
+            ("time-zone", "UTC"),
+        ]),
+        backend.clone(),
+    );
+    leptos::task::tick().await;
+    // While the week is still on its way, the catalogue is asked for too.
+    assert_eq!(
+        widget
+            .find(".freebusy")
+            .get_attribute("aria-busy")
+            .as_deref(),
+        Some("true")
+    );
+    assert_eq!(backend.requests_to("/alice%40example.com?").len(), 1);
+    assert_eq!(
+        backend
+            .requests_to("https://parallel.test/v1/messages/de")
+            .len(),
+        1
+    );
+    widget.settle().await;
+    assert_eq!(widget.text(".freebusy-next"), "Nächste Woche");
+    assert!(
+        !widget
+            .find(".freebusy")
+            .class_list()
+            .contains("freebusy-translating")
+    );
+    assert_eq!(widget.status_of("2030-01-07T09:00:00Z"), "busy");
+    // The next week asks for the week only.
+    widget.click(".freebusy-next").await;
+    widget.settle().await;
+    assert_eq!(backend.requests_to("/v1/messages/").len(), 1);
+}
+
+// Hidden while the catalogue is read: the frame is laid out, but not seen.
+#[wasm_bindgen_test]
+async fn the_widget_is_hidden_while_its_catalogue_is_read() {
+    let backend = backend();
+    backend.delay("/v1/messages/es", 400);
+    let widget = Widget::mount_at(
+        1000,
+        &attributes(&[("backend", "https://hidden.test"), ("locale", "es-ES")]),
+        backend,
+    );
+    leptos::task::tick().await;
+    let root = widget.find(".freebusy");
+    let visibility = |root: &Element| {
+        web_sys::window()
+            .unwrap()
+            .get_computed_style(root)
+            .unwrap()
+            .unwrap()
+            .get_property_value("visibility")
+            .unwrap()
+    };
+    assert!(root.class_list().contains("freebusy-translating"));
+    assert_eq!(visibility(&root), "hidden");
+    widget.settle().await;
+    assert_eq!(widget.text(".freebusy-next"), "Semana siguiente");
+    assert_eq!(visibility(&widget.find(".freebusy")), "visible");
+}
+
+// A backend without the catalogue (404), or with garbage in its place, leaves the
+// widget English, with a working grid that books.
+#[wasm_bindgen_test]
+async fn a_catalogue_that_cannot_be_read_leaves_a_working_english_widget() {
+    for (server, answer) in [
+        (
+            "https://no-catalogue.test",
+            json(
+                404,
+                r#"{"error":{"code":"not_found","message":"no route"}}"#,
+            ),
+        ),
+        ("https://garbage.test", json(200, "<html>oops</html>")),
+        ("https://not-strings.test", json(200, r#"{"week.next": 1}"#)),
+        ("https://down.test", json(503, "")),
+    ] {
+        let backend = backend();
+        backend.answer("/v1/messages/", vec![Ok(answer)]);
+        backend.answer(
+            "/v1/bookings",
+            vec![Ok(json(201, r#"{"id":"bk_en","cancel_token":"c"}"#))],
+        );
+        let widget = Widget::open(
+            &attributes(&[
+                ("backend", server),
+                ("locale", "de-DE"),
+                ("time-zone", "UTC"),
+            ]),
+            backend.clone(),
+        )
+        .await;
+        assert_eq!(backend.requests_to("/v1/messages/de").len(), 1, "{server}");
+        assert_eq!(widget.text(".freebusy-next"), "Next week", "{server}");
+        assert!(
+            !widget
+                .find(".freebusy")
+                .class_list()
+                .contains("freebusy-translating")
+        );
+        assert_eq!(widget.alert(), "", "{server}");
+        assert_eq!(widget.status_of("2030-01-07T09:00:00Z"), "busy", "{server}");
+        assert_eq!(
+            widget.name_of("2030-01-07T13:00:00Z"),
+            "Montag, 7. Januar, 13:00 to 13:30, free",
+            "{server}"
+        );
+        widget
+            .click("[data-start='2030-01-07T13:00:00Z'] button")
+            .await;
+        widget
+            .until("the confirm step", |w| {
+                w.try_find(".freebusy-confirm").is_some()
+            })
+            .await;
+        assert_eq!(
+            widget.text(".freebusy-confirm button[type='submit']"),
+            "Book this slot"
+        );
+    }
+}
+
+// A catalogue that does not answer within the timeout leaves English too, and the
+// week is still shown.
+#[wasm_bindgen_test]
+async fn a_catalogue_that_never_answers_times_out_to_english() {
+    let backend = backend();
+    backend.delay("/v1/messages/", 30_000);
+    let widget = Widget::open(
+        &attributes(&[
+            ("backend", "https://slow-catalogue.test"),
+            ("locale", "ja-JP"),
+            ("time-zone", "UTC"),
+            ("timeout", "1"),
+        ]),
+        backend.clone(),
+    )
+    .await;
+    assert_eq!(widget.text(".freebusy-next"), "Next week");
+    assert_eq!(widget.status_of("2030-01-07T09:00:00Z"), "busy");
+}
+
 // Japanese: Intl writes the dates the Japanese way; the catalogue gives the words.
 #[wasm_bindgen_test]
 async fn a_japanese_visitor_reads_japanese() {

@@ -162,6 +162,22 @@ async fn the_grid_shows_what_the_server_seed_says() {
 
 // Booking through the form turns the slot busy; a second session that still shows it
 // free is told it was just taken, and its week is refreshed.
+// German and Arabic visitors get their texts from the server itself, cross-origin
+// (`GET /v1/messages/{language}`), with the week.
+#[wasm_bindgen_test]
+async fn the_visitors_catalogue_comes_from_the_server() {
+    let mut german = ALICE_AND_BOB.to_vec();
+    german.push(("locale", "de-DE"));
+    let widget = Widget::open(&german).await;
+    assert_eq!(widget.alert(), "", "no error expected");
+    assert_eq!(widget.text(".freebusy-prev"), "Vorherige Woche");
+    assert_eq!(widget.status_of("2030-01-07T09:00:00Z"), "busy");
+    let mut arabic = ALICE_AND_BOB.to_vec();
+    arabic.push(("locale", "ar-EG"));
+    let widget = Widget::open(&arabic).await;
+    assert_eq!(widget.text(".freebusy-prev"), "الأسبوع السابق");
+}
+
 #[wasm_bindgen_test]
 async fn a_booked_slot_turns_busy_and_a_stale_session_is_refused() {
     let stale = Widget::open(&ALICE_AND_BOB).await;

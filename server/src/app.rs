@@ -87,6 +87,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("DELETE", "/v1/bookings/{id}"),
     ("GET", "/v1/rules/{email}"),
     ("GET", "/v1/bookings/{id}/invitation.ics"),
+    ("GET", "/v1/messages/{language}"),
     ("GET", "/v1/sources"),
     ("GET", "/widget/{file}"),
 ];
@@ -113,6 +114,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
             get(routes::invitation::download),
         )
         .route("/v1/rules/{email}", get(routes::rules::of_host))
+        .route("/v1/messages/{language}", get(routes::messages::catalogue))
         .route("/v1/sources", get(routes::sources::status))
         // The visitor's pages (HTML, for people; not in the OpenAPI document).
         .route(

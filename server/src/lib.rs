@@ -39,6 +39,7 @@ pub mod app;
 pub mod auth;
 pub mod availability;
 pub mod booking;
+pub mod conditional;
 pub mod config;
 pub mod demo;
 pub mod email;

@@ -8,6 +8,8 @@
 //! - [`http`]: requests, responses and the [`Http`] trait.
 //! - [`week`]: every attendee's week ([`fetch_week`]).
 //! - [`rules`]: the hosts' published rules ([`fetch_rules`]).
+//! - [`catalogue`]: the visitor's message catalogue beyond English
+//!   ([`fetch_catalogue`]).
 //! - [`booking`]: posting a booking ([`book`]).
 //! - [`read`]: the engine's wire types out of `JSON.parse`d values, which keeps
 //!   serde_json and serde's deserializers out of the bundle.
@@ -19,6 +21,7 @@
 //! ([`FetchError`]).
 
 pub mod booking;
+pub mod catalogue;
 pub mod http;
 pub mod read;
 pub mod rules;
@@ -37,6 +40,7 @@ use web_sys::AbortController;
 use crate::messages::{Catalogue, Text};
 
 pub use booking::{BookingError, BookingRequest, book, idempotency_key};
+pub use catalogue::fetch_catalogue;
 pub use http::{BrowserHttp, Http, HttpError, HttpFuture, HttpRequest, HttpResponse, ReachFuture};
 pub use rules::fetch_rules;
 pub use week::{AttendeeWeek, UnknownReason, WeekQuery, fetch_week};
@@ -359,7 +363,6 @@ pub async fn sleep_millis(millis: u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::locale::Language;
 
     // Retry-After in seconds is used as is; dates and garbage fall back to a second.
     #[test]
@@ -394,7 +397,7 @@ mod tests {
             detail: "x".into(),
         };
         assert!(booking.describe(&english).contains("for the booking that"));
-        let german = Catalogue::new(Language::German, Vec::new());
+        let german = Catalogue::default().translated(crate::messages::translation("de"));
         assert_eq!(
             FetchError::Unexpected(418).describe(&german),
             "Der Kalenderserver antwortete mit HTTP 418."

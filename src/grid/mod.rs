@@ -824,7 +824,7 @@ mod tests {
     fn names_are_in_the_catalogues_language() {
         let week = week(monday_23(), &Utc, 14 * 60, 15 * 60);
         let mut setup = Setup::new(&Utc);
-        setup.messages = Catalogue::new(crate::locale::Language::German, Vec::new());
+        setup.messages = Catalogue::default().translated(crate::messages::translation("de"));
         let alice = busy(at(24, 14, 0), at(24, 14, 30), Status::Busy);
         setup.group = GroupAvailability::from(&alice);
         let grid = setup.grid(&week);

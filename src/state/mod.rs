@@ -86,6 +86,10 @@ pub struct Setup {
     pub options: Options,
     /// The visitor's texts.
     pub messages: Catalogue,
+    /// The language whose catalogue is still to be read from the server (`de`), when
+    /// the visitor's is not English and this page has not read it yet: the widget is
+    /// hidden until the first fetch brings it, or fails to.
+    pub catalogue: Option<&'static str>,
     /// Whether the layout runs right to left.
     pub right_to_left: bool,
     /// The first day of the week.
@@ -135,6 +139,9 @@ pub struct Fetch {
     /// week that loads); hand them to [`SchedulerState::rules_loaded`] before
     /// [`SchedulerState::loaded`].
     pub rules: bool,
+    /// The language whose catalogue is to be read too; hand it to
+    /// [`SchedulerState::catalogue_loaded`] before [`SchedulerState::loaded`].
+    pub catalogue: Option<&'static str>,
 }
 
 /// What the booking form says after a submit.
@@ -236,6 +243,7 @@ pub struct SchedulerState {
     zone_alert: Option<String>,
     rules: RulesKnown,
     duration: Option<TimeDelta>,
+    catalogue: Option<&'static str>,
 }
 
 impl SchedulerState {
@@ -275,6 +283,7 @@ impl SchedulerState {
             zone_alert: None,
             rules: RulesKnown::Unread,
             duration: None,
+            catalogue: setup.catalogue,
         };
         state.this_week = state.week_of(state.today());
         state.week = state
@@ -285,6 +294,10 @@ impl SchedulerState {
         state.day = state.today_column().unwrap_or(0);
         state.lay_out();
         let fetch = state.begin_fetch();
+        // Nothing to fetch, so no catalogue either: English (the problems say why).
+        if fetch.is_none() {
+            state.catalogue = None;
+        }
         (state, fetch)
     }
 
@@ -319,11 +332,17 @@ impl SchedulerState {
         };
         self.week = self.week_of(shown);
         self.lay_out();
-        if same_source {
+        self.catalogue = setup.catalogue;
+        let fetch = if same_source && self.catalogue.is_none() {
             self.refetch_unless_covered()
         } else {
+            // A new language's catalogue comes with the week, fetched again with it.
             self.begin_fetch()
+        };
+        if fetch.is_none() {
+            self.catalogue = None;
         }
+        fetch
     }
 
     /// What the visitor has typed into the open confirm step, so that a redraw of the
@@ -337,6 +356,31 @@ impl SchedulerState {
     }
 
     // ------------------------------------------------------------------ queries
+
+    /// Whether the visitor's catalogue is still being read: the widget is then hidden,
+    /// so that it never shows English first.
+    pub fn translating(&self) -> bool {
+        self.catalogue.is_some()
+    }
+
+    /// Fetch `generation` read the catalogue of `language` (it had `catalogue`), or
+    /// could not (`None`: the widget stays English). True when the texts changed, so
+    /// the whole widget is to be drawn again; answers to older fetches change nothing.
+    pub fn catalogue_loaded(
+        &mut self,
+        generation: u64,
+        language: &str,
+        texts: Option<Rc<crate::messages::Overrides>>,
+    ) -> bool {
+        if generation != self.generation || self.catalogue != Some(language) {
+            return false;
+        }
+        self.catalogue = None;
+        if let Some(texts) = texts {
+            self.messages = Rc::new(self.messages.translated(texts));
+        }
+        true
+    }
 
     /// The visitor's texts.
     pub fn messages(&self) -> &Catalogue {
@@ -636,6 +680,7 @@ impl SchedulerState {
                     window,
                     first_day: self.week,
                     rules: matches!(self.rules, RulesKnown::Unread),
+                    catalogue: self.catalogue,
                 })
             }
             _ => {

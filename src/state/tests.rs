@@ -6,7 +6,6 @@ use super::*;
 use crate::events::Notice;
 use crate::fetch::{AttendeeWeek, BookingError, FetchError, UnknownReason};
 use crate::grid::CellStatus;
-use crate::locale::Language;
 use crate::messages::Catalogue;
 use crate::options::{Api, Bookings, Options};
 use crate::testing::{loaded_state, setup, shown_zone, two_attendees, utc, weeks};
@@ -101,7 +100,7 @@ fn the_answer_builds_the_grid_and_a_stale_answer_is_ignored() {
 #[test]
 fn an_unknown_attendee_is_announced_in_the_visitors_language() {
     let mut setup = setup(options());
-    setup.messages = Catalogue::new(Language::German, Vec::new());
+    setup.messages = Catalogue::default().translated(crate::messages::translation("de"));
     let (mut state, fetch) = open(setup);
     let notice = state.loaded(
         fetch.generation,
@@ -651,4 +650,80 @@ fn new_options_keep_the_week_and_the_form() {
     options.attendees.push("carol@example.com".into());
     assert!(state.reconfigure(setup(options)).is_some());
     assert!(state.confirm().is_some());
+}
+
+// A German visitor's catalogue is read with the first week: the widget waits (hidden)
+// for it, then reads German; later weeks do not ask for it again.
+#[test]
+fn the_visitors_catalogue_comes_with_the_first_week() {
+    let mut setup = setup(options());
+    setup.catalogue = Some("de");
+    let (mut state, fetch) = open(setup);
+    assert_eq!(fetch.catalogue, Some("de"));
+    assert!(state.translating());
+    assert!(state.catalogue_loaded(
+        fetch.generation,
+        "de",
+        Some(crate::messages::translation("de"))
+    ));
+    state.loaded(fetch.generation, fetch.window, weeks());
+    assert!(!state.translating());
+    assert_eq!(state.messages().get(Text::WeekNext), "Nächste Woche");
+    let next = state.step_week(true).expect("the next week is fetched");
+    assert_eq!(next.catalogue, None);
+}
+
+// A catalogue that could not be read leaves the widget English, and shown.
+#[test]
+fn a_catalogue_that_cannot_be_read_leaves_english() {
+    let mut setup = setup(options());
+    setup.catalogue = Some("ja");
+    let (mut state, fetch) = open(setup);
+    assert!(state.catalogue_loaded(fetch.generation, "ja", None));
+    state.loaded(fetch.generation, fetch.window, weeks());
+    assert!(!state.translating());
+    assert_eq!(state.messages().get(Text::WeekNext), "Next week");
+    assert!(state.grid().is_some());
+}
+
+// A week left before it loaded takes the catalogue's request with it: the next week's
+// fetch asks again, and the first one's answer changes nothing.
+#[test]
+fn a_left_weeks_catalogue_is_asked_for_again_and_its_answer_ignored() {
+    let mut setup = setup(options());
+    setup.catalogue = Some("ar");
+    let (mut state, first) = open(setup);
+    let second = state.step_week(true).expect("the next week is fetched");
+    assert_eq!(second.catalogue, Some("ar"));
+    assert!(!state.catalogue_loaded(first.generation, "ar", None));
+    assert!(state.translating());
+    assert!(state.catalogue_loaded(
+        second.generation,
+        "ar",
+        Some(crate::messages::translation("ar"))
+    ));
+    assert_eq!(state.messages().get(Text::WeekNext), "الأسبوع التالي");
+}
+
+// A new locale whose catalogue is not read yet fetches it, with the week, even when
+// nothing else changed; one read already is used at once, asking nothing.
+#[test]
+fn a_new_locale_fetches_its_catalogue_unless_it_was_read() {
+    let mut state = loaded(options());
+    let mut french = setup(options());
+    french.catalogue = Some("fr");
+    let fetch = state.reconfigure(french).expect("the catalogue is fetched");
+    assert_eq!(fetch.catalogue, Some("fr"));
+    assert!(state.translating());
+    state.catalogue_loaded(
+        fetch.generation,
+        "fr",
+        Some(crate::messages::translation("fr")),
+    );
+    state.loaded(fetch.generation, fetch.window, weeks());
+    let mut cached = setup(options());
+    cached.messages = Catalogue::default().translated(crate::messages::translation("fr"));
+    assert_eq!(state.reconfigure(cached), None);
+    assert!(!state.translating());
+    assert_eq!(state.messages().get(Text::WeekNext), "Semaine suivante");
 }

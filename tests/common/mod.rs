@@ -77,10 +77,7 @@ impl Http for Fake {
                     answers.front().cloned()
                 }
             })
-            .unwrap_or(Ok(json(
-                404,
-                r#"{"error":{"code":"not_found","message":"no route"}}"#,
-            )));
+            .unwrap_or_else(|| Ok(default_answer(&request.url)));
         let delay = self
             .0
             .delays
@@ -98,6 +95,20 @@ impl Http for Fake {
             answer
         })
     }
+}
+
+/// What the fake answers a URL no test chose an answer for: the message catalogues as
+/// the real server serves them (`/v1/messages/{language}`), else a 404.
+fn default_answer(url: &str) -> HttpResponse {
+    url.split_once("/v1/messages/")
+        .and_then(|(_, language)| freebusy_messages::catalogue_json(language))
+        .map(|catalogue| json(200, &catalogue))
+        .unwrap_or_else(|| {
+            json(
+                404,
+                r#"{"error":{"code":"not_found","message":"no route"}}"#,
+            )
+        })
 }
 
 /// The widget's stylesheet in the test page, as a Rust app embedding the component
@@ -181,6 +192,13 @@ impl Widget {
         attributes: &[(&str, &str)],
         backend: Rc<FakeBackend>,
     ) -> Widget {
+        let widget = Widget::mount_at(width, attributes, backend);
+        widget.settle().await;
+        widget
+    }
+
+    /// Mounts the widget in an element `width` CSS pixels wide, without waiting for it.
+    pub fn mount_at(width: u32, attributes: &[(&str, &str)], backend: Rc<FakeBackend>) -> Widget {
         let document = web_sys::window().unwrap().document().unwrap();
         add_stylesheet(&document);
         let root: HtmlElement = document.create_element("div").unwrap().unchecked_into();
@@ -210,15 +228,13 @@ impl Widget {
         let mounted = mount_to(root.clone(), move || {
             view! { <Scheduler options problems http /> }
         });
-        let widget = Widget {
+        Widget {
             root,
             backend,
             events,
             _listeners: listeners,
             _mounted: Box::new(mounted),
-        };
-        widget.settle().await;
-        widget
+        }
     }
 
     /// Waits until the widget is no longer loading (at most 5 s).

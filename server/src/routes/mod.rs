@@ -7,6 +7,7 @@ pub mod free_busy;
 pub mod health;
 pub mod invitation;
 pub mod manage;
+pub mod messages;
 pub mod openapi;
 pub mod rules;
 pub mod sources;

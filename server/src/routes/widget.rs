@@ -37,15 +37,7 @@ pub async fn file(
     } else {
         "public, no-cache"
     };
-    let fresh = headers
-        .get_all(header::IF_NONE_MATCH)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(','))
-        .any(|tag| {
-            let tag = tag.trim();
-            tag == "*" || tag.trim_start_matches("W/") == etag
-        });
+    let fresh = crate::conditional::not_modified(&headers, &etag);
     let mut response = Response::builder()
         .status(if fresh {
             StatusCode::NOT_MODIFIED
