@@ -24,7 +24,7 @@ use serde_json::{Map, Value};
 
 use crate::error::ApiError;
 use crate::state::BookingPolicy;
-use crate::store::{Account, BookingGuard, HostSnapshot, Store};
+use crate::store::{Account, Blocking, BookingGuard, HostSnapshot, Store};
 
 /// A host's rules as they apply: the stored document (or the defaults) in the account's
 /// zone, with the server's tentative policy.
@@ -42,6 +42,29 @@ pub async fn of_account(
     effective(document, account.time_zone, policy).map_err(|problem| {
         ApiError::Internal(format!("stored rules of {}: {problem}", account.email))
     })
+}
+
+/// Each host's rules as they apply ([`of_account`]), and the store's last-line overlap
+/// rule they imply: tentative time blocks unless some host's rules book over it (the
+/// guard then refuses it for the hosts whose rules do not). A booking and a move judge
+/// their hosts the same way.
+///
+/// # Errors
+///
+/// As [`of_account`].
+pub async fn of_hosts(
+    store: &Store,
+    hosts: &[Account],
+    policy: BookingPolicy,
+) -> Result<(Vec<(Account, Rules)>, Blocking), ApiError> {
+    let mut judged = Vec::with_capacity(hosts.len());
+    for account in hosts {
+        judged.push((account.clone(), of_account(store, account, policy).await?));
+    }
+    let blocking = Blocking {
+        tentative: !judged.iter().any(|(_, rules)| rules.book_over_tentative()),
+    };
+    Ok((judged, blocking))
 }
 
 /// `document` (or the defaults) in `zone`, with `policy`'s tentative setting.

@@ -14,7 +14,7 @@ use crate::auth;
 use crate::error::{ApiError, ParamCheck};
 use crate::rules;
 use crate::state::BookingPolicy;
-use crate::store::{Blocking, Booking, Reschedule, RescheduleOutcome, Store};
+use crate::store::{Booking, Reschedule, RescheduleOutcome, Store};
 
 /// What a `PATCH` asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -153,18 +153,7 @@ pub async fn reschedule(
     }
     check.finish(Some(()))?;
     let hosts = store.hosts_of(&booking.id).await?;
-    let mut judged = Vec::with_capacity(hosts.len());
-    for account in &hosts {
-        judged.push((
-            account.clone(),
-            rules::of_account(store, account, policy).await?,
-        ));
-    }
-    // As for a booking: the store's overlap check lets tentative time through when any
-    // host's rules do, and the guard refuses it for the hosts whose rules do not.
-    let blocking = Blocking {
-        tentative: !judged.iter().any(|(_, rules)| rules.book_over_tentative()),
-    };
+    let (judged, blocking) = rules::of_hosts(store, &hosts, policy).await?;
     let meeting = Window::new(start, new_end)
         .map_err(|_| ApiError::param("start", "errors.invalid", "out of range"))?;
     let guard = rules::booking_guard(judged.clone(), meeting, now)?;

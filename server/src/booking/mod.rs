@@ -28,7 +28,7 @@ use crate::outbox::Outbox;
 use crate::rules;
 use crate::state::BookingPolicy;
 use crate::store::{
-    Account, Audience, Blocker, Blocking, Booking, BookingOutcome, BookingTerms, NewBooking, Store,
+    Account, Audience, Blocker, Booking, BookingOutcome, BookingTerms, NewBooking, Store,
 };
 
 /// A booking that holds: new, or the one an earlier identical request made.
@@ -93,18 +93,7 @@ pub async fn book(
             ..outbox.audience(&hosts)
         },
     };
-    let mut judged = Vec::with_capacity(hosts.len());
-    for account in &hosts {
-        judged.push((
-            account.clone(),
-            rules::of_account(store, account, policy).await?,
-        ));
-    }
-    // The store's own overlap check is the last line: it lets tentative time through
-    // when any host's rules do, and the guard refuses it for the hosts whose do not.
-    let blocking = Blocking {
-        tentative: !judged.iter().any(|(_, rules)| rules.book_over_tentative()),
-    };
+    let (judged, blocking) = rules::of_hosts(store, &hosts, policy).await?;
     let meeting = Window::new(request.start(), request.end())
         .map_err(|_| ApiError::param("end", "errors.before_start", "must be after start"))?;
     let guard = rules::booking_guard(judged.clone(), meeting, now)?;
