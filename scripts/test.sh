@@ -120,6 +120,8 @@ in_firefox() { env -u CHROMEDRIVER -u SAFARIDRIVER GECKODRIVER="$(command -v gec
 
 step "fmt" plain cargo fmt --all --check
 step "clippy native" plain cargo clippy --workspace --all-targets -- -D warnings
+# Doc comments are part of the code: a link that no longer resolves fails the run.
+step "docs" plain env RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --all-features
 # Not benches: criterion is native-only; the wasm merge benchmark runs in a page.
 step "clippy wasm32" plain cargo clippy -p freebusy -p freebusy-core \
   --target wasm32-unknown-unknown --lib --bins --tests --examples -- -D warnings

@@ -5,7 +5,7 @@
 //! constructable stylesheet adopted by every widget's shadow root (no `<style>`
 //! element, no inline style: a strict `style-src` policy holds), so the host page's CSS
 //! cannot break the widget and the widget's cannot leak out. Attributes and option keys
-//! are the names in [`ATTRIBUTES`](crate::options::ATTRIBUTES) (`time-zone` or
+//! are the names in [`crate::options::ATTRIBUTES`] (`time-zone` or
 //! `timeZone`, and so on).
 //!
 //! The element mounts once per connection, after its attributes are read (a microtask

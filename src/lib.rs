@@ -15,8 +15,8 @@
 //! - [`events`] and [`js`]: what the host page hears, as plain JS objects.
 //! - [`embed`]: the custom element and `mount()`.
 //!
-//! Three ways in: the [`Scheduler`] component (Rust), [`embed::mount`] (JavaScript's
-//! `mount(element, options)`) and the `<freebusy-scheduler>` custom element
+//! Three ways in: the [`Scheduler`] component (Rust), the [`embed`] module's JavaScript
+//! `mount(element, options)` and the `<freebusy-scheduler>` custom element
 //! ([`embed::define_element`]).
 //!
 //! In a Leptos app (the README's example, compiled by the doc tests):

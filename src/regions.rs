@@ -3,7 +3,7 @@
 //! The component builds one root element whose content is [`frame`]: the static parts
 //! (the week buttons, the zone, the problems) and an empty container per region. Each
 //! region is then a pure function of the [`SchedulerState`] — the week's label, the
-//! status, the alerts, the day strip, the grid ([`crate::grid::markup`]) and the confirm
+//! status, the alerts, the day strip, the grid ([`crate::grid::markup()`]) and the confirm
 //! step — whose markup the component sets whenever it changes, with events handled by
 //! delegation on the root. This keeps the view a few kilobytes of the bundle instead of
 //! a tree of reactive elements, and every region is tested natively. Every text and

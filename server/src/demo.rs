@@ -3,7 +3,7 @@
 //! Four people with busy and tentative mixes, overlaps across the calendars of one
 //! person, a free block, a deleted event, a managed event and all-day events, so the
 //! widget shows every case without hand-written data. Each person has a home zone and
-//! rules ([`rules_of`]). Event times are UTC. Event uids carry
+//! rules (`rules_of`). Event times are UTC. Event uids carry
 //! the week's Monday, so loading the demo twice in one week changes nothing, and a
 //! server started next week adds that week's events beside the old ones.
 

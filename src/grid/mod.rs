@@ -1,7 +1,7 @@
 //! The week grid as data: what each cell shows and says, and how the keyboard moves.
 //!
 //! Pure (no DOM, no signals), so it is tested natively; the widget's state
-//! ([`crate::state`]) builds a [`Grid`] and [`markup`] turns it into HTML.
+//! ([`crate::state`]) builds a [`Grid`] and [`markup()`] turns it into HTML.
 //!
 //! Rows are local times of day and columns are days. The engine's slots are placed by
 //! their local start time, so a DST week is drawn as the wall clock runs: a time skipped

@@ -13,7 +13,7 @@
 //!    with its [`Status`] for that account, what was skipped, and whether (and from when)
 //!    the answer was [`Cut`].
 //!
-//! [`write`] goes the other way: a [`NewEvent`] as a `VCALENDAR` document.
+//! [`write()`] goes the other way: a [`NewEvent`] as a `VCALENDAR` document.
 //!
 //! # What the engine reads, and how
 //!
