@@ -12,10 +12,11 @@ use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Days, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Days, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
 use freebusy_core::Window;
 use freebusy_core::wire::rfc3339;
+use freebusy_core::zone;
 
 use crate::auth;
 use crate::booking::{self, change, openings};
@@ -303,19 +304,11 @@ async fn week_page(
     )
 }
 
-/// The first instant of `day` in `zone` (a midnight in a DST gap: the first instant
-/// after it).
+/// The first instant of `day` in `zone`: the engine's rule ([`zone::day_start`]), so a
+/// day that starts in a DST gap starts when the gap ends. Dates beyond chrono's range
+/// fall back to UTC.
 fn midnight(zone: Tz, day: NaiveDate) -> DateTime<Utc> {
-    let local = day.and_hms_opt(0, 0, 0).unwrap_or_default();
-    (0..=24)
-        .find_map(|hours| {
-            zone.from_local_datetime(&(local + chrono::TimeDelta::minutes(30 * hours)))
-                .earliest()
-        })
-        .map_or_else(
-            || Utc.from_utc_datetime(&local),
-            |at| at.with_timezone(&Utc),
-        )
+    zone::day_start(&zone, day).unwrap_or_else(|| day.and_time(NaiveTime::MIN).and_utc())
 }
 
 /// The link's token, the booking it opens and its hosts; otherwise the page to answer.
